@@ -28,7 +28,10 @@ typedef struct tcm_instance_s {
 } tcm_instance;
 
 /* Generation parameters. Either alpha or M: M = round(alpha * N) for trees
- * and round(alpha * N * K) for fully-connected machines when M == 0. */
+ * and round(alpha * N * K) for fully-connected machines when M == 0 (alpha
+ * must then be finite and > 0 and give M >= 1); alpha is ignored when M > 0.
+ * kind is stored as the instance's default weight kind and is the teacher's
+ * kind. */
 typedef struct {
     int N, K, M;
     double alpha;
@@ -43,20 +46,37 @@ typedef struct {
     { 999, 3, 0, 1.0, TCM_ARCH_TREE, TCM_WEIGHTS_CONTINUOUS, 0, 0, 1 }
 
 /* Allocate an instance with zeroed patterns/outputs after checking the sizes
- * (K odd and > 0, N > 0, N % K == 0 for trees, M > 0). NULL on error. */
+ * (K odd and > 0, N > 0, N % K == 0 for trees, M > 0, M * N fits in memory
+ * size). kind = continuous, teacher = NULL, seed = 0, generator = "imported".
+ * NULL on error with the message set (TCM_EINVAL, TCM_ENOMEM). */
 tcm_instance *tcm_instance_alloc(int N, int K, int M, tcm_arch arch);
+/* Release inst, its arrays and its teacher (NULL-safe). */
 void tcm_instance_free(tcm_instance *inst);
 
 /* Generate a random instance. Pattern a is drawn from RNG stream a + 1 of
- * p->seed, outputs from stream 0 (random) or the teacher (streams >= 2^40),
- * so the result is byte-identical for any thread count. Status on error. */
+ * p->seed (input i = bit i % 64 of word i / 64: set -> +1), outputs from
+ * stream 0 (random: output a = a-th tcm_rng_sign) or from the teacher, so the
+ * result is byte-identical for any thread count.
+ * Teacher (p->teacher != 0): K_t = p->K_teacher (0: K) units, odd, with
+ * N % K_t == 0 for trees; n_t = N / K_t (tree) or N (full). Unit k is drawn
+ * from stream 2^40 + k: Gaussian entries normalised to sum w^2 = n_t
+ * (continuous) or +-1 signs (binary). sigma_a = sign(sum_k tau_ka) with
+ * tau_ka = sign(h_ka) and a zero hidden field counted as tau = +1 (ties only
+ * arise for a binary teacher with n_t even). Note tcm_weights_eval counts a
+ * zero field as 0, so such a teacher may show errors there. The teacher is
+ * stored in inst->teacher; generator is "teacher", else "random".
+ * On error *out = NULL and the status is returned (message set). */
 int tcm_instance_generate(tcm_instance **out, const tcm_instance_params *p);
 
-/* Check sizes, +-1 entries of patterns and outputs, and teacher shape.
- * TCM_EINVAL with a message naming the first problem. */
+/* Check sizes (as tcm_instance_alloc, plus n consistent with the
+ * architecture and a known kind), +-1 entries of patterns and outputs (the
+ * message names the first bad (pattern, input) or output), and the teacher's
+ * shape and weights (tcm_weights_validate). TCM_EINVAL (TCM_ENUMERIC for a
+ * non-finite teacher weight) with a message naming the first problem. */
 int tcm_instance_validate(const tcm_instance *inst);
 
-/* Load alpha of the instance: M/N (tree) or M/(N K) (fully connected). */
+/* Load alpha of the instance: M/N (tree) or M/(N K) (fully connected),
+ * i.e. patterns per weight. NaN for NULL. */
 double tcm_instance_alpha(const tcm_instance *inst);
 
 /* Pointer to the n inputs seen by unit k in pattern a. */
@@ -66,7 +86,9 @@ static inline const int8_t *tcm_instance_unit_inputs(const tcm_instance *inst, i
     return inst->patterns + off;
 }
 
-const char *tcm_arch_name(tcm_arch arch);        /* "tree" / "full" */
-int tcm_arch_parse(const char *s, tcm_arch *out); /* TCM_EINVAL on unknown */
+/* "tree" / "full" ("unknown" for any other value). */
+const char *tcm_arch_name(tcm_arch arch);
+/* Inverse of tcm_arch_name (exact match); TCM_EINVAL on anything else. */
+int tcm_arch_parse(const char *s, tcm_arch *out);
 
 #endif

@@ -14,7 +14,8 @@ typedef struct {
 /* Start stream `stream` of generator `seed` at counter 0. */
 void tcm_rng_init(tcm_rng *r, uint64_t seed, uint64_t stream);
 
-/* Next 64 random bits. */
+/* Next 64 random bits: word number r->counter of the stream (setting the
+ * counter jumps anywhere in the stream), then the counter advances by one. */
 uint64_t tcm_rng_u64(tcm_rng *r);
 
 /* Uniform double in [0, 1) with 53 random bits. */
@@ -29,7 +30,8 @@ double tcm_rng_normal(tcm_rng *r);
 /* +1 or -1 with probability 1/2 each. */
 int tcm_rng_sign(tcm_rng *r);
 
-/* Uniform integer in [0, n) without modulo bias; n > 0. */
+/* Uniform integer in [0, n) without modulo bias (rejection); n > 0 (returns
+ * 0 for n == 0). */
 uint64_t tcm_rng_below(tcm_rng *r, uint64_t n);
 
 /* In-place uniformly random permutation (Fisher-Yates) of perm[0..n). */

@@ -4,6 +4,8 @@
 #ifndef TCMBP_WEIGHTS_H
 #define TCMBP_WEIGHTS_H
 
+#include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 
 typedef enum { TCM_WEIGHTS_CONTINUOUS = 0, TCM_WEIGHTS_BINARY = 1 } tcm_weight_kind;
@@ -29,29 +31,55 @@ typedef struct {
     double mean_stability; /* mean over (a,k) of sigma_a * h_ka */
 } tcm_eval;
 
-/* Allocate K x n zero weights. NULL on error (message set). */
+/* Allocate K x n zero weights (K > 0, n > 0, known kind). NULL on error,
+ * with the message set (TCM_EINVAL for bad sizes, TCM_ENOMEM). */
 tcm_weights *tcm_weights_alloc(int K, int n, tcm_weight_kind kind);
+/* Release w and its array (NULL-safe). */
 void tcm_weights_free(tcm_weights *w);
+/* A deep copy of w; NULL on error (message set). */
 tcm_weights *tcm_weights_copy(const tcm_weights *w);
 
-/* Scale each unit to sum_i w_ki^2 = n. TCM_EINVAL naming the unit when a
- * unit has zero norm; TCM_ENUMERIC when an entry is NaN or Inf. */
+/* Scale each unit to sum_i w_ki^2 = n (whatever the kind; +-1 units are left
+ * unchanged). TCM_EINVAL naming the unit when a unit has zero norm;
+ * TCM_ENUMERIC naming (unit, index) when an entry is NaN or Inf. All checks
+ * come first: on error w is unchanged. */
 int tcm_weights_normalize(tcm_weights *w);
 
-/* Check finiteness, nonzero unit norms (continuous), +-1 entries (binary). */
+/* Check shape, finiteness (TCM_ENUMERIC), nonzero unit norms (continuous)
+ * and +-1 entries (binary) (TCM_EINVAL), naming the first bad entry. */
 int tcm_weights_validate(const tcm_weights *w);
 
 /* Fill with the signs of src (binary view of a continuous configuration);
- * a zero entry becomes +1. */
+ * a zero entry becomes +1. dst and src must have the same K and n (TCM_EINVAL)
+ * and may be the same object; NaN in src is TCM_ENUMERIC. dst->kind is left
+ * as the caller allocated it. */
 int tcm_weights_sign(tcm_weights *dst, const tcm_weights *src);
 
+/* Hidden field h = (1/sqrt n) sum_i w_ki x_i of unit k of w on the n inputs
+ * x (e.g. tcm_instance_unit_inputs(inst, a, k)), summed in index order. The
+ * one definition used by tcm_weights_eval and by the instance generator's
+ * teacher, so both always agree on signs. */
+static inline double tcm_weights_field(const tcm_weights *w, int k, const int8_t *x)
+{
+    const double *wk = w->w + (size_t)k * (size_t)w->n;
+    double s = 0.0;
+    for (int i = 0; i < w->n; i++)
+        s += wk[i] * (double)x[i];
+    return s / sqrt((double)w->n);
+}
+
 /* Evaluate w on inst (shapes must match: K, n). Optional outputs (M, int8:
- * +1, -1 or 0 for a tie) and fields (M x K, h_ka) are filled when non-NULL.
- * TCM_EINVAL on a shape mismatch. Parallel over patterns, deterministic. */
+ * +1, -1 or 0 for a tie) and fields (M x K, h_ka) are filled when non-NULL;
+ * out may be NULL too. TCM_EINVAL on a shape mismatch, TCM_ENUMERIC on
+ * non-finite weights, TCM_ENOMEM. Parallel over patterns; every result is
+ * bitwise independent of the thread count (stabilities are summed per
+ * pattern, then over patterns in order). */
 int tcm_weights_eval(const tcm_weights *w, const struct tcm_instance_s *inst, tcm_eval *out,
                      int8_t *outputs, double *fields);
 
-const char *tcm_weight_kind_name(tcm_weight_kind k);            /* "continuous" / "binary" */
-int tcm_weight_kind_parse(const char *s, tcm_weight_kind *out);  /* TCM_EINVAL on unknown */
+/* "continuous" / "binary" ("unknown" for any other value). */
+const char *tcm_weight_kind_name(tcm_weight_kind k);
+/* Inverse of tcm_weight_kind_name (exact match); TCM_EINVAL on anything else. */
+int tcm_weight_kind_parse(const char *s, tcm_weight_kind *out);
 
 #endif

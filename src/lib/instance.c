@@ -1,0 +1,338 @@
+/* Storage instances: size checks, allocation, reproducible generation (random
+ * outputs or a random teacher; every pattern from its own RNG stream, so the
+ * result is byte-identical for any thread count), validation, and the load
+ * alpha of either architecture. */
+#include "tcmbp/instance.h"
+
+#include "tcmbp/error.h"
+#include "tcmbp/rng.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* RNG stream of teacher unit k is TCM_TEACHER_STREAM + k; patterns use
+ * streams 1 .. M (M < 2^31), random outputs stream 0. */
+#define TCM_TEACHER_STREAM (UINT64_C(1) << 40)
+
+/* Check N, K and arch: K odd and positive, N positive, K | N for trees. */
+static int check_sizes(int N, int K, tcm_arch arch)
+{
+    if (arch != TCM_ARCH_TREE && arch != TCM_ARCH_FULL)
+        return TCM_ERROR(TCM_EINVAL, "unknown architecture %d", (int)arch);
+    if (K <= 0 || K % 2 == 0)
+        return TCM_ERROR(TCM_EINVAL, "K must be odd and positive, got K = %d", K);
+    if (N <= 0)
+        return TCM_ERROR(TCM_EINVAL, "N must be positive, got N = %d", N);
+    if (arch == TCM_ARCH_TREE && N % K != 0)
+        return TCM_ERROR(TCM_EINVAL,
+                         "N = %d is not divisible by K = %d (required by the tree architecture)", N,
+                         K);
+    return TCM_OK;
+}
+
+/* Check M > 0 and that the M x N pattern array fits in size_t. */
+static int check_patterns(int N, int M)
+{
+    if (M <= 0)
+        return TCM_ERROR(TCM_EINVAL, "M (number of patterns) must be positive, got M = %d", M);
+    if ((uint64_t)M * (uint64_t)N > (uint64_t)SIZE_MAX)
+        return TCM_ERROR(TCM_EINVAL, "M x N = %d x %d patterns are too large", M, N);
+    return TCM_OK;
+}
+
+/* Allocate an instance with zeroed patterns and outputs after checking the
+ * sizes; kind continuous, no teacher, seed 0, generator "imported". NULL with
+ * the message set (TCM_EINVAL, TCM_ENOMEM) on error. */
+tcm_instance *tcm_instance_alloc(int N, int K, int M, tcm_arch arch)
+{
+    if (check_sizes(N, K, arch) != TCM_OK || check_patterns(N, M) != TCM_OK)
+        return NULL;
+    tcm_instance *inst = calloc(1, sizeof *inst);
+    int8_t *pat = calloc((size_t)M * (size_t)N, 1);
+    int8_t *outs = calloc((size_t)M, 1);
+    if (!inst || !pat || !outs) {
+        free(inst);
+        free(pat);
+        free(outs);
+        TCM_ERROR(TCM_ENOMEM, "out of memory allocating an instance of %d x %d patterns", M, N);
+        return NULL;
+    }
+    inst->N = N;
+    inst->K = K;
+    inst->M = M;
+    inst->n = arch == TCM_ARCH_TREE ? N / K : N;
+    inst->arch = arch;
+    inst->kind = TCM_WEIGHTS_CONTINUOUS;
+    inst->patterns = pat;
+    inst->outputs = outs;
+    inst->teacher = NULL;
+    inst->seed = 0;
+    strcpy(inst->generator, "imported");
+    return inst;
+}
+
+/* Release inst, its arrays and its teacher; NULL-safe. */
+void tcm_instance_free(tcm_instance *inst)
+{
+    if (!inst)
+        return;
+    free(inst->patterns);
+    free(inst->outputs);
+    tcm_weights_free(inst->teacher);
+    free(inst);
+}
+
+/* Number of patterns asked for by p: p->M if positive, else
+ * round(alpha * N) (tree) or round(alpha * N * K) (full). */
+static int params_M(const tcm_instance_params *p, int *M)
+{
+    if (p->M < 0)
+        return TCM_ERROR(TCM_EINVAL, "M (number of patterns) must be positive, got M = %d", p->M);
+    if (p->M > 0) {
+        *M = p->M;
+        return TCM_OK;
+    }
+    if (!isfinite(p->alpha) || p->alpha <= 0.0)
+        return TCM_ERROR(TCM_EINVAL, "alpha must be finite and positive, got alpha = %g",
+                         p->alpha);
+    double units = p->arch == TCM_ARCH_FULL ? (double)p->N * (double)p->K : (double)p->N;
+    double m = round(p->alpha * units);
+    if (m < 1.0)
+        return TCM_ERROR(TCM_EINVAL, "alpha = %g gives M = 0 patterns for N = %d, K = %d",
+                         p->alpha, p->N, p->K);
+    if (m > (double)INT_MAX)
+        return TCM_ERROR(TCM_EINVAL, "alpha = %g gives too many patterns (%.0f)", p->alpha, m);
+    *M = (int)m;
+    return TCM_OK;
+}
+
+/* Fill pattern a from stream a + 1: entry i is bit i % 64 of word i / 64
+ * (set -> +1, clear -> -1). Each row depends only on (seed, a). */
+static void fill_patterns(tcm_instance *inst, uint64_t seed)
+{
+    const int M = inst->M, N = inst->N;
+#pragma omp parallel for schedule(static)
+    for (int a = 0; a < M; a++) {
+        tcm_rng r;
+        tcm_rng_init(&r, seed, (uint64_t)a + 1);
+        int8_t *row = inst->patterns + (size_t)a * (size_t)N;
+        uint64_t word = 0;
+        for (int i = 0; i < N; i++) {
+            if (i % 64 == 0)
+                word = tcm_rng_u64(&r);
+            row[i] = (int8_t)((word >> (i % 64)) & 1 ? 1 : -1);
+        }
+    }
+}
+
+/* Random outputs: output a is the a-th sign of stream 0. */
+static void fill_random_outputs(tcm_instance *inst, uint64_t seed)
+{
+    tcm_rng r;
+    tcm_rng_init(&r, seed, 0);
+    for (int a = 0; a < inst->M; a++)
+        inst->outputs[a] = (int8_t)tcm_rng_sign(&r);
+}
+
+/* A random teacher of K_t units over n_t inputs each: unit k from stream
+ * 2^40 + k, Gaussian entries normalised to sum w^2 = n_t, or +-1 entries. */
+static int make_teacher(tcm_weights **out, int K_t, int n_t, tcm_weight_kind kind, uint64_t seed)
+{
+    tcm_weights *t = tcm_weights_alloc(K_t, n_t, kind);
+    if (!t)
+        return tcm_last_error_code();
+    for (int k = 0; k < K_t; k++) {
+        tcm_rng r;
+        tcm_rng_init(&r, seed, TCM_TEACHER_STREAM + (uint64_t)k);
+        double *wk = t->w + (size_t)k * (size_t)n_t;
+        for (int i = 0; i < n_t; i++)
+            wk[i] = kind == TCM_WEIGHTS_BINARY ? (double)tcm_rng_sign(&r) : tcm_rng_normal(&r);
+    }
+    int st = kind == TCM_WEIGHTS_CONTINUOUS ? tcm_weights_normalize(t) : TCM_OK;
+    if (st != TCM_OK) {
+        tcm_weights_free(t);
+        return st;
+    }
+    *out = t;
+    return TCM_OK;
+}
+
+/* Outputs of the teacher's committee on every pattern. A hidden field that
+ * is exactly 0 (possible for a binary teacher with an even number of inputs
+ * per unit) counts as +1, so with K_t odd the vote never ties. */
+static void fill_teacher_outputs(tcm_instance *inst, const tcm_weights *t)
+{
+    const int M = inst->M;
+    const size_t stride = inst->arch == TCM_ARCH_TREE ? (size_t)t->n : 0;
+#pragma omp parallel for schedule(static)
+    for (int a = 0; a < M; a++) {
+        const int8_t *row = inst->patterns + (size_t)a * (size_t)inst->N;
+        int vote = 0;
+        for (int k = 0; k < t->K; k++)
+            vote += tcm_weights_field(t, k, row + (size_t)k * stride) < 0.0 ? -1 : 1;
+        inst->outputs[a] = (int8_t)(vote > 0 ? 1 : -1);
+    }
+}
+
+/* Teacher size for p: K_t = p->K_teacher or K, odd, dividing N for trees. */
+static int teacher_shape(const tcm_instance_params *p, int *K_t, int *n_t)
+{
+    int kt = p->K_teacher ? p->K_teacher : p->K;
+    if (kt <= 0 || kt % 2 == 0)
+        return TCM_ERROR(TCM_EINVAL, "K_teacher must be odd and positive, got K_teacher = %d", kt);
+    if (p->arch == TCM_ARCH_TREE && p->N % kt != 0)
+        return TCM_ERROR(TCM_EINVAL,
+                         "N = %d is not divisible by K_teacher = %d (tree architecture)", p->N,
+                         kt);
+    *K_t = kt;
+    *n_t = p->arch == TCM_ARCH_TREE ? p->N / kt : p->N;
+    return TCM_OK;
+}
+
+/* Check every parameter of p and compute M (and the teacher's shape). */
+static int check_params(const tcm_instance_params *p, int *M, int *K_t, int *n_t)
+{
+    int st = check_sizes(p->N, p->K, p->arch);
+    if (st == TCM_OK && p->kind != TCM_WEIGHTS_CONTINUOUS && p->kind != TCM_WEIGHTS_BINARY)
+        st = TCM_ERROR(TCM_EINVAL, "unknown weight kind %d", (int)p->kind);
+    if (st == TCM_OK)
+        st = params_M(p, M);
+    if (st == TCM_OK && p->teacher)
+        st = teacher_shape(p, K_t, n_t);
+    return st;
+}
+
+/* Generate an instance from p (see instance.h for the stream layout). On
+ * error *out is NULL and the status is returned with the message set. */
+int tcm_instance_generate(tcm_instance **out, const tcm_instance_params *p)
+{
+    if (!out || !p)
+        return TCM_ERROR(TCM_EINVAL, "generate: NULL output or parameters");
+    *out = NULL;
+    int M = 0, K_t = 0, n_t = 0;
+    int st = check_params(p, &M, &K_t, &n_t);
+    if (st != TCM_OK)
+        return st;
+    tcm_instance *inst = tcm_instance_alloc(p->N, p->K, M, p->arch);
+    if (!inst)
+        return tcm_last_error_code();
+    inst->kind = p->kind;
+    inst->seed = p->seed;
+    fill_patterns(inst, p->seed);
+    if (p->teacher) {
+        st = make_teacher(&inst->teacher, K_t, n_t, p->kind, p->seed);
+        if (st != TCM_OK) {
+            tcm_instance_free(inst);
+            return st;
+        }
+        fill_teacher_outputs(inst, inst->teacher);
+        strcpy(inst->generator, "teacher");
+    } else {
+        fill_random_outputs(inst, p->seed);
+        strcpy(inst->generator, "random");
+    }
+    *out = inst;
+    return TCM_OK;
+}
+
+/* Sizes, derived n, kind and array pointers of inst. */
+static int validate_shape(const tcm_instance *inst)
+{
+    int st = check_sizes(inst->N, inst->K, inst->arch);
+    if (st == TCM_OK)
+        st = check_patterns(inst->N, inst->M);
+    if (st != TCM_OK)
+        return st;
+    int n = inst->arch == TCM_ARCH_TREE ? inst->N / inst->K : inst->N;
+    if (inst->n != n)
+        return TCM_ERROR(TCM_EINVAL, "n = %d but the %s architecture with N = %d, K = %d needs %d",
+                         inst->n, tcm_arch_name(inst->arch), inst->N, inst->K, n);
+    if (inst->kind != TCM_WEIGHTS_CONTINUOUS && inst->kind != TCM_WEIGHTS_BINARY)
+        return TCM_ERROR(TCM_EINVAL, "unknown weight kind %d", (int)inst->kind);
+    if (!inst->patterns || !inst->outputs)
+        return TCM_ERROR(TCM_EINVAL, "instance has no pattern or output array");
+    return TCM_OK;
+}
+
+/* Every pattern entry and output is +1 or -1; names the first bad one. */
+static int validate_entries(const tcm_instance *inst)
+{
+    for (int a = 0; a < inst->M; a++) {
+        const int8_t *row = inst->patterns + (size_t)a * (size_t)inst->N;
+        for (int i = 0; i < inst->N; i++)
+            if (row[i] != 1 && row[i] != -1)
+                return TCM_ERROR(TCM_EINVAL, "pattern %d, input %d is %d (expected +1 or -1)", a,
+                                 i, (int)row[i]);
+    }
+    for (int a = 0; a < inst->M; a++)
+        if (inst->outputs[a] != 1 && inst->outputs[a] != -1)
+            return TCM_ERROR(TCM_EINVAL, "output %d is %d (expected +1 or -1)", a,
+                             (int)inst->outputs[a]);
+    return TCM_OK;
+}
+
+/* The optional teacher: odd K_t, n_t = N / K_t (tree) or N (full), valid
+ * weights. */
+static int validate_teacher(const tcm_instance *inst)
+{
+    const tcm_weights *t = inst->teacher;
+    if (!t)
+        return TCM_OK;
+    if (t->K <= 0 || t->K % 2 == 0)
+        return TCM_ERROR(TCM_EINVAL, "teacher has K = %d units; it must be odd and positive",
+                         t->K);
+    int tree = inst->arch == TCM_ARCH_TREE;
+    if ((tree && (inst->N % t->K != 0 || t->n != inst->N / t->K)) || (!tree && t->n != inst->N))
+        return TCM_ERROR(TCM_EINVAL, "teacher shape %d x %d does not fit N = %d (%s architecture)",
+                         t->K, t->n, inst->N, tcm_arch_name(inst->arch));
+    return tcm_weights_validate(t);
+}
+
+/* Check everything about inst; the first problem found is reported. */
+int tcm_instance_validate(const tcm_instance *inst)
+{
+    if (!inst)
+        return TCM_ERROR(TCM_EINVAL, "instance is NULL");
+    int st = validate_shape(inst);
+    if (st == TCM_OK)
+        st = validate_entries(inst);
+    if (st == TCM_OK)
+        st = validate_teacher(inst);
+    return st;
+}
+
+/* M / N (tree) or M / (N K) (fully connected); NaN for NULL. */
+double tcm_instance_alpha(const tcm_instance *inst)
+{
+    if (!inst || inst->N <= 0 || inst->K <= 0)
+        return NAN;
+    double units = (double)inst->N * (inst->arch == TCM_ARCH_FULL ? (double)inst->K : 1.0);
+    return (double)inst->M / units;
+}
+
+/* "tree", "full", or "unknown" for values outside the enum. */
+const char *tcm_arch_name(tcm_arch arch)
+{
+    switch (arch) {
+    case TCM_ARCH_TREE: return "tree";
+    case TCM_ARCH_FULL: return "full";
+    default: return "unknown";
+    }
+}
+
+/* Parse "tree" or "full" (exact, case-sensitive). */
+int tcm_arch_parse(const char *s, tcm_arch *out)
+{
+    if (s && strcmp(s, "tree") == 0) {
+        *out = TCM_ARCH_TREE;
+        return TCM_OK;
+    }
+    if (s && strcmp(s, "full") == 0) {
+        *out = TCM_ARCH_FULL;
+        return TCM_OK;
+    }
+    return TCM_ERROR(TCM_EINVAL, "unknown architecture '%s' (expected tree or full)",
+                     s ? s : "(null)");
+}
