@@ -1,0 +1,162 @@
+/* Majority-vote output factor (spec 1.2) in log space. The exact mode builds
+ * the distribution of the number of +1 votes from prefix and suffix
+ * convolutions, so each message costs O(K) after O(K^2) preparation; all sums
+ * are of positive terms (no cancellation). The CLT mode replaces the others'
+ * vote sum by a Gaussian. */
+#include "tcmbp/output.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "tcmbp/error.h"
+#include "tcmbp/special.h"
+
+/* Row width of the tables: counts 0..K plus one guard column. */
+static size_t row_width(int K) { return (size_t)K + 2; }
+
+size_t tcm_output_work_size(int K)
+{
+    size_t w = row_width(K);
+    return 4 * w * (w - 1); /* prefix, suffix point, suffix >=, suffix <= ; K+1 rows each */
+}
+
+/* pre[l*w + c] = log P(c votes +1 among units 0..l-1), for l = 0..K. */
+static void build_prefix(int K, const double *lp, const double *lq, double *pre, size_t w)
+{
+    for (size_t c = 0; c < w; c++) pre[c] = -INFINITY;
+    pre[0] = 0.0;
+    for (int l = 1; l <= K; l++) {
+        const double *prev = pre + (size_t)(l - 1) * w;
+        double *cur = pre + (size_t)l * w;
+        cur[0] = prev[0] + lq[l - 1];
+        for (size_t c = 1; c < w; c++)
+            cur[c] = tcm_logaddexp(prev[c] + lq[l - 1], prev[c - 1] + lp[l - 1]);
+    }
+}
+
+/* suf[l*w + c] = log P(c votes +1 among units l..K-1), for l = 0..K. */
+static void build_suffix(int K, const double *lp, const double *lq, double *suf, size_t w)
+{
+    double *last = suf + (size_t)K * w;
+    for (size_t c = 0; c < w; c++) last[c] = -INFINITY;
+    last[0] = 0.0;
+    for (int l = K - 1; l >= 0; l--) {
+        const double *next = suf + (size_t)(l + 1) * w;
+        double *cur = suf + (size_t)l * w;
+        cur[0] = next[0] + lq[l];
+        for (size_t c = 1; c < w; c++)
+            cur[c] = tcm_logaddexp(next[c] + lq[l], next[c - 1] + lp[l]);
+    }
+}
+
+/* Cumulative rows of the suffix table: ge = log P(count >= c), le = log P(count <= c). */
+static void build_cumulative(int K, const double *suf, double *ge, double *le, size_t w)
+{
+    for (int l = 0; l <= K; l++) {
+        const double *p = suf + (size_t)l * w;
+        double *g = ge + (size_t)l * w, *s = le + (size_t)l * w;
+        double run = -INFINITY;
+        for (size_t c = w; c-- > 0;) g[c] = run = tcm_logaddexp(run, p[c]);
+        run = -INFINITY;
+        for (size_t c = 0; c < w; c++) s[c] = run = tcm_logaddexp(run, p[c]);
+    }
+}
+
+/* Entries of a cumulative row outside 0..w-1: P(count >= c<=0) = 1, P(count <= c<0) = 0. */
+static double ge_at(const double *g, int c, size_t w)
+{
+    if (c <= 0) return 0.0;
+    return (size_t)c < w ? g[c] : -INFINITY;
+}
+static double le_at(const double *s, int c, size_t w)
+{
+    if (c < 0) return -INFINITY;
+    return (size_t)c < w ? s[c] : s[w - 1];
+}
+static double pt_at(const double *p, int c, size_t w)
+{
+    return (c >= 0 && (size_t)c < w) ? p[c] : -INFINITY;
+}
+
+/* The others' (units != k) vote count T: log P(T = c0) (a tie, where tau_k
+ * decides) and log P(T strictly on sigma's side of c0) (satisfied anyway). */
+static void others_split(int k, int c0, int sigma, const double *pre, const double *suf,
+                         const double *ge, const double *le, size_t w, double *lwin, double *ltie)
+{
+    const double *a = pre + (size_t)k * w;
+    size_t row = (size_t)(k + 1) * w;
+    double win = -INFINITY, tie = -INFINITY;
+    for (int j = 0; j <= k; j++) {
+        if (a[j] == -INFINITY) continue;
+        tie = tcm_logaddexp(tie, a[j] + pt_at(suf + row, c0 - j, w));
+        double side = sigma > 0 ? ge_at(ge + row, c0 - j + 1, w) : le_at(le + row, c0 - j - 1, w);
+        win = tcm_logaddexp(win, a[j] + side);
+    }
+    *lwin = win;
+    *ltie = tie;
+}
+
+/* Exact mode: f_k = sigma/2 * log((win + tie) / win); log Z_a from the prefix row K. */
+static double exact_update(int K, int sigma, const double *lp, const double *lq, double *f, double *work)
+{
+    size_t w = row_width(K), rows = (size_t)(K + 1) * w;
+    double *pre = work, *suf = work + rows, *ge = suf + rows, *le = ge + rows;
+    build_prefix(K, lp, lq, pre, w);
+    if (f) {
+        build_suffix(K, lp, lq, suf, w);
+        build_cumulative(K, suf, ge, le, w);
+        int c0 = (K - 1) / 2; /* others tied: as many +1 as -1 among K-1 units */
+        for (int k = 0; k < K; k++) {
+            double lwin, ltie;
+            others_split(k, c0, sigma, pre, suf, ge, le, w, &lwin, &ltie);
+            double lsat = tcm_logaddexp(lwin, ltie);
+            f[k] = lwin == -INFINITY ? sigma * INFINITY : 0.5 * sigma * (lsat - lwin);
+        }
+    }
+    /* satisfied: count >= (K+1)/2 for sigma = +1, count <= (K-1)/2 for sigma = -1 */
+    const double *all = pre + (size_t)K * w;
+    double lz = -INFINITY;
+    for (int c = 0; c <= K; c++)
+        if ((sigma > 0 && 2 * c > K) || (sigma < 0 && 2 * c < K)) lz = tcm_logaddexp(lz, all[c]);
+    return lz;
+}
+
+/* CLT mode: the sum S of the others' votes ~ N(m, v); P(sat | tau) = H(-sigma (tau + m) / sqrt v). */
+static double clt_update(int K, int sigma, const double *lp, const double *lq, double *f)
+{
+    double m_all = 0.0, v_all = 0.0;
+    for (int k = 0; k < K; k++) {
+        double mk = exp(lp[k]) - exp(lq[k]);
+        m_all += mk;
+        v_all += 1.0 - mk * mk;
+    }
+    for (int k = 0; f && k < K; k++) {
+        double mk = exp(lp[k]) - exp(lq[k]);
+        double m = m_all - mk, sv = sqrt(fmax(v_all - (1.0 - mk * mk), 1e-300));
+        f[k] = 0.5 * (tcm_logH(-sigma * (1.0 + m) / sv) - tcm_logH(-sigma * (m - 1.0) / sv));
+    }
+    return tcm_logH(-sigma * m_all / sqrt(fmax(v_all, 1e-300)));
+}
+
+double tcm_output_update(tcm_output_mode mode, int K, int sigma, const double *lp,
+                         const double *lq, double *f, double *work)
+{
+    if (mode == TCM_OUTPUT_CLT && K > 1) return clt_update(K, sigma, lp, lq, f);
+    return exact_update(K, sigma, lp, lq, f, work);
+}
+
+double tcm_output_logz(tcm_output_mode mode, int K, int sigma, const double *lp,
+                       const double *lq, double *work)
+{
+    return tcm_output_update(mode, K, sigma, lp, lq, NULL, work);
+}
+
+const char *tcm_output_mode_name(tcm_output_mode m) { return m == TCM_OUTPUT_CLT ? "clt" : "exact"; }
+
+int tcm_output_mode_parse(const char *s, tcm_output_mode *out)
+{
+    if (s && strcmp(s, "exact") == 0) *out = TCM_OUTPUT_EXACT;
+    else if (s && strcmp(s, "clt") == 0) *out = TCM_OUTPUT_CLT;
+    else return TCM_ERROR(TCM_EINVAL, "unknown output factor mode '%s' (exact or clt)", s ? s : "");
+    return TCM_OK;
+}
