@@ -17,27 +17,38 @@
 /* ---- generic writer ---------------------------------------------------- */
 typedef struct tcm_h5_out tcm_h5_out;
 
-/* Create PATH.tmp for writing (TCM_EEXIST if PATH exists and !force; TCM_EIO
- * if the directory is not writable). The root gets attributes
- * schema_version, creator ("tcmbp VERSION") and file_kind. */
+/* Create PATH.tmp for writing, removing a stale PATH.tmp first (TCM_EEXIST
+ * if PATH exists and !force, "PATH exists (use --force to overwrite)";
+ * TCM_EIO if the directory is missing or not writable). The root gets
+ * attributes schema_version, creator ("tcmbp VERSION") and file_kind. */
 int tcm_h5_out_open(tcm_h5_out **out, const char *path, const char *file_kind, int force);
-/* Close PATH.tmp and rename it to PATH. On failure PATH.tmp is removed. */
+/* Flush, fsync and close PATH.tmp, then rename it to PATH. o is freed in
+ * every case: do not call tcm_h5_out_abort after it. On failure (TCM_EIO,
+ * e.g. disk full) PATH.tmp is removed and PATH is left as it was. */
 int tcm_h5_out_commit(tcm_h5_out *o);
-/* Close and delete PATH.tmp (NULL-safe). Use on every error path. */
+/* Close and delete PATH.tmp (NULL-safe), leaving PATH and the last error
+ * message untouched. Use on every error path after tcm_h5_out_open. */
 void tcm_h5_out_abort(tcm_h5_out *o);
 
-/* Create a group (and parents) such as "/bp" or "/solve/history". */
+/* Create a group (and parents) such as "/bp" or "/solve/history"; an
+ * existing group is fine. TCM_EINVAL for a bad path or a dataset in the way. */
 int tcm_h5_out_group(tcm_h5_out *o, const char *group);
-/* Datasets; name is a full path ("/bp/marginal_mean"). dims has rank entries.
- * Large datasets are chunked and deflate-compressed. */
+/* Datasets; name is a full path ("/bp/marginal_mean"), parent groups are
+ * created. dims has rank entries (rank 0..4; 0 = scalar). Stored
+ * little-endian (float64, int8, int32). int8 and large (>= 64 KiB) datasets
+ * are chunked and deflate(4)-compressed (shuffled first when multi-byte). TCM_EINVAL if name exists
+ * or is malformed, TCM_EIO on write errors (then abort the file). */
 int tcm_h5_out_double(tcm_h5_out *o, const char *name, int rank, const size_t *dims, const double *data);
 int tcm_h5_out_int8(tcm_h5_out *o, const char *name, int rank, const size_t *dims, const int8_t *data);
 int tcm_h5_out_int32(tcm_h5_out *o, const char *name, int rank, const size_t *dims, const int32_t *data);
-/* A table: a group holding one 1-d dataset per column (all nrows long), plus
- * a "columns" attribute listing the names in order (easy in h5py and h5dump). */
+/* A table: a group holding one 1-d float64 dataset per column (all nrows
+ * long), plus a string-array attribute "columns" listing the names in order
+ * (easy in h5py and h5dump). Column names may not contain '/' or ','. */
 int tcm_h5_out_table(tcm_h5_out *o, const char *group, int ncols, const char *const *names,
                      size_t nrows, const double *const *columns);
-/* Attributes on an existing object path ("/" for the root). */
+/* Scalar attributes (float64, int64, variable-length UTF-8 string) on an
+ * existing object path ("/" for the root); an existing attribute of the same
+ * name is replaced. TCM_EINVAL if obj does not exist. */
 int tcm_h5_out_attr_double(tcm_h5_out *o, const char *obj, const char *name, double v);
 int tcm_h5_out_attr_int(tcm_h5_out *o, const char *obj, const char *name, int64_t v);
 int tcm_h5_out_attr_string(tcm_h5_out *o, const char *obj, const char *name, const char *v);
@@ -49,7 +60,10 @@ typedef struct tcm_h5_in tcm_h5_in;
  * if not HDF5 or its schema_version is newer than TCM_SCHEMA_VERSION. */
 int tcm_h5_in_open(tcm_h5_in **in, const char *path);
 void tcm_h5_in_close(tcm_h5_in *in);
-int tcm_h5_in_has(const tcm_h5_in *in, const char *name); /* dataset/group/attr path exists */
+/* Nonzero if name is a dataset or group, or if its last component is an
+ * attribute of the object before it ("/seed" = root attribute seed,
+ * "/teacher/kind" = attribute kind of /teacher). */
+int tcm_h5_in_has(const tcm_h5_in *in, const char *name);
 /* Shape of a dataset: *rank and dims[0..rank) (rank <= 4). TCM_EFORMAT if missing. */
 int tcm_h5_in_shape(const tcm_h5_in *in, const char *name, int *rank, size_t dims[4]);
 /* Read a whole dataset converted to the given type; the caller sizes data
@@ -57,7 +71,10 @@ int tcm_h5_in_shape(const tcm_h5_in *in, const char *name, int *rank, size_t dim
 int tcm_h5_in_double(const tcm_h5_in *in, const char *name, double *data);
 int tcm_h5_in_int8(const tcm_h5_in *in, const char *name, int8_t *data);
 int tcm_h5_in_int32(const tcm_h5_in *in, const char *name, int32_t *data);
-/* Attributes; TCM_EFORMAT if missing. buf gets a NUL-terminated string. */
+/* Attributes; TCM_EFORMAT if missing or of the wrong type (an int read of a
+ * float attribute must hold an integral value). buf gets a NUL-terminated
+ * string; a string-array attribute comes back joined with commas; TCM_EINVAL
+ * if it does not fit in len bytes. */
 int tcm_h5_in_attr_double(const tcm_h5_in *in, const char *obj, const char *name, double *v);
 int tcm_h5_in_attr_int(const tcm_h5_in *in, const char *obj, const char *name, int64_t *v);
 int tcm_h5_in_attr_string(const tcm_h5_in *in, const char *obj, const char *name, char *buf, size_t len);
@@ -67,20 +84,34 @@ int tcm_h5_in_table_column(const tcm_h5_in *in, const char *group, const char *c
                            size_t *nrows, double **data);
 
 /* ---- instances and weights -------------------------------------------- */
+/* Write an instance file (file_kind "instance": /patterns, /outputs,
+ * optional /teacher, attributes N K M n alpha arch weights seed generator).
+ * The instance is validated first; TCM_EEXIST / TCM_EIO as tcm_h5_out_open. */
 int tcm_h5_write_instance(const char *path, const tcm_instance *inst, int force);
+/* Read and validate an instance file. TCM_EIO if missing or unreadable,
+ * TCM_EFORMAT naming the file and the problem otherwise (missing dataset,
+ * inconsistent sizes, entries not +-1, even K, another file_kind, ...). */
 int tcm_h5_read_instance(const char *path, tcm_instance **out);
-/* Weights file: /weights (K x n, double or int8) with attributes kind,
- * normalization, K, n. */
+/* Weights file (file_kind "weights"): /weights (K x n, float64 for
+ * continuous, int8 for binary) with attributes K, n, kind, normalization
+ * (on the root and on the dataset). Binary weights must be +-1. */
 int tcm_h5_write_weights(const char *path, const tcm_weights *w, int force);
 
 /* Load a configuration from any source: "FILE.h5" (its /weights),
- * "FILE.h5:/dataset", "FILE.npy" (float64/float32/int8, C order) or a
- * whitespace/CSV text file. The shape must be K x n (or K*n flat); binary
- * sources must hold +-1. NaN/Inf rejected. No normalisation is applied. */
+ * "FILE.h5:/dataset" (split at the last ":/" unless the whole source names
+ * a file), "FILE.npy" (v1-3; float64/float32, signed/unsigned 8-64 bit ints,
+ * either byte order, C order) or a .txt/.csv/.dat/.tsv text file
+ * (whitespace- or comma-separated numbers, '#' comments, any layout with
+ * K*n numbers). The shape must be K x n (or K*n flat); binary sources must
+ * hold +-1. No normalisation is applied. TCM_EIO: missing or unreadable
+ * file; TCM_EFORMAT: wrong shape, dtype, layout or non +-1 binary values;
+ * TCM_ENUMERIC: NaN/Inf (position named); TCM_EINVAL: unknown extension. */
 int tcm_weights_load(tcm_weights **out, const char *source, int K, int n, tcm_weight_kind kind);
 
-/* A human-readable multi-line summary of any tcmbp HDF5 file (file_kind,
- * attributes, datasets with shapes) into a malloc'd string. */
+/* A human-readable multi-line summary of any HDF5 file (file_kind, schema
+ * version, root attributes, every group and dataset with type, shape,
+ * storage and attributes) into a malloc'd string the caller frees. Files of
+ * a newer schema are described too. TCM_EIO / TCM_EFORMAT as tcm_h5_in_open. */
 int tcm_h5_describe(const char *path, char **text);
 
 #endif
