@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Prepare a fresh Debian 12 machine (as root) to build tcmbp: install the
+# missing apt packages (nothing, quietly, when all are present), then
+# configure and build in build/. Extra arguments go to cmake, e.g.
+#   bash scripts/setup.sh -DTCMBP_WERROR=ON
+# Environment: BUILD_DIR (default build), CMAKE_BUILD_TYPE (default RelWithDebInfo).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(build-essential cmake pkg-config libhdf5-dev hdf5-tools libcunit1-dev
+          python3-h5py python3-numpy python3-matplotlib)
+
+# Print the packages of PACKAGES that dpkg does not report as installed.
+missing_packages() {
+    local p
+    for p in "${PACKAGES[@]}"; do
+        if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+            echo "$p"
+        fi
+    done
+}
+
+mapfile -t missing < <(missing_packages)
+if ((${#missing[@]} > 0)); then
+    echo "setup: installing ${missing[*]}" >&2
+    if [[ $(id -u) -ne 0 ]]; then
+        echo "setup: error: missing packages (${missing[*]}); run as root or install them with apt-get" >&2
+        exit 1
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+BUILD_DIR=${BUILD_DIR:-build}
+cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE="${CMAKE_BUILD_TYPE:-RelWithDebInfo}" "$@" >/dev/null
+cmake --build "$BUILD_DIR" -j"$(nproc)" >/dev/null
+echo "setup: built $BUILD_DIR/tcmbp ($("$BUILD_DIR"/tcmbp --version))" >&2

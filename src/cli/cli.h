@@ -1,0 +1,188 @@
+/* Shared helpers of the tcmbp command line: an option-table parser that also
+ * generates --help, the common options every subcommand has, exit codes,
+ * one-line error messages, and the one-line (or JSON) summary printer.
+ *
+ * A subcommand looks like this:
+ *
+ *     int cmd_frob(int argc, char **argv)
+ *     {
+ *         int K = 3; double lambda = 0.5; const char *out = NULL;
+ *         cli_option opts[] = {
+ *             CLI_OPT("K", 0, CLI_INT, &K, "K", "hidden units (odd)", "3"),
+ *             CLI_OPT("lambda", 0, CLI_DOUBLE, &lambda, "L", "coupling", "0.5"),
+ *             CLI_OPT("output", 'o', CLI_STRING, &out, "FILE", "result file (HDF5)", NULL),
+ *             CLI_END
+ *         };
+ *         cli_command cmd = { "frob", "[options] INSTANCE -o FILE",
+ *                             "Frobnicate an instance. More words here.", opts, 1, 1, NULL };
+ *         cli_args a;
+ *         int rc = cli_parse(&cmd, &a, argc, argv);
+ *         if (rc != CLI_CONTINUE)
+ *             return rc;                      // --help printed, or usage error printed
+ *         if (!out)
+ *             return cli_usage(&a, "missing -o FILE");
+ *         ... call the library; on failure: return cli_fail(&a, status, "reading %s", a.pos[0]);
+ *         cli_summary s;
+ *         cli_summary_begin(&s, &a);
+ *         cli_summary_str(&s, "status", "converged");
+ *         cli_summary_int(&s, "sweeps", 42);
+ *         return cli_summary_end(&s);        // CLI_EXIT_OK, or CLI_EXIT_RUNTIME if stdout failed
+ *     }
+ *
+ * main() calls cmd_frob(argc - 1, argv + 1), so argv[0] is the subcommand name. */
+#ifndef TCMBP_CLI_H
+#define TCMBP_CLI_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+/* ---- exit codes (the only place they are defined) ---------------------- */
+#define CLI_EXIT_OK 0      /* success (also: "not converged" is a result, not an error) */
+#define CLI_EXIT_RUNTIME 1 /* runtime error: files, data, numerics, library failures */
+#define CLI_EXIT_USAGE 2   /* usage error: unknown option, bad or missing value */
+#define CLI_CONTINUE (-1)  /* returned by cli_parse when the command should run */
+
+/* ---- option tables ------------------------------------------------------ */
+typedef enum {
+    CLI_FLAG,    /* target int*: set to 1; takes no value */
+    CLI_INT,     /* target int* */
+    CLI_UINT64,  /* target uint64_t* (decimal, no sign) */
+    CLI_DOUBLE,  /* target double* (must be finite: "nan", "inf" are usage errors) */
+    CLI_STRING,  /* target const char**: points into argv */
+    CLI_DOUBLES  /* target cli_doubles*: comma-separated finite doubles, "0.1,0.2,0.5" */
+} cli_type;
+
+#define CLI_MAX_DOUBLES 256
+typedef struct {
+    int n;                     /* number of values given */
+    double v[CLI_MAX_DOUBLES]; /* the values, in the order given */
+} cli_doubles;
+
+typedef struct {
+    const char *name;    /* long name without "--" ("alpha", "K-teacher"); NULL ends a table */
+    char short_name;     /* 'o' for -o, or 0 */
+    cli_type type;
+    void *target;        /* where the value goes; pointer type as listed in cli_type */
+    const char *metavar; /* value placeholder in --help ("N", "FILE"); ignored for flags */
+    const char *help;    /* one sentence; wrapped by the help printer */
+    const char *def;     /* default shown as "[default: ...]", or NULL for none */
+    int given;           /* set by cli_parse: how many times the option appeared */
+} cli_option;
+
+/* One option-table row / the table terminator (keeps -Wextra quiet). */
+#define CLI_OPT(name, sc, type, target, metavar, help, def) \
+    { (name), (sc), (type), (target), (metavar), (help), (def), 0 }
+#define CLI_END { NULL, 0, CLI_FLAG, NULL, NULL, NULL, NULL, 0 }
+
+/* A subcommand description: drives parsing and the generated --help. */
+typedef struct {
+    const char *name;        /* "generate" */
+    const char *usage;       /* argument synopsis after "tcmbp NAME ", e.g. "[options] INSTANCE WEIGHTS" */
+    const char *description; /* one paragraph, wrapped at 78 columns */
+    cli_option *options;     /* command-specific options, ended by CLI_END (may be NULL) */
+    int min_pos, max_pos;    /* allowed number of positional arguments */
+    const char *seed_help;   /* help text of --seed for this command, or NULL for the generic one */
+} cli_command;
+
+/* ---- parsed common options + positionals -------------------------------- */
+#define CLI_MAX_POS 8
+typedef struct {
+    const char *cmd;            /* subcommand name, used in messages */
+    int threads;                /* --threads N (0: not given; then OpenMP's default) */
+    uint64_t seed;              /* --seed S (default 1) */
+    int seed_given;             /* nonzero when --seed appeared */
+    int quiet;                  /* --quiet: no progress or notes on stderr */
+    int json;                   /* --json: the summary is a one-line JSON object */
+    int force;                  /* --force: overwrite existing outputs */
+    int npos;                   /* number of positional arguments */
+    const char *pos[CLI_MAX_POS];
+} cli_args;
+
+/* Parse argv[1..argc) (argv[0] is the subcommand name) against cmd's table
+ * plus the common options --threads --seed --quiet --json --force --help.
+ * Accepts "--opt value", "--opt=value", "-o value", "-ovalue", "-o=value", and "--" to
+ * end options. The last occurrence of an option wins. With --threads N it
+ * calls omp_set_num_threads(N).
+ * Returns CLI_CONTINUE when the command should run; CLI_EXIT_OK after
+ * printing --help to stdout; CLI_EXIT_USAGE after printing one error line
+ * (unknown option, missing or malformed value, wrong positional count). */
+int cli_parse(cli_command *cmd, cli_args *a, int argc, char **argv);
+
+/* Print the generated help of cmd (usage, description, options with
+ * defaults, common options) to fp. */
+void cli_print_help(const cli_command *cmd, FILE *fp);
+
+/* How many times the option with this long name was given (0 if never or unknown). */
+int cli_given(const cli_command *cmd, const char *name);
+
+/* ---- errors and messages ------------------------------------------------ */
+/* Print exactly one line "tcmbp CMD: error: MESSAGE" to stderr (newlines in
+ * MESSAGE are replaced by spaces). cmd may be NULL ("tcmbp: error: ..."). */
+void cli_error(const char *cmd, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* cli_error() for a usage error; returns CLI_EXIT_USAGE. */
+int cli_usage(const cli_args *a, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* Report a failed library call: "tcmbp CMD: error: CONTEXT: <tcm_last_error()>"
+ * (or the status name when the library left no message); returns
+ * CLI_EXIT_RUNTIME. fmt may be NULL for no context. */
+int cli_fail(const cli_args *a, int status, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* Check an output path before doing expensive work: refuses an existing
+ * path without --force and a directory that does not exist or is not
+ * writable. Prints one error line and returns CLI_EXIT_RUNTIME, or returns
+ * CLI_EXIT_OK. (The HDF5 writer checks again when it opens PATH.tmp.) */
+int cli_check_output(const cli_args *a, const char *path);
+
+/* Nonzero when progress may be shown: stderr is a terminal and not --quiet. */
+int cli_progress_enabled(const cli_args *a);
+
+/* Print a progress line "\rtcmbp CMD: ..." on stderr when progress is
+ * enabled (overwriting the previous one); cli_progress_done() ends the line. */
+void cli_progress(const cli_args *a, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+void cli_progress_done(const cli_args *a);
+
+/* ---- the one-line summary on stdout ------------------------------------- */
+/* Text mode:  key=value key="value with spaces" ...   (doubles %.10g; nan, inf, -inf)
+ * JSON mode:  {"key": "value", "n": 3, "x": 0.12345678901234566, "y": null}
+ *             (strings escaped, doubles %.17g, NaN/Inf as null). */
+typedef struct {
+    FILE *fp;
+    const char *cmd;
+    int json;
+    int n; /* fields written so far */
+} cli_summary;
+
+void cli_summary_begin(cli_summary *s, const cli_args *a);
+void cli_summary_str(cli_summary *s, const char *key, const char *v);
+void cli_summary_int(cli_summary *s, const char *key, long long v);
+void cli_summary_u64(cli_summary *s, const char *key, uint64_t v); /* seeds */
+void cli_summary_double(cli_summary *s, const char *key, double v);
+void cli_summary_bool(cli_summary *s, const char *key, int v);
+/* End the line and flush; CLI_EXIT_OK, or CLI_EXIT_RUNTIME (with an error
+ * line) if stdout could not be written. */
+int cli_summary_end(cli_summary *s);
+
+/* ---- subcommands (each in src/cli/cmd_<name>.c) -------------------------- */
+int cmd_generate(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+int cmd_bp(int argc, char **argv);
+
+#endif

@@ -1,0 +1,175 @@
+/* `tcmbp eval INSTANCE WEIGHTS`: evaluate a configuration (from any source
+ * tcm_weights_load reads) on an instance: errors, error rate, stabilities;
+ * optionally save per-pattern outputs and hidden fields to an HDF5 file. */
+#include "cli.h"
+
+#include "tcmbp/error.h"
+#include "tcmbp/h5.h"
+#include "tcmbp/instance.h"
+#include "tcmbp/weights.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Everything one evaluation needs and produces (freed by eval_clear). */
+typedef struct {
+    tcm_instance *inst;
+    tcm_weights *w;
+    int8_t *outputs; /* M machine outputs (only with --outputs) */
+    double *fields;  /* M x K hidden fields (only with --outputs) */
+    tcm_eval ev;
+} eval_state;
+
+/* Free the state's allocations (NULL-safe members). */
+static void eval_clear(eval_state *e)
+{
+    tcm_instance_free(e->inst);
+    tcm_weights_free(e->w);
+    free(e->outputs);
+    free(e->fields);
+}
+
+/* Read + validate the instance, load the weights with the given kind (or
+ * the instance's default when kind_s is NULL), normalise continuous ones. */
+static int load_inputs(const cli_args *a, eval_state *e, const char *kind_s)
+{
+    const char *ipath = a->pos[0], *wsrc = a->pos[1];
+    tcm_weight_kind kind;
+    int st = tcm_h5_read_instance(ipath, &e->inst); /* h5 messages name the file */
+    if (st != TCM_OK)
+        return cli_fail(a, st, NULL);
+    if ((st = tcm_instance_validate(e->inst)) != TCM_OK)
+        return cli_fail(a, st, "instance %s", ipath);
+    kind = e->inst->kind;
+    if (kind_s && tcm_weight_kind_parse(kind_s, &kind) != TCM_OK)
+        return cli_usage(a, "--kind must be continuous or binary (got '%s')", kind_s);
+    if ((st = tcm_weights_load(&e->w, wsrc, e->inst->K, e->inst->n, kind)) != TCM_OK)
+        return cli_fail(a, st, NULL); /* names the source */
+    st = kind == TCM_WEIGHTS_CONTINUOUS ? tcm_weights_normalize(e->w) : tcm_weights_validate(e->w);
+    if (st != TCM_OK)
+        return cli_fail(a, st, "weights %s", wsrc);
+    return CLI_EXIT_OK;
+}
+
+/* Write per-pattern results to path: /eval/outputs (M, int8: machine output,
+ * 0 on a tie), /eval/fields (M x K hidden fields h_ka), /eval/wrong (M, int8:
+ * 1 where the pattern is an error), with the summary as attributes of /eval. */
+static int write_outputs(const cli_args *a, const eval_state *e, const char *path)
+{
+    const tcm_instance *in = e->inst;
+    size_t dims[2] = {(size_t)in->M, (size_t)in->K};
+    int8_t *wrong = malloc((size_t)in->M);
+    tcm_h5_out *o = NULL;
+    if (!wrong) {
+        cli_error(a->cmd, "out of memory");
+        return CLI_EXIT_RUNTIME;
+    }
+    for (int i = 0; i < in->M; i++)
+        wrong[i] = e->outputs[i] != in->outputs[i];
+    int st = tcm_h5_out_open(&o, path, "eval", a->force);
+    if (st == TCM_OK)
+        st = tcm_h5_out_group(o, "/eval");
+    if (st == TCM_OK)
+        st = tcm_h5_out_int8(o, "/eval/outputs", 1, dims, e->outputs);
+    if (st == TCM_OK)
+        st = tcm_h5_out_double(o, "/eval/fields", 2, dims, e->fields);
+    if (st == TCM_OK)
+        st = tcm_h5_out_int8(o, "/eval/wrong", 1, dims, wrong);
+    if (st == TCM_OK)
+        st = tcm_h5_out_attr_string(o, "/eval", "instance", a->pos[0]);
+    if (st == TCM_OK)
+        st = tcm_h5_out_attr_string(o, "/eval", "weights", a->pos[1]);
+    if (st == TCM_OK)
+        st = tcm_h5_out_attr_string(o, "/eval", "kind", tcm_weight_kind_name(e->w->kind));
+    if (st == TCM_OK)
+        st = tcm_h5_out_attr_int(o, "/eval", "errors", e->ev.errors);
+    if (st == TCM_OK)
+        st = tcm_h5_out_attr_double(o, "/eval", "min_stability", e->ev.min_stability);
+    if (st == TCM_OK)
+        st = tcm_h5_out_attr_double(o, "/eval", "mean_stability", e->ev.mean_stability);
+    free(wrong);
+    if (st != TCM_OK) {
+        tcm_h5_out_abort(o);
+        return cli_fail(a, st, NULL); /* h5 messages name the file */
+    }
+    st = tcm_h5_out_commit(o);
+    return st == TCM_OK ? CLI_EXIT_OK : cli_fail(a, st, NULL);
+}
+
+/* Print the one-line summary of an evaluation. */
+static int summary(const cli_args *a, const eval_state *e, const char *outputs)
+{
+    int cont = e->w->kind == TCM_WEIGHTS_CONTINUOUS;
+    cli_summary s;
+    cli_summary_begin(&s, a);
+    cli_summary_str(&s, "status", e->ev.errors == 0 ? "solved" : "unsolved");
+    cli_summary_str(&s, "instance", a->pos[0]);
+    cli_summary_str(&s, "weights", a->pos[1]);
+    cli_summary_str(&s, "kind", tcm_weight_kind_name(e->w->kind));
+    cli_summary_str(&s, "normalized", cont ? "per_unit" : "none");
+    cli_summary_int(&s, "M", e->ev.M);
+    cli_summary_int(&s, "errors", e->ev.errors);
+    cli_summary_double(&s, "error_rate", e->ev.error_rate);
+    cli_summary_double(&s, "min_stability", e->ev.min_stability);
+    cli_summary_double(&s, "mean_stability", e->ev.mean_stability);
+    if (outputs)
+        cli_summary_str(&s, "outputs", outputs);
+    return cli_summary_end(&s);
+}
+
+/* Evaluate (and save per-pattern results if asked); exit code. */
+static int run(const cli_args *a, eval_state *e, const char *outputs)
+{
+    if (outputs) {
+        e->outputs = malloc((size_t)e->inst->M);
+        e->fields = malloc(sizeof(double) * (size_t)e->inst->M * (size_t)e->inst->K);
+        if (!e->outputs || !e->fields) {
+            cli_error(a->cmd, "out of memory");
+            return CLI_EXIT_RUNTIME;
+        }
+    }
+    int st = tcm_weights_eval(e->w, e->inst, &e->ev, e->outputs, e->fields);
+    if (st != TCM_OK)
+        return cli_fail(a, st, "evaluating %s on %s", a->pos[1], a->pos[0]);
+    if (outputs) {
+        int rc = write_outputs(a, e, outputs);
+        if (rc != CLI_EXIT_OK)
+            return rc;
+    }
+    return summary(a, e, outputs);
+}
+
+/* Entry point. */
+int cmd_eval(int argc, char **argv)
+{
+    const char *kind = NULL, *outputs = NULL;
+    cli_option opts[] = {
+        CLI_OPT("kind", 0, CLI_STRING, &kind, "continuous|binary",
+                "read WEIGHTS as this kind (binary: entries must be +-1)", "the instance's weight kind"),
+        CLI_OPT("outputs", 0, CLI_STRING, &outputs, "FILE.h5",
+                "also write per-pattern results: /eval/outputs, /eval/fields (M x K), /eval/wrong", NULL),
+        CLI_END};
+    cli_command cmd = {"eval", "[options] INSTANCE WEIGHTS",
+                       "Evaluate a configuration on an instance: number of patterns the committee machine "
+                       "gets wrong (ties count as errors), error rate, and the minimum and mean stability "
+                       "sigma_a h_ka over patterns a and units k, where h_ka = sum_i w_ki xi_aki / sqrt(n). WEIGHTS is "
+                       "FILE.h5 (its /weights), FILE.h5:/dataset (e.g. inst.h5:/teacher), FILE.npy, or a "
+                       "whitespace/CSV text file, of shape K x n. Continuous weights are first normalised "
+                       "per unit to |w_k|^2 = n (the summary says normalized=per_unit); binary ones must "
+                       "be +-1.",
+                       opts, 2, 2, "not used by this command"};
+    cli_args a;
+    eval_state e;
+    memset(&e, 0, sizeof e);
+    int rc = cli_parse(&cmd, &a, argc, argv);
+    if (rc != CLI_CONTINUE)
+        return rc;
+    if (outputs && (rc = cli_check_output(&a, outputs)) != CLI_EXIT_OK)
+        return rc;
+    rc = load_inputs(&a, &e, kind);
+    if (rc == CLI_EXIT_OK)
+        rc = run(&a, &e, outputs);
+    eval_clear(&e);
+    return rc;
+}
