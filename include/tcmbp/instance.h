@@ -91,4 +91,10 @@ const char *tcm_arch_name(tcm_arch arch);
 /* Inverse of tcm_arch_name (exact match); TCM_EINVAL on anything else. */
 int tcm_arch_parse(const char *s, tcm_arch *out);
 
+
+
+/* 64-bit FNV-1a fingerprint of (N, K, M, arch, patterns, outputs): stored in
+ * checkpoints and results so that they are never applied to another instance. */
+uint64_t tcm_instance_fingerprint(const tcm_instance *inst);
+
 #endif

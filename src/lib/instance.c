@@ -336,3 +336,22 @@ int tcm_arch_parse(const char *s, tcm_arch *out)
     return TCM_ERROR(TCM_EINVAL, "unknown architecture '%s' (expected tree or full)",
                      s ? s : "(null)");
 }
+
+/* FNV-1a over the bytes of a buffer, continuing from h. */
+static uint64_t fnv1a(uint64_t h, const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    for (size_t i = 0; i < len; i++) {
+        h ^= p[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+uint64_t tcm_instance_fingerprint(const tcm_instance *inst)
+{
+    int32_t head[4] = { inst->N, inst->K, inst->M, (int32_t)inst->arch };
+    uint64_t h = fnv1a(14695981039346656037ULL, head, sizeof head);
+    h = fnv1a(h, inst->patterns, (size_t)inst->M * (size_t)inst->N);
+    return fnv1a(h, inst->outputs, (size_t)inst->M);
+}

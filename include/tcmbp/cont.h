@@ -1,0 +1,56 @@
+/* Continuous-weight factor updates and thermodynamics (spec 1.1, 1.4): the
+ * messages of one pattern's hidden-unit factors, computed from the current
+ * marginals, and the pattern's contribution to the Bethe free entropy. */
+#ifndef TCMBP_CONT_H
+#define TCMBP_CONT_H
+
+#include "tcmbp/graph.h"
+
+typedef enum {
+    TCM_CAVITY_EXACT = 0, /* per-edge cavity sums omega_{ka->i}, Delta_{ka->i} */
+    TCM_CAVITY_FAST = 1   /* the factor's full sums omega_ka, Delta_ka for every edge,
+                           * expanded to first order in the edge's own term (paper D19-D20) */
+} tcm_cavity_mode;
+
+/* Smallest cavity precision used: zeta_{ki->a} below it (possible when a
+ * message has a large V) is raised to it. */
+#define TCM_MIN_CAVITY_PRECISION 1e-10
+
+/* Doubles of per-thread scratch the functions below need. */
+size_t tcm_cont_work_size(int K);
+
+/* Recompute all messages U, V of pattern a from the current marginals (spec
+ * 1.1 and 1.2), with damping (new = (1-damping)*computed + damping*old). Also
+ * stores lp, lq, fout of the pattern. Returns the largest absolute change of
+ * any U or V of the pattern, or NaN if some update was not finite (those
+ * messages keep their old values, so the state stays finite). */
+double tcm_cont_update_pattern(tcm_graph *g, int a, tcm_cavity_mode cm, tcm_output_mode om,
+                               double damping, double *work);
+
+/* Pattern a's free-entropy terms from the current state, without updating:
+ * log Z_a + sum_ki (ln z_{ki->a} - ln z_ki) (spec 1.4). */
+double tcm_cont_pattern_free_entropy(const tcm_graph *g, int a, tcm_output_mode om, double *work);
+
+/* ln z for a Gaussian of field mu and precision zeta: ln sqrt(2 pi/zeta) + mu^2/(2 zeta). */
+double tcm_cont_log_norm(double mu, double zeta);
+
+const char *tcm_cavity_mode_name(tcm_cavity_mode m);           /* "exact" / "fast" */
+int tcm_cavity_mode_parse(const char *s, tcm_cavity_mode *out); /* TCM_EINVAL on unknown */
+
+#endif
+
+/* Thermodynamic summary of the current state (spec 1.4 and 3). */
+typedef struct {
+    double phi;      /* Bethe free entropy per weight, F / (K n) */
+    double entropy;  /* S: log-volume per weight relative to the sphere (<= 0) */
+    double q;        /* (1/(K n)) sum m_ki^2 */
+    double chibar;   /* mean of chi_k */
+    double distance; /* d = (1/(2Kn)) sum ((m - wref)^2 + 1/zeta), 0 without reference */
+} tcm_cont_thermo;
+
+/* Compute the thermodynamic summary from the current messages (parallel over
+ * patterns, summed in pattern order). */
+void tcm_cont_thermo_compute(tcm_graph *g, tcm_output_mode om, tcm_cont_thermo *t);
+
+/* Copy the marginal means m_ki into w (K x n, kind continuous). */
+void tcm_cont_means(const tcm_graph *g, double *w);

@@ -1,0 +1,55 @@
+/* One BP sweep over a continuous-weight graph: every factor's messages from
+ * the current marginals (in parallel over patterns, or block by block), then
+ * the marginals rebuilt by summing messages in pattern order (so results are
+ * bitwise identical for any thread count), then the per-unit normalisation
+ * chi_k (spec 1.3) and, with focusing, the focusing fields (spec 4). */
+#ifndef TCMBP_SWEEP_H
+#define TCMBP_SWEEP_H
+
+#include "tcmbp/cont.h"
+#include "tcmbp/graph.h"
+
+typedef enum {
+    TCM_SCHEDULE_PARALLEL = 0, /* all patterns from the same marginals, then rebuild */
+    TCM_SCHEDULE_BLOCK = 1     /* fixed blocks of patterns; marginals refreshed after each */
+} tcm_schedule;
+
+typedef struct {
+    tcm_cavity_mode cavity;
+    tcm_output_mode output;
+    tcm_schedule schedule;
+    int block_size;  /* patterns per block (block schedule) */
+    double damping;  /* 0 = none; new = (1-d)*computed + d*old */
+    double y;        /* focusing replicas (used when the graph has focusing fields) */
+    double fl;       /* focusing coupling lambda */
+} tcm_sweep_params;
+
+#define TCM_SWEEP_PARAMS_INIT \
+    { TCM_CAVITY_EXACT, TCM_OUTPUT_EXACT, TCM_SCHEDULE_PARALLEL, 64, 0.5, 1.0, 0.0 }
+
+/* Changes measured by a sweep. */
+typedef struct {
+    double messages; /* largest |change| of any U or V */
+    double chi;      /* largest |change| of any chi_k (and chi*_k) */
+    double focus;    /* largest |change| of any U*, V* */
+    int nonfinite;   /* number of messages whose update was not finite (kept at old value) */
+} tcm_sweep_change;
+
+/* Run one sweep. TCM_EINVAL on bad parameters, TCM_ENOMEM if the block
+ * buffer cannot be allocated (first block sweep only); non-finite updates are
+ * not errors: they are counted in change->nonfinite and the old values kept. */
+int tcm_sweep_run(tcm_graph *g, const tcm_sweep_params *p, tcm_sweep_change *change);
+
+/* Rebuild zeta0 and mu of every weight from the messages and external
+ * fields, summing patterns in order (deterministic). */
+void tcm_sweep_rebuild_marginals(tcm_graph *g);
+
+/* Solve for each chi_k so that (1/n) sum_i (m_ki^2 + 1/zeta_ki) = 1 (spec 1.3).
+ * Returns the largest |change| of chi. */
+double tcm_sweep_normalize(tcm_graph *g);
+
+/* Solve c in (1/n) sum_i (b_i^2/(c+a_i)^2 + 1/(c+a_i)) = 1 by safeguarded
+ * Newton starting from c0 (shared by chi and chi*). */
+double tcm_sweep_solve_norm(const double *a, const double *b, int n, double c0);
+
+#endif

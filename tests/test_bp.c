@@ -1,0 +1,231 @@
+/* Tests of continuous-weight BP (spec 1, 5): the alpha = 0 limit, the K = 1
+ * perceptron against the replica-symmetric entropy computed here by
+ * quadrature, exact-cavity vs fast modes, thread-count independence (bitwise),
+ * and finiteness near the convergence limit. */
+#include "tcmbp/bp.h"
+
+#include <CUnit/CUnit.h>
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tcmbp/error.h"
+#include "tcmbp/special.h"
+
+/* ---- replica-symmetric entropy of the spherical perceptron (spec 5) ---- */
+
+/* E_t ln H(c t), t ~ N(0,1), Simpson's rule on [-12, 12]. */
+static double gauss_mean_logH(double c)
+{
+    const int n = 4800; /* even */
+    const double L = 12.0, h = 2.0 * L / n;
+    double s = 0.0;
+    for (int j = 0; j <= n; j++) {
+        double t = -L + j * h, w = (j == 0 || j == n) ? 1.0 : (j % 2 ? 4.0 : 2.0);
+        s += w * exp(-0.5 * t * t) / TCM_SQRT2PI * tcm_logH(c * t);
+    }
+    return s * h / 3.0;
+}
+
+/* G(q) = 1/2 ln(1-q) + q/(2(1-q)) + alpha E_t ln H(sqrt(q/(1-q)) t). */
+static double rs_functional(double alpha, double q)
+{
+    return 0.5 * log1p(-q) + q / (2.0 * (1.0 - q)) + alpha * gauss_mean_logH(sqrt(q / (1.0 - q)));
+}
+
+/* S_RS(alpha) = min over q in (0,1) of G(q), by golden-section search. */
+static double rs_entropy(double alpha)
+{
+    double a = 1e-9, b = 0.995, gr = 0.5 * (sqrt(5.0) - 1.0);
+    double c = b - gr * (b - a), d = a + gr * (b - a);
+    double fc = rs_functional(alpha, c), fd = rs_functional(alpha, d);
+    while (b - a > 1e-10) {
+        if (fc < fd) {
+            b = d, d = c, fd = fc;
+            c = b - gr * (b - a), fc = rs_functional(alpha, c);
+        } else {
+            a = c, c = d, fc = fd;
+            d = a + gr * (b - a), fd = rs_functional(alpha, d);
+        }
+    }
+    return rs_functional(alpha, 0.5 * (a + b));
+}
+
+/* ---- helpers ---- */
+
+static tcm_instance *make_instance(int N, int K, double alpha, unsigned seed)
+{
+    tcm_instance_params ip = TCM_INSTANCE_PARAMS_INIT;
+    ip.N = N;
+    ip.K = K;
+    ip.alpha = alpha;
+    ip.seed = seed;
+    tcm_instance *inst = NULL;
+    int st = tcm_instance_generate(&inst, &ip);
+    CU_ASSERT_EQUAL_FATAL(st, TCM_OK);
+    return inst;
+}
+
+/* Run BP with the given cavity mode; returns the result (graph freed). */
+static tcm_bp_result run_bp(const tcm_instance *inst, tcm_cavity_mode cm, double tol)
+{
+    tcm_graph *g = tcm_graph_alloc(inst, 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+    tcm_bp_params p = TCM_BP_PARAMS_INIT;
+    p.sweep.cavity = cm;
+    p.tol = tol;
+    p.max_sweeps = 500;
+    tcm_bp_result r;
+    CU_ASSERT_EQUAL(tcm_bp_run(g, &p, &r), TCM_OK);
+    tcm_graph_free(g);
+    return r;
+}
+
+/* ---- tests ---- */
+
+/* alpha = 0 (no pattern used): chi_k = 1 and S = 0 to 1e-10 (spec 5). */
+static void test_alpha_zero(void)
+{
+    tcm_instance *inst = make_instance(99, 3, 1.0, 3);
+    tcm_graph *g = tcm_graph_alloc_patterns(inst, 0, 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+    tcm_bp_params p = TCM_BP_PARAMS_INIT;
+    tcm_bp_result r;
+    CU_ASSERT_EQUAL(tcm_bp_run(g, &p, &r), TCM_OK);
+    CU_ASSERT_EQUAL(r.status, TCM_BP_CONVERGED);
+    for (int k = 0; k < g->K; k++) CU_ASSERT_DOUBLE_EQUAL(g->chi[k], 1.0, 1e-10);
+    CU_ASSERT_DOUBLE_EQUAL(r.entropy, 0.0, 1e-10);
+    CU_ASSERT_DOUBLE_EQUAL(r.q, 0.0, 1e-15);
+    tcm_graph_free(g);
+    tcm_instance_free(inst);
+}
+
+/* K = 1, N = 1000: BP entropy against the replica-symmetric value, averaged
+ * over instances. The tolerance is 4 standard errors of the instance mean
+ * (measured here) plus 0.003 for the O(1/N) finite-size bias. */
+static void check_perceptron(double alpha, int ninst)
+{
+    double s_rs = rs_entropy(alpha), sum = 0.0, sum2 = 0.0;
+    for (int j = 0; j < ninst; j++) {
+        tcm_instance *inst = make_instance(1000, 1, alpha, 100 + (unsigned)j);
+        tcm_bp_result r = run_bp(inst, TCM_CAVITY_FAST, 1e-7);
+        CU_ASSERT_EQUAL(r.status, TCM_BP_CONVERGED);
+        sum += r.entropy;
+        sum2 += r.entropy * r.entropy;
+        tcm_instance_free(inst);
+    }
+    double mean = sum / ninst, sd = sqrt(fmax(sum2 / ninst - mean * mean, 0.0) * ninst / (ninst - 1));
+    double se = sd / sqrt((double)ninst), tol = 4.0 * se + 0.003;
+    printf("\n    K=1 alpha=%.2f: BP S = %.5f +- %.5f (%d instances), RS S = %.5f, tol %.4f ", alpha, mean, se,
+           ninst, s_rs, tol);
+    CU_ASSERT(fabs(mean - s_rs) <= tol);
+}
+
+static void test_perceptron_025(void) { check_perceptron(0.25, 4); }
+static void test_perceptron_050(void) { check_perceptron(0.5, 4); }
+static void test_perceptron_100(void) { check_perceptron(1.0, 4); }
+
+/* The replica functional itself: S_RS -> -alpha ln 2 ... checked at small alpha
+ * against its expansion S = -alpha ln2 - (alpha c)^2 + O(alpha^3), c = 1/pi. */
+static void test_replica_small_alpha(void)
+{
+    double alpha = 1e-3, s = rs_entropy(alpha);
+    double c2 = 1.0 / 3.14159265358979323846; /* -E ln H(eps t) = ln 2 + eps^2/pi + ..., G = q^2/4 - alpha q/pi */
+    double expect = -alpha * log(2.0) - alpha * alpha * c2 * c2;
+    CU_ASSERT_DOUBLE_EQUAL(s, expect, 1e-8);
+}
+
+/* Exact-cavity and fast modes agree to O(1/N) on a large K = 3 instance. */
+static void test_exact_vs_fast(void)
+{
+    tcm_instance *inst = make_instance(1500, 3, 0.5, 21);
+    tcm_bp_result re = run_bp(inst, TCM_CAVITY_EXACT, 1e-7);
+    tcm_bp_result rf = run_bp(inst, TCM_CAVITY_FAST, 1e-7);
+    printf("\n    N=1500 K=3 alpha=0.5: exact S=%.6f (%s, %d sweeps), fast S=%.6f (%s, %d sweeps) ", re.entropy,
+           tcm_bp_status_name(re.status), re.sweeps, rf.entropy, tcm_bp_status_name(rf.status), rf.sweeps);
+    CU_ASSERT_EQUAL(re.status, TCM_BP_CONVERGED);
+    CU_ASSERT_EQUAL(rf.status, TCM_BP_CONVERGED);
+    CU_ASSERT_DOUBLE_EQUAL(re.entropy, rf.entropy, 3.0 / 1500);
+    CU_ASSERT_DOUBLE_EQUAL(re.q, rf.q, 3.0 / 1500);
+    tcm_instance_free(inst);
+}
+
+/* Bitwise identical messages and results for 1 and 2 threads (both schedules). */
+static void test_thread_independence(void)
+{
+    tcm_instance *inst = make_instance(300, 3, 1.0, 8);
+    for (int sched = 0; sched < 2; sched++) {
+        tcm_graph *g[2];
+        tcm_bp_result r[2];
+        for (int t = 0; t < 2; t++) {
+            g[t] = tcm_graph_alloc(inst, t + 1);
+            tcm_bp_params p = TCM_BP_PARAMS_INIT;
+            p.sweep.schedule = sched ? TCM_SCHEDULE_BLOCK : TCM_SCHEDULE_PARALLEL;
+            p.sweep.block_size = 37;
+            p.max_sweeps = 40;
+            CU_ASSERT_EQUAL(tcm_bp_run(g[t], &p, &r[t]), TCM_OK);
+        }
+        CU_ASSERT(memcmp(g[0]->U, g[1]->U, g[0]->ne * sizeof(double)) == 0);
+        CU_ASSERT(memcmp(g[0]->V, g[1]->V, g[0]->ne * sizeof(double)) == 0);
+        CU_ASSERT(memcmp(g[0]->chi, g[1]->chi, (size_t)g[0]->K * sizeof(double)) == 0);
+        CU_ASSERT(memcmp(&r[0].entropy, &r[1].entropy, sizeof(double)) == 0);
+        CU_ASSERT_EQUAL(r[0].sweeps, r[1].sweeps);
+        tcm_graph_free(g[0]);
+        tcm_graph_free(g[1]);
+    }
+    tcm_instance_free(inst);
+}
+
+/* Near and beyond the convergence limit the fields grow large: no NaN anywhere. */
+static void test_no_nan_at_large_alpha(void)
+{
+    tcm_instance *inst = make_instance(300, 3, 2.5, 4);
+    tcm_graph *g = tcm_graph_alloc(inst, 0);
+    tcm_bp_params p = TCM_BP_PARAMS_INIT;
+    p.max_sweeps = 150;
+    p.sweep.damping = 0.0;
+    tcm_bp_result r;
+    CU_ASSERT_EQUAL(tcm_bp_run(g, &p, &r), TCM_OK);
+    CU_ASSERT(isfinite(r.entropy) && isfinite(r.q) && isfinite(r.phi) && isfinite(r.chibar));
+    size_t bad = 0;
+    for (size_t e = 0; e < g->ne; e++) bad += !isfinite(g->U[e]) || !isfinite(g->V[e]);
+    for (size_t w = 0; w < g->nw; w++) bad += !isfinite(g->mu[w]) || !isfinite(g->zeta0[w]);
+    CU_ASSERT_EQUAL(bad, 0);
+    tcm_graph_free(g);
+    tcm_instance_free(inst);
+}
+
+static void test_bad_params(void)
+{
+    tcm_instance *inst = make_instance(99, 3, 0.5, 1);
+    tcm_graph *g = tcm_graph_alloc(inst, 0);
+    tcm_bp_params p = TCM_BP_PARAMS_INIT;
+    tcm_bp_result r;
+    p.sweep.damping = 1.0;
+    CU_ASSERT_EQUAL(tcm_bp_run(g, &p, &r), TCM_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(tcm_last_error(), "damping"));
+    p.sweep.damping = 0.5;
+    p.tol = 0.0;
+    CU_ASSERT_EQUAL(tcm_bp_run(g, &p, &r), TCM_EINVAL);
+    CU_ASSERT_PTR_NULL(tcm_graph_alloc_patterns(inst, inst->M + 1, 0));
+    tcm_graph_free(g);
+    tcm_instance_free(inst);
+}
+
+int tcm_test_register(void)
+{
+    CU_pSuite s = CU_add_suite("bp", NULL, NULL);
+    if (!s) return -1;
+    if (!CU_add_test(s, "alpha = 0 limit", test_alpha_zero)) return -1;
+    if (!CU_add_test(s, "replica functional, small alpha", test_replica_small_alpha)) return -1;
+    if (!CU_add_test(s, "K=1 vs replica, alpha=0.25", test_perceptron_025)) return -1;
+    if (!CU_add_test(s, "K=1 vs replica, alpha=0.5", test_perceptron_050)) return -1;
+    if (!CU_add_test(s, "K=1 vs replica, alpha=1.0", test_perceptron_100)) return -1;
+    if (!CU_add_test(s, "exact cavity vs fast", test_exact_vs_fast)) return -1;
+    if (!CU_add_test(s, "thread independence (bitwise)", test_thread_independence)) return -1;
+    if (!CU_add_test(s, "no NaN at large alpha", test_no_nan_at_large_alpha)) return -1;
+    if (!CU_add_test(s, "bad parameters", test_bad_params)) return -1;
+    return 0;
+}
