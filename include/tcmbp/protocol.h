@@ -1,0 +1,42 @@
+/* Focusing schedules (spec 4): a protocol is a sequence of steps (coupling,
+ * y), where the coupling is lambda for continuous weights and gamma for
+ * binary ones (gamma may be +inf: reinforcement). Generators for the paper's
+ * ladders and the binary protocols, and a parser for explicit lists. */
+#ifndef TCMBP_PROTOCOL_H
+#define TCMBP_PROTOCOL_H
+
+typedef struct {
+    double coupling; /* lambda (continuous) or gamma (binary; +inf allowed) */
+    double y;        /* number of replicas (>= 1, need not be an integer) */
+} tcm_protocol_step;
+
+typedef struct {
+    int count;
+    tcm_protocol_step *steps;
+    char name[64]; /* "paper", "ladder", "standard-reinforcement", "scoping", "pseudo-reinforcement", "list" */
+} tcm_protocol;
+
+void tcm_protocol_free(tcm_protocol *p);
+
+/* Geometric ladder of `steps` couplings from lo to hi at fixed y (continuous fBP). */
+int tcm_protocol_ladder(tcm_protocol **out, double lo, double hi, int steps, double y);
+
+/* The paper's continuous default: y = 10, lambda from 0.5 to 30 in 30 geometric steps. */
+int tcm_protocol_paper(tcm_protocol **out);
+
+/* Standard reinforcement: gamma = inf, y = 1/(1-x) for x = 0, dx, ..., < 1. */
+int tcm_protocol_standard_reinforcement(tcm_protocol **out, double dx);
+
+/* Scoping: fixed y, gamma geometric from lo to hi in `steps` steps. */
+int tcm_protocol_scoping(tcm_protocol **out, double lo, double hi, int steps, double y);
+
+/* Pseudo-reinforcement: rho = 0, drho, ..., < 1; gamma = atanh(rho^x),
+ * y = 1 + rho^(1-2x)/(1-rho) (x = 1/2 by default). */
+int tcm_protocol_pseudo_reinforcement(tcm_protocol **out, double drho, double x);
+
+/* An explicit list "c1:y1,c2:y2,..." (also ';' or whitespace between pairs;
+ * "inf" allowed for the coupling), or, when text names a readable file, that
+ * file with one "coupling y" pair per line ('#' comments). */
+int tcm_protocol_parse(tcm_protocol **out, const char *text);
+
+#endif
