@@ -16,8 +16,23 @@ typedef enum {
  * message has a large V) is raised to it. */
 #define TCM_MIN_CAVITY_PRECISION 1e-10
 
-/* Doubles of per-thread scratch the functions below need. */
-size_t tcm_cont_work_size(int K);
+/* Doubles of per-thread scratch the functions below need (K units, nw = K n weights). */
+size_t tcm_cont_work_size(int K, size_t nw);
+
+/* The output field of one hidden unit prepared for many ratio evaluations:
+ * h = tanh(f) as |h|, 1 - |h| (exact, from exp(-2|f|)) and the sign. */
+typedef struct {
+    double f, habs, one_minus, sign;
+} tcm_ratio_ctx;
+
+/* Prepare f (+-inf allowed: h = +-1 exactly). */
+tcm_ratio_ctx tcm_ratio_prepare(double f);
+
+/* g(h, z) = 2 h phi(z) / (1 + h erf(z/sqrt2)) (spec 1.1) for the prepared h.
+ * For |z| <= 8 one erfc and one exp: the denominator is (1 + |h|) - |h| erfc(|u|)
+ * when h and z have the same sign and (1 - |h|) + |h| erfc(|u|) otherwise,
+ * sums of positive terms, so accurate to a few ulp; beyond, tcm_cont_ratio_field. */
+double tcm_ratio_eval(const tcm_ratio_ctx *c, double z);
 
 /* Recompute all messages U, V of pattern a from the current marginals (spec
  * 1.1 and 1.2), with damping (new = (1-damping)*computed + damping*old). Also

@@ -23,9 +23,13 @@ typedef struct {
     double *U, *V;            /* ne: factor -> weight messages exp(U x - V x^2/2) */
 
     /* Marginal of weight ki: precision chi[k] + zeta0[ki], field mu[ki]. zeta0
-     * collects everything but chi: lambda + V*_ki + sum_a V[a->ki]. */
+     * collects everything but chi: lambda + V*_ki + sum_a V[a->ki]. Both are
+     * composed from the message sums and the external fields, so they are a
+     * pure function of the state (messages, fields, chi). */
+    double *sumU, *sumV;      /* nw: sum_a U[a->ki], sum_a V[a->ki], in pattern order */
     double *zeta0, *mu;       /* nw */
     double *chi;              /* K: per-unit normalisation fields (spec 1.3) */
+    int needs_normalize;      /* nonzero when chi must be re-solved before the next sweep */
 
     /* Reference field (spec 3): exp(-lambda x^2/2 + lambda wref x); wref NULL when unused. */
     double lambda;
@@ -34,6 +38,7 @@ typedef struct {
     /* Focusing field (spec 4): exp(U* x - V* x^2/2); NULL when unused. */
     double *ustar, *vstar;    /* nw */
     double *chistar;          /* K: centre normalisation chi* */
+    double *focus_scratch;    /* 2 nw: per-unit scratch of the focusing update */
 
     /* Per hidden-unit factor (a,k): messages to and from tau_ka. */
     double *lp, *lq;          /* M*K: log P(tau=+1), log P(tau=-1) (message p_ka) */
@@ -74,6 +79,16 @@ static inline double tcm_graph_precision(const tcm_graph *g, size_t ki)
 static inline double tcm_graph_mean(const tcm_graph *g, size_t ki)
 {
     return g->mu[ki] / tcm_graph_precision(g, ki);
+}
+
+/* Sweeps over fewer edges than this run on one thread: below it, OpenMP's
+ * barriers cost more than the work (and results do not depend on threads). */
+#define TCM_PARALLEL_MIN_EDGES 65536
+
+/* Threads to use for a pass over `edges` edge-sized items. */
+static inline int tcm_graph_threads_for(const tcm_graph *g, size_t edges)
+{
+    return edges >= TCM_PARALLEL_MIN_EDGES ? g->nthreads : 1;
 }
 
 /* Bytes of state per edge (messages + pattern entry). */

@@ -44,6 +44,10 @@ int tcm_sweep_run(tcm_graph *g, const tcm_sweep_params *p, tcm_sweep_change *cha
  * fields, summing patterns in order (deterministic). */
 void tcm_sweep_rebuild_marginals(tcm_graph *g);
 
+/* zeta0 and mu from the stored message sums and the current external
+ * fields (reference, focusing): O(K n), no pass over the messages. */
+void tcm_sweep_compose_marginals(tcm_graph *g);
+
 /* Solve for each chi_k so that (1/n) sum_i (m_ki^2 + 1/zeta_ki) = 1 (spec 1.3).
  * Returns the largest |change| of chi. */
 double tcm_sweep_normalize(tcm_graph *g);

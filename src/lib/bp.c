@@ -33,8 +33,9 @@ int tcm_bp_iterate(tcm_graph *g, const tcm_bp_params *p, tcm_bp_result *r)
     r->sweeps = 0;
     r->nonfinite_sweep = 0;
     r->change = r->chi_change = INFINITY;
-    tcm_sweep_rebuild_marginals(g); /* the state may have been loaded or edited */
-    tcm_sweep_normalize(g);
+    tcm_sweep_rebuild_marginals(g); /* a pure function of the messages and fields */
+    if (g->needs_normalize) tcm_sweep_normalize(g); /* only after the state was edited */
+    g->needs_normalize = 0;
     while (r->sweeps < p->max_sweeps) {
         tcm_sweep_change c;
         if ((st = tcm_sweep_run(g, &p->sweep, &c)) != TCM_OK) return st;

@@ -11,7 +11,36 @@
 #include "tcmbp/error.h"
 #include "tcmbp/special.h"
 
-size_t tcm_cont_work_size(int K) { return tcm_output_work_size(K) + 4 * (size_t)K; }
+size_t tcm_cont_work_size(int K, size_t nw) { return tcm_output_work_size(K) + 4 * (size_t)K + 2 * nw; }
+
+/* Inline maximum (fmax is a library call at -O2 without -ffast-math). */
+static inline double max2(double a, double b) { return a > b ? a : b; }
+
+tcm_ratio_ctx tcm_ratio_prepare(double f)
+{
+    tcm_ratio_ctx c;
+    double e = exp(-2.0 * fabs(f)); /* 0 for f = +-inf */
+    c.f = f;
+    c.one_minus = 2.0 * e / (1.0 + e);
+    c.habs = tanh(fabs(f)); /* not (1-e)/(1+e): that cancels for small f */
+    c.sign = f > 0 ? 1.0 : (f < 0 ? -1.0 : 0.0);
+    return c;
+}
+
+#define RATIO_FAST_ZMAX 8.0 /* beyond, exp(-z^2/2) loses digits to the rounding of z^2 */
+
+double tcm_ratio_eval(const tcm_ratio_ctx *c, double z)
+{
+    if (c->sign == 0.0) return 0.0;
+    if (!(fabs(z) <= RATIO_FAST_ZMAX)) {
+        if (isinf(c->f)) return tcm_cont_ratio(c->sign, z);
+        return tcm_cont_ratio_field(c->f, z);
+    }
+    double ec = erfc(fabs(z) * (1.0 / TCM_SQRT2));
+    int same = (z >= 0.0) == (c->sign > 0.0);
+    double den = same ? (1.0 + c->habs) - c->habs * ec : c->one_minus + c->habs * ec;
+    return c->sign * 2.0 * c->habs * exp(-0.5 * z * z) / (TCM_SQRT2PI * den);
+}
 
 /* Cavity precision of edge (ki, a): marginal precision minus the edge's own V, guarded. */
 static inline double cavity_precision(double zeta, double v)
@@ -20,63 +49,64 @@ static inline double cavity_precision(double zeta, double v)
     return zc > TCM_MIN_CAVITY_PRECISION ? zc : TCM_MIN_CAVITY_PRECISION;
 }
 
-/* g(h, z) of spec 1.1 with h = tanh(f); f = +-inf means h = +-1 exactly (K = 1). */
-static inline double ratio(double f, double z)
-{
-    if (isinf(f)) return tcm_cont_ratio(f > 0 ? 1.0 : -1.0, z);
-    return tcm_cont_ratio_field(f, z);
-}
-
-/* omega_ka = sum_i xi m_{ki->a} and Delta_ka = sum_i 1/zeta_{ki->a} for unit k of pattern a. */
-static void unit_sums(const tcm_graph *g, int a, int k, double *omega, double *delta)
+/* omega_ka = sum_i xi m_{ki->a} and Delta_ka = sum_i 1/zeta_{ki->a} for unit k
+ * of pattern a; cav (2n) receives 1/zeta_{ki->a} and m_{ki->a} per edge. */
+static void unit_sums(const tcm_graph *g, int a, int k, double *omega, double *delta, double *cav)
 {
     const int8_t *xi = tcm_instance_unit_inputs(g->inst, a, k);
     size_t e0 = ((size_t)a * (size_t)g->K + (size_t)k) * (size_t)g->n, w0 = (size_t)k * (size_t)g->n;
-    double chi = g->chi[k], om = 0.0, de = 0.0;
+    const double *U = g->U + e0, *V = g->V + e0, *zeta0 = g->zeta0 + w0, *mu = g->mu + w0;
+    double chi = g->chi[k], om = 0.0, de = 0.0, *rz = cav, *mc = cav + g->n;
     for (int i = 0; i < g->n; i++) {
-        double zc = cavity_precision(chi + g->zeta0[w0 + i], g->V[e0 + i]);
-        om += xi[i] * (g->mu[w0 + i] - g->U[e0 + i]) / zc;
-        de += 1.0 / zc;
+        double r = 1.0 / cavity_precision(chi + zeta0[i], V[i]);
+        rz[i] = r;
+        mc[i] = (mu[i] - U[i]) * r;
+        om += xi[i] * mc[i];
+        de += r;
     }
     *omega = om;
     *delta = de;
 }
 
-/* Messages to the output factor: lp/lq = log H(-+omega/sqrt Delta) for every unit of pattern a. */
-static void unit_messages(const tcm_graph *g, int a, double *omega, double *delta, double *lp, double *lq)
+/* Messages to the output factor: lp/lq = log H(-+omega/sqrt Delta) for every
+ * unit of pattern a; cav (2 K n) receives the cavity terms of every edge. */
+static void unit_messages(const tcm_graph *g, int a, double *omega, double *delta, double *lp, double *lq,
+                          double *cav)
 {
     for (int k = 0; k < g->K; k++) {
-        unit_sums(g, a, k, &omega[k], &delta[k]);
+        unit_sums(g, a, k, &omega[k], &delta[k], cav + 2 * (size_t)k * (size_t)g->n);
         double x = omega[k] / sqrt(delta[k]);
         lp[k] = tcm_logH(-x);
         lq[k] = tcm_logH(x);
     }
 }
 
-/* New U, V for the n edges of unit k, pattern a, given the output field f; returns max change. */
+/* New U, V for the n edges of unit k, pattern a, given the output field f and
+ * the cavity terms cav of unit_sums; returns the largest change (NaN if an
+ * update was not finite: that message keeps its old value). */
 static double update_unit(tcm_graph *g, int a, int k, double omega, double delta, double f,
-                          tcm_cavity_mode cm, double damping)
+                          tcm_cavity_mode cm, double damping, const double *cav)
 {
     const int8_t *xi = tcm_instance_unit_inputs(g->inst, a, k);
-    size_t e0 = ((size_t)a * (size_t)g->K + (size_t)k) * (size_t)g->n, w0 = (size_t)k * (size_t)g->n;
-    double chi = g->chi[k], keep = 1.0 - damping, change = 0.0;
-    double *U = g->U + e0, *V = g->V + e0;
+    size_t e0 = ((size_t)a * (size_t)g->K + (size_t)k) * (size_t)g->n;
+    const double *rz = cav, *mc = cav + g->n;
+    double keep = 1.0 - damping, change = 0.0, *U = g->U + e0, *V = g->V + e0;
+    tcm_ratio_ctx rc = tcm_ratio_prepare(f);
     /* Fast mode: messages at the factor's full sums, expanded to first order in
      * the edge's own cavity term: z_i = z0 - xi m_i / s0 gives
      * U_i = xi g0 / s0 + m_i V0 and V_i = V0 (+ O(n^-3/2)). The m_i V0 term is an
      * Onsager reaction: O(1/n) per message but O(1) summed over all patterns. */
-    double s0 = sqrt(delta), z0 = omega / s0, g0 = ratio(f, z0), v0 = (z0 * g0 + g0 * g0) / delta;
+    double s0 = sqrt(delta), z0 = omega / s0, g0 = tcm_ratio_eval(&rc, z0), v0 = (z0 * g0 + g0 * g0) / delta;
     int bad = 0;
     for (int i = 0; i < g->n; i++) {
-        double zc = cavity_precision(chi + g->zeta0[w0 + i], V[i]);
-        double mc = (g->mu[w0 + i] - U[i]) / zc, u, v;
+        double u, v;
         if (cm == TCM_CAVITY_EXACT) { /* spec 1.1 with the edge's own cavity sums */
-            double d = fmax(delta - 1.0 / zc, 1e-12 * delta), s = sqrt(d);
-            double z = (omega - xi[i] * mc) / s, r = ratio(f, z);
+            double d = max2(delta - rz[i], 1e-12 * delta), s = sqrt(d);
+            double z = (omega - xi[i] * mc[i]) / s, r = tcm_ratio_eval(&rc, z);
             u = xi[i] * r / s;
             v = (z * r + r * r) / d;
         } else {
-            u = xi[i] * g0 / s0 + mc * v0;
+            u = xi[i] * g0 / s0 + mc[i] * v0;
             v = v0;
         }
         u = keep * u + damping * U[i];
@@ -85,7 +115,8 @@ static double update_unit(tcm_graph *g, int a, int k, double omega, double delta
             bad = 1;
             continue;
         }
-        change = fmax(change, fmax(fabs(u - U[i]), fabs(v - V[i])));
+        double du = fabs(u - U[i]), dv = fabs(v - V[i]);
+        change = max2(change, max2(du, dv));
         U[i] = u;
         V[i] = v;
     }
@@ -96,17 +127,18 @@ double tcm_cont_update_pattern(tcm_graph *g, int a, tcm_cavity_mode cm, tcm_outp
                                double damping, double *work)
 {
     int K = g->K;
-    double *omega = work, *delta = work + K, *owork = work + 2 * (size_t)K;
+    double *omega = work, *delta = work + K, *cav = work + 2 * (size_t)K;
+    double *owork = cav + 2 * g->nw;
     size_t ak = (size_t)a * (size_t)K;
     double *lp = g->lp + ak, *lq = g->lq + ak, *f = g->fout + ak;
-    unit_messages(g, a, omega, delta, lp, lq);
+    unit_messages(g, a, omega, delta, lp, lq, cav);
     tcm_output_update(om, K, g->inst->outputs[a], lp, lq, f, owork);
     double change = 0.0;
     int bad = 0;
     for (int k = 0; k < K; k++) {
-        double c = update_unit(g, a, k, omega[k], delta[k], f[k], cm, damping);
+        double c = update_unit(g, a, k, omega[k], delta[k], f[k], cm, damping, cav + 2 * (size_t)k * (size_t)g->n);
         if (isnan(c)) bad = 1;
-        else change = fmax(change, c);
+        else change = max2(change, c);
     }
     return bad ? NAN : change;
 }
@@ -134,8 +166,8 @@ double tcm_cont_pattern_free_entropy(const tcm_graph *g, int a, tcm_output_mode 
 {
     int K = g->K;
     double *omega = work, *delta = work + K, *lp = work + 2 * (size_t)K, *lq = work + 3 * (size_t)K;
-    double *owork = work + 4 * (size_t)K;
-    unit_messages(g, a, omega, delta, lp, lq);
+    double *cav = work + 4 * (size_t)K, *owork = cav + 2 * g->nw;
+    unit_messages(g, a, omega, delta, lp, lq, cav);
     double f = tcm_output_logz(om, K, g->inst->outputs[a], lp, lq, owork);
     for (int k = 0; k < K; k++) f += unit_cavity_terms(g, a, k);
     return f;
@@ -154,7 +186,7 @@ int tcm_cavity_mode_parse(const char *s, tcm_cavity_mode *out)
 /* sum_a of the pattern terms of F, in pattern order (deterministic for any thread count). */
 static double pattern_terms(tcm_graph *g, tcm_output_mode om)
 {
-#pragma omp parallel num_threads(g->nthreads)
+#pragma omp parallel num_threads(tcm_graph_threads_for(g, g->ne))
     {
         double *work = g->work + (size_t)omp_get_thread_num() * g->work_stride;
 #pragma omp for schedule(static)

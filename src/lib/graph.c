@@ -43,10 +43,12 @@ tcm_graph *tcm_graph_alloc_patterns(const tcm_instance *inst, int M, int nthread
     g->nw = (size_t)inst->K * (size_t)inst->n;
     g->ne = (size_t)M * g->nw;
     g->nthreads = nthreads > 0 ? nthreads : omp_get_max_threads();
-    g->work_stride = tcm_cont_work_size(inst->K) + 8; /* +8: keep threads' rows apart */
+    g->work_stride = tcm_cont_work_size(inst->K, (size_t)inst->K * (size_t)inst->n) + 8; /* +8: keep threads' rows apart */
     size_t mk = (size_t)M * (size_t)inst->K;
     g->U = alloc_doubles(g->ne);
     g->V = alloc_doubles(g->ne);
+    g->sumU = alloc_doubles(g->nw);
+    g->sumV = alloc_doubles(g->nw);
     g->zeta0 = alloc_doubles(g->nw);
     g->mu = alloc_doubles(g->nw);
     g->chi = alloc_doubles((size_t)inst->K);
@@ -55,7 +57,7 @@ tcm_graph *tcm_graph_alloc_patterns(const tcm_instance *inst, int M, int nthread
     g->fout = alloc_doubles(mk);
     g->work = alloc_doubles((size_t)g->nthreads * g->work_stride);
     g->per_pattern = alloc_doubles((size_t)M);
-    if (!g->U || !g->V || !g->zeta0 || !g->mu || !g->chi || !g->lp || !g->lq || !g->fout ||
+    if (!g->U || !g->V || !g->sumU || !g->sumV || !g->zeta0 || !g->mu || !g->chi || !g->lp || !g->lq || !g->fout ||
         !g->work || !g->per_pattern) {
         tcm_graph_free(g);
         TCM_ERROR(TCM_ENOMEM, "out of memory: the graph needs %.3g GB of messages",
@@ -63,6 +65,7 @@ tcm_graph *tcm_graph_alloc_patterns(const tcm_instance *inst, int M, int nthread
         return NULL;
     }
     for (int k = 0; k < g->K; k++) g->chi[k] = 1.0;
+    g->needs_normalize = 1;
     return g;
 }
 
@@ -71,6 +74,8 @@ void tcm_graph_free(tcm_graph *g)
     if (!g) return;
     free(g->U);
     free(g->V);
+    free(g->sumU);
+    free(g->sumV);
     free(g->zeta0);
     free(g->mu);
     free(g->chi);
@@ -78,6 +83,7 @@ void tcm_graph_free(tcm_graph *g)
     free(g->ustar);
     free(g->vstar);
     free(g->chistar);
+    free(g->focus_scratch);
     free(g->lp);
     free(g->lq);
     free(g->fout);
@@ -92,6 +98,7 @@ int tcm_graph_set_reference(tcm_graph *g, const double *wref, double lambda)
         free(g->wref);
         g->wref = NULL;
         g->lambda = 0.0;
+        g->needs_normalize = 1;
         return TCM_OK;
     }
     if (!(lambda >= 0.0) || !isfinite(lambda))
@@ -100,6 +107,7 @@ int tcm_graph_set_reference(tcm_graph *g, const double *wref, double lambda)
         return TCM_ERROR(TCM_ENOMEM, "out of memory for the reference");
     if (g->wref != wref) memcpy(g->wref, wref, g->nw * sizeof(double));
     g->lambda = lambda;
+    g->needs_normalize = 1;
     return TCM_OK;
 }
 
@@ -109,14 +117,17 @@ int tcm_graph_enable_focusing(tcm_graph *g)
     g->ustar = alloc_doubles(g->nw);
     g->vstar = alloc_doubles(g->nw);
     g->chistar = alloc_doubles((size_t)g->K);
-    if (!g->ustar || !g->vstar || !g->chistar) {
+    g->focus_scratch = alloc_doubles(2 * g->nw);
+    if (!g->ustar || !g->vstar || !g->chistar || !g->focus_scratch) {
         free(g->ustar);
         free(g->vstar);
         free(g->chistar);
-        g->ustar = g->vstar = g->chistar = NULL;
+        free(g->focus_scratch);
+        g->ustar = g->vstar = g->chistar = g->focus_scratch = NULL;
         return TCM_ERROR(TCM_ENOMEM, "out of memory for the focusing fields");
     }
     for (int k = 0; k < g->K; k++) g->chistar[k] = 1.0;
+    g->needs_normalize = 1;
     return TCM_OK;
 }
 
@@ -133,6 +144,7 @@ void tcm_graph_randomize(tcm_graph *g, double amplitude, unsigned long long seed
             g->V[base + j] = 0.0;
         }
     }
+    g->needs_normalize = 1;
 }
 
 double tcm_graph_bytes_per_edge(const tcm_graph *g)

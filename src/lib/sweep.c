@@ -18,7 +18,8 @@ static double update_patterns(tcm_graph *g, const tcm_sweep_params *p, int a0, i
 {
     double change = 0.0;
     int bad = 0;
-#pragma omp parallel num_threads(g->nthreads) reduction(max : change) reduction(+ : bad)
+    int nt = tcm_graph_threads_for(g, (size_t)(a1 - a0) * g->nw);
+#pragma omp parallel num_threads(nt) reduction(max : change) reduction(+ : bad)
     {
         double *work = g->work + (size_t)omp_get_thread_num() * g->work_stride;
 #pragma omp for schedule(static)
@@ -49,28 +50,30 @@ void tcm_sweep_rebuild_marginals(tcm_graph *g)
 {
     int nblocks_unit = (g->n + REBUILD_BLOCK - 1) / REBUILD_BLOCK;
     int nblocks = g->K * nblocks_unit;
-#pragma omp parallel for schedule(static) num_threads(g->nthreads)
+#pragma omp parallel for schedule(static) num_threads(tcm_graph_threads_for(g, g->ne))
     for (int b = 0; b < nblocks; b++) {
         int k = b / nblocks_unit, i0 = (b % nblocks_unit) * REBUILD_BLOCK;
         int len = g->n - i0 < REBUILD_BLOCK ? g->n - i0 : REBUILD_BLOCK;
         size_t w0 = (size_t)k * (size_t)g->n + (size_t)i0;
-        double su[REBUILD_BLOCK], sv[REBUILD_BLOCK];
-        sum_messages(g, w0, len, 0, g->M, su, sv);
-        for (int j = 0; j < len; j++) {
-            size_t ki = w0 + (size_t)j;
-            double ref_u = g->wref ? g->lambda * g->wref[ki] : 0.0;
-            double ref_v = g->wref ? g->lambda : 0.0;
-            double fu = g->ustar ? g->ustar[ki] : 0.0, fv = g->vstar ? g->vstar[ki] : 0.0;
-            g->zeta0[ki] = ref_v + fv + sv[j];
-            g->mu[ki] = ref_u + fu + su[j];
-        }
+        sum_messages(g, w0, len, 0, g->M, g->sumU + w0, g->sumV + w0);
+    }
+    tcm_sweep_compose_marginals(g);
+}
+
+void tcm_sweep_compose_marginals(tcm_graph *g)
+{
+    for (size_t ki = 0; ki < g->nw; ki++) {
+        double ref_u = g->wref ? g->lambda * g->wref[ki] : 0.0, ref_v = g->wref ? g->lambda : 0.0;
+        double fu = g->ustar ? g->ustar[ki] : 0.0, fv = g->vstar ? g->vstar[ki] : 0.0;
+        g->zeta0[ki] = ref_v + fv + g->sumV[ki];
+        g->mu[ki] = ref_u + fu + g->sumU[ki];
     }
 }
 
 /* Block schedule: add the changes of patterns [a0, a1) to the marginals, pattern by pattern. */
 static void apply_block_changes(tcm_graph *g, const double *oldU, const double *oldV, int a0, int a1)
 {
-#pragma omp parallel for schedule(static) num_threads(g->nthreads)
+#pragma omp parallel for schedule(static) num_threads(tcm_graph_threads_for(g, (size_t)(a1 - a0) * g->nw))
     for (size_t ki = 0; ki < g->nw; ki++) {
         double du = 0.0, dv = 0.0;
         for (int a = a0; a < a1; a++) {
@@ -152,8 +155,56 @@ double tcm_sweep_normalize(tcm_graph *g)
     return change;
 }
 
+/* Focusing field of unit k (spec 4, paper D34): the cavity message towards
+ * u* (A, B) passes through the coupling lambda, y-1 copies meet the centre's
+ * normalisation chi*, and the result passes back through lambda. chi*_k is
+ * solved first so the centre (precision y V1 + chi*, field y U1) has mean
+ * square 1. scratch holds 2n doubles. Returns the largest change of U*, V*. */
+static double focus_unit(tcm_graph *g, int k, double y, double lambda, double *scratch, double *dchi)
+{
+    size_t w0 = (size_t)k * (size_t)g->n;
+    double *yv1 = scratch, *yu1 = scratch + g->n, change = 0.0;
+    for (int i = 0; i < g->n; i++) {
+        size_t ki = w0 + (size_t)i;
+        double A = g->chi[k] + g->zeta0[ki] - g->vstar[ki], B = g->mu[ki] - g->ustar[ki];
+        double t = lambda / (A + lambda);
+        yv1[i] = y * A * t;
+        yu1[i] = y * B * t;
+    }
+    double cs = tcm_sweep_solve_norm(yv1, yu1, g->n, g->chistar[k]);
+    *dchi = fabs(cs - g->chistar[k]);
+    g->chistar[k] = cs;
+    for (int i = 0; i < g->n; i++) {
+        size_t ki = w0 + (size_t)i;
+        double P = (y - 1.0) / y * yv1[i] + cs, R = (y - 1.0) / y * yu1[i], t = lambda / (P + lambda);
+        double vs = P * t, us = R * t;
+        change = fmax(change, fmax(fabs(vs - g->vstar[ki]), fabs(us - g->ustar[ki])));
+        g->vstar[ki] = vs;
+        g->ustar[ki] = us;
+    }
+    return change;
+}
+
+/* Update every focusing field, then recompose the marginals and re-solve chi. */
+static void focus_update(tcm_graph *g, const tcm_sweep_params *p, tcm_sweep_change *change)
+{
+    double fchange = 0.0, cchange = 0.0;
+#pragma omp parallel for schedule(static) num_threads(tcm_graph_threads_for(g, g->nw * 64)) \
+    reduction(max : fchange, cchange)
+    for (int k = 0; k < g->K; k++) {
+        double dchi, c = focus_unit(g, k, p->y, p->fl, g->focus_scratch + 2 * (size_t)k * (size_t)g->n, &dchi);
+        fchange = fmax(fchange, c);
+        cchange = fmax(cchange, dchi);
+    }
+    tcm_sweep_compose_marginals(g);
+    change->focus = fchange;
+    change->chi = fmax(change->chi, fmax(cchange, tcm_sweep_normalize(g)));
+}
+
 int tcm_sweep_run(tcm_graph *g, const tcm_sweep_params *p, tcm_sweep_change *change)
 {
+    if (g->ustar && !(p->y >= 1.0 && p->fl >= 0.0 && isfinite(p->fl)))
+        return TCM_ERROR(TCM_EINVAL, "focusing needs y >= 1 and a finite lambda >= 0, got y=%g lambda=%g", p->y, p->fl);
     if (!(p->damping >= 0.0 && p->damping < 1.0))
         return TCM_ERROR(TCM_EINVAL, "damping must be in [0, 1), got %g", p->damping);
     memset(change, 0, sizeof *change);
@@ -165,5 +216,6 @@ int tcm_sweep_run(tcm_graph *g, const tcm_sweep_params *p, tcm_sweep_change *cha
     }
     tcm_sweep_rebuild_marginals(g);
     change->chi = tcm_sweep_normalize(g);
+    if (g->ustar) focus_update(g, p, change);
     return TCM_OK;
 }

@@ -229,7 +229,9 @@ int tcm_weights_eval(const tcm_weights *w, const struct tcm_instance_s *inst, tc
         return TCM_ERROR(TCM_ENOMEM, "eval: out of memory for %d patterns", M);
     int errors = 0;
     double stab_min = INFINITY;
-#pragma omp parallel for schedule(static) reduction(+ : errors) reduction(min : stab_min)
+    /* Small evaluations run on one thread: OpenMP barriers would cost more than the work. */
+    int parallel = (size_t)M * (size_t)w->K * (size_t)w->n >= 65536;
+#pragma omp parallel for schedule(static) reduction(+ : errors) reduction(min : stab_min) if (parallel)
     for (int a = 0; a < M; a++) {
         double *fa = fields ? fields + (size_t)a * (size_t)w->K : NULL;
         pattern_eval r = eval_pattern(w, inst, a, fa);
