@@ -30,6 +30,10 @@ int tcm_h5_out_commit(tcm_h5_out *o);
  * message untouched. Use on every error path after tcm_h5_out_open. */
 void tcm_h5_out_abort(tcm_h5_out *o);
 
+/* Store double datasets written from now on uncompressed (fast message
+ * checkpoints; int8 datasets stay compressed). */
+void tcm_h5_out_plain_doubles(tcm_h5_out *o);
+
 /* Create a group (and parents) such as "/bp" or "/solve/history"; an
  * existing group is fine. TCM_EINVAL for a bad path or a dataset in the way. */
 int tcm_h5_out_group(tcm_h5_out *o, const char *group);
@@ -96,6 +100,9 @@ int tcm_h5_read_instance(const char *path, tcm_instance **out);
  * continuous, int8 for binary) with attributes K, n, kind, normalization
  * (on the root and on the dataset). Binary weights must be +-1. */
 int tcm_h5_write_weights(const char *path, const tcm_weights *w, int force);
+/* The same /weights dataset and attributes inside any open output file (a
+ * solver's result), so that tcm_weights_load(FILE.h5) reads it. */
+int tcm_h5_out_weights(tcm_h5_out *o, const tcm_weights *w);
 
 /* Load a configuration from any source: "FILE.h5" (its /weights),
  * "FILE.h5:/dataset" (split at the last ":/" unless the whole source names

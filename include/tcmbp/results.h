@@ -5,6 +5,7 @@
 #define TCMBP_RESULTS_H
 
 #include "tcmbp/bp.h"
+#include "tcmbp/fbp.h"
 #include "tcmbp/graph.h"
 #include "tcmbp/h5.h"
 
@@ -37,5 +38,21 @@ int tcm_checkpoint_write(tcm_h5_out *o, const char *group, const tcm_graph *g);
  * count; TCM_EFORMAT naming the mismatch otherwise. Focusing fields are
  * loaded when both the file and the graph have them. */
 int tcm_checkpoint_read(tcm_graph *g, const char *path, const char *group);
+
+/* Table `group` with one row per completed step: step, lambda, y, sweeps,
+ * status, change, errors, chi, chistar, seconds. */
+int tcm_results_write_fbp_history(tcm_h5_out *o, const char *group, const tcm_fbp_step *history, int count);
+
+/* A complete focusing checkpoint file at path (replaced atomically): the
+ * messages and fields (/checkpoint), the position (attributes of /fbp), the
+ * history so far (/fbp/history) and the protocol (/fbp/protocol). */
+int tcm_fbp_checkpoint_save(const char *path, const tcm_graph *g, const tcm_protocol *proto,
+                            const tcm_fbp_position *pos, const tcm_fbp_step *history);
+
+/* Restore what tcm_fbp_checkpoint_save wrote into g, pos and history
+ * (proto->count rows). TCM_EFORMAT if the checkpoint was made with another
+ * instance or protocol. */
+int tcm_fbp_checkpoint_load(const char *path, tcm_graph *g, const tcm_protocol *proto, tcm_fbp_position *pos,
+                            tcm_fbp_step *history);
 
 #endif

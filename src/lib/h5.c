@@ -234,9 +234,10 @@ static void format_shape(char *buf, size_t len, int rank, const size_t *dims)
  * ====================================================================== */
 
 struct tcm_h5_out {
-    hid_t file; /* open PATH.tmp */
-    char *path; /* final name */
-    char *tmp;  /* path + ".tmp" */
+    hid_t file;          /* open PATH.tmp */
+    char *path;          /* final name */
+    char *tmp;           /* path + ".tmp" */
+    int no_double_deflate; /* store double datasets uncompressed (checkpoints) */
 };
 
 static void out_free(tcm_h5_out *o)
@@ -431,6 +432,11 @@ int tcm_h5_out_group(tcm_h5_out *o, const char *group)
     return out_make_groups(o, group, 1);
 }
 
+void tcm_h5_out_plain_doubles(tcm_h5_out *o)
+{
+    if (o) o->no_double_deflate = 1;
+}
+
 /* Element type of a dataset being written. */
 typedef struct {
     hid_t file_type;  /* stored type (little-endian, fixed size) */
@@ -461,13 +467,14 @@ static void chunk_dims(int rank, const hsize_t *dims, size_t elsize, hsize_t *ch
 
 /* Dataset-creation properties: no timestamps; chunked, shuffled and
  * deflate-compressed for int8 and for large datasets. */
-static hid_t dataset_plist(int rank, const hsize_t *dims, const elem_type *t, size_t nelem)
+static hid_t dataset_plist(int rank, const hsize_t *dims, const elem_type *t, size_t nelem, int plain_doubles)
 {
     hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
     if (dcpl < 0)
         return dcpl;
     int ok = H5Pset_obj_track_times(dcpl, 0) >= 0;
-    if (ok && rank > 0 && nelem > 0 && (t->always_chunk || nelem * t->size >= COMPRESS_MIN_BYTES)) {
+    int wanted = t->always_chunk || (nelem * t->size >= COMPRESS_MIN_BYTES && !(plain_doubles && t->size == 8));
+    if (ok && rank > 0 && nelem > 0 && wanted) {
         hsize_t chunk[MAX_RANK];
         chunk_dims(rank, dims, t->size, chunk);
         ok = H5Pset_chunk(dcpl, rank, chunk) >= 0;
@@ -514,7 +521,7 @@ static int out_dataset(tcm_h5_out *o, const char *name, int rank, const size_t *
     if (rc != TCM_OK)
         return rc;
     hid_t space = rank == 0 ? H5Screate(H5S_SCALAR) : H5Screate_simple(rank, hd, NULL);
-    hid_t dcpl = dataset_plist(rank, hd, t, nelem);
+    hid_t dcpl = dataset_plist(rank, hd, t, nelem, o->no_double_deflate);
     hid_t ds = H5I_INVALID_HID;
     if (space >= 0 && dcpl >= 0)
         ds = H5Dcreate2(o->file, name, t->file_type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
@@ -1388,15 +1395,11 @@ static const char *normalization_label(const tcm_weights *w)
  * K, n, kind, normalization on the root and on the dataset. TCM_EINVAL /
  * TCM_ENUMERIC for non +-1 binary or non-finite entries; otherwise as
  * tcm_h5_out_open and tcm_h5_out_commit. */
-int tcm_h5_write_weights(const char *path, const tcm_weights *w, int force)
+int tcm_h5_out_weights(tcm_h5_out *o, const tcm_weights *w)
 {
-    if (!path || !w)
-        return TCM_ERROR(TCM_EINVAL, "tcm_h5_write_weights: missing argument");
-    tcm_h5_out *o;
-    int rc = tcm_h5_out_open(&o, path, "weights", force);
-    if (rc != TCM_OK)
-        return rc;
-    rc = out_weights_dataset(o, "/weights", w);
+    if (!o || !w)
+        return TCM_ERROR(TCM_EINVAL, "tcm_h5_out_weights: missing argument");
+    int rc = out_weights_dataset(o, "/weights", w);
     const char *norm = rc == TCM_OK ? normalization_label(w) : "";
     if (rc == TCM_OK)
         rc = tcm_h5_out_attr_string(o, "/weights", "normalization", norm);
@@ -1408,6 +1411,18 @@ int tcm_h5_write_weights(const char *path, const tcm_weights *w, int force)
         rc = tcm_h5_out_attr_string(o, "/", "kind", tcm_weight_kind_name(w->kind));
     if (rc == TCM_OK)
         rc = tcm_h5_out_attr_string(o, "/", "normalization", norm);
+    return rc;
+}
+
+int tcm_h5_write_weights(const char *path, const tcm_weights *w, int force)
+{
+    if (!path || !w)
+        return TCM_ERROR(TCM_EINVAL, "tcm_h5_write_weights: missing argument");
+    tcm_h5_out *o;
+    int rc = tcm_h5_out_open(&o, path, "weights", force);
+    if (rc != TCM_OK)
+        return rc;
+    rc = tcm_h5_out_weights(o, w);
     if (rc != TCM_OK) {
         tcm_h5_out_abort(o);
         return rc;

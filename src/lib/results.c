@@ -110,6 +110,7 @@ int tcm_checkpoint_write(tcm_h5_out *o, const char *group, const tcm_graph *g)
     if (!st) st = tcm_h5_out_attr_int(o, group, "K", g->K);
     if (!st) st = tcm_h5_out_attr_int(o, group, "n", g->n);
     if (!st) st = tcm_h5_out_attr_double(o, group, "lambda", g->lambda);
+    if (!st) st = tcm_h5_out_attr_int(o, group, "needs_normalize", g->needs_normalize);
     if (!st) st = tcm_h5_out_attr_string(o, group, "instance_fingerprint", fp);
     return st;
 }
@@ -162,11 +163,151 @@ int tcm_checkpoint_read(tcm_graph *g, const char *path, const char *group)
     if (!st) st = read_exact(in, path, join(p, sizeof p, group, "U"), g->ne, g->U);
     if (!st) st = read_exact(in, path, join(p, sizeof p, group, "V"), g->ne, g->V);
     if (!st) st = read_exact(in, path, join(p, sizeof p, group, "chi"), K, g->chi);
+    int64_t nn = 1;
     if (!st && g->ustar && tcm_h5_in_has(in, join(p, sizeof p, group, "ustar"))) {
         st = read_exact(in, path, p, g->nw, g->ustar);
         if (!st) st = read_exact(in, path, join(p, sizeof p, group, "vstar"), g->nw, g->vstar);
         if (!st) st = read_exact(in, path, join(p, sizeof p, group, "chistar"), K, g->chistar);
+        /* A full state (messages, focusing fields, chi) needs no re-normalisation:
+         * this keeps a resumed run bitwise identical to an uninterrupted one. */
+        if (!st && tcm_h5_in_attr_int(in, group, "needs_normalize", &nn) != TCM_OK) nn = 1;
     }
+    if (!st) g->needs_normalize = (int)nn;
     tcm_h5_in_close(in);
+    return st;
+}
+
+#define HISTORY_COLUMNS 10
+
+int tcm_results_write_fbp_history(tcm_h5_out *o, const char *group, const tcm_fbp_step *history, int count)
+{
+    static const char *const names[HISTORY_COLUMNS] = { "step",   "lambda", "y",   "sweeps",  "status",
+                                                        "change", "errors", "chi", "chistar", "seconds" };
+    size_t rows = count > 0 ? (size_t)count : 0;
+    double *buf = malloc((rows ? rows : 1) * HISTORY_COLUMNS * sizeof(double));
+    if (!buf) return TCM_ERROR(TCM_ENOMEM, "out of memory writing the history");
+    const double *cols[HISTORY_COLUMNS];
+    for (int c = 0; c < HISTORY_COLUMNS; c++) cols[c] = buf + (size_t)c * rows;
+    for (size_t r = 0; r < rows; r++) {
+        const tcm_fbp_step *h = &history[r];
+        double v[HISTORY_COLUMNS] = { h->step, h->lambda, h->y, h->sweeps, h->status,
+                                      h->change, h->errors, h->chibar, h->chistarbar, h->seconds };
+        for (int c = 0; c < HISTORY_COLUMNS; c++) buf[(size_t)c * rows + r] = v[c];
+    }
+    int st = tcm_h5_out_table(o, group, HISTORY_COLUMNS, names, rows, cols);
+    free(buf);
+    return st;
+}
+
+/* Position attributes of /fbp. */
+static int write_position(tcm_h5_out *o, const tcm_fbp_position *pos)
+{
+    int st = tcm_h5_out_group(o, "/fbp");
+    if (!st) st = tcm_h5_out_attr_int(o, "/fbp", "next_step", pos->next_step);
+    if (!st) st = tcm_h5_out_attr_int(o, "/fbp", "sweeps_in_step", pos->sweeps_in_step);
+    if (!st) st = tcm_h5_out_attr_double(o, "/fbp", "step_seconds", pos->step_seconds);
+    if (!st) st = tcm_h5_out_attr_int(o, "/fbp", "finished", pos->finished);
+    if (!st) st = tcm_h5_out_attr_int(o, "/fbp", "solved", pos->solved);
+    if (!st) st = tcm_h5_out_attr_int(o, "/fbp", "total_sweeps", pos->total_sweeps);
+    return st;
+}
+
+/* The protocol as a table (coupling, y) so that a resume can verify it. */
+static int write_protocol(tcm_h5_out *o, const tcm_protocol *proto)
+{
+    static const char *const names[2] = { "coupling", "y" };
+    double *buf = malloc(2 * (size_t)proto->count * sizeof(double));
+    if (!buf) return TCM_ERROR(TCM_ENOMEM, "out of memory writing the protocol");
+    for (int j = 0; j < proto->count; j++) {
+        buf[j] = proto->steps[j].coupling;
+        buf[proto->count + j] = proto->steps[j].y;
+    }
+    const double *cols[2] = { buf, buf + proto->count };
+    int st = tcm_h5_out_table(o, "/fbp/protocol", 2, names, (size_t)proto->count, cols);
+    if (!st) st = tcm_h5_out_attr_string(o, "/fbp/protocol", "name", proto->name);
+    free(buf);
+    return st;
+}
+
+int tcm_fbp_checkpoint_save(const char *path, const tcm_graph *g, const tcm_protocol *proto,
+                            const tcm_fbp_position *pos, const tcm_fbp_step *history)
+{
+    tcm_h5_out *o = NULL;
+    int st = tcm_h5_out_open(&o, path, "fbp_checkpoint", 1);
+    if (st) return st;
+    tcm_h5_out_plain_doubles(o); /* messages do not compress; keep checkpoints fast */
+    st = tcm_checkpoint_write(o, "/checkpoint", g);
+    if (!st) st = write_position(o, pos);
+    if (!st) st = write_protocol(o, proto);
+    if (!st) st = tcm_results_write_fbp_history(o, "/fbp/history", history, pos->next_step);
+    if (st) {
+        tcm_h5_out_abort(o);
+        return st;
+    }
+    return tcm_h5_out_commit(o);
+}
+
+/* Compare the stored protocol with proto. */
+static int check_protocol(const tcm_h5_in *in, const char *path, const tcm_protocol *proto)
+{
+    size_t rows = 0, rows2 = 0;
+    double *c = NULL, *y = NULL;
+    int st = tcm_h5_in_table_column(in, "/fbp/protocol", "coupling", &rows, &c);
+    if (!st) st = tcm_h5_in_table_column(in, "/fbp/protocol", "y", &rows2, &y);
+    if (!st && (rows != (size_t)proto->count || rows2 != rows))
+        st = TCM_ERROR(TCM_EFORMAT, "%s: checkpoint protocol has %zu steps, this run has %d", path, rows, proto->count);
+    for (size_t j = 0; !st && j < rows; j++)
+        if (c[j] != proto->steps[j].coupling || y[j] != proto->steps[j].y)
+            st = TCM_ERROR(TCM_EFORMAT, "%s: checkpoint protocol differs from this run's at step %zu", path, j);
+    free(c);
+    free(y);
+    return st;
+}
+
+/* Read the /fbp position attributes. */
+static int read_position(const tcm_h5_in *in, tcm_fbp_position *pos)
+{
+    int64_t v[5];
+    const char *names[5] = { "next_step", "sweeps_in_step", "finished", "solved", "total_sweeps" };
+    for (int j = 0; j < 5; j++) {
+        int st = tcm_h5_in_attr_int(in, "/fbp", names[j], &v[j]);
+        if (st) return st;
+    }
+    *pos = (tcm_fbp_position){ (int)v[0], (int)v[1], 0.0, (int)v[2], (int)v[3], (int)v[4] };
+    return tcm_h5_in_attr_double(in, "/fbp", "step_seconds", &pos->step_seconds);
+}
+
+/* Read the completed history rows (pos->next_step of them). */
+static int read_history(const tcm_h5_in *in, const char *path, int rows_wanted, tcm_fbp_step *history)
+{
+    static const char *const names[HISTORY_COLUMNS] = { "step",   "lambda", "y",   "sweeps",  "status",
+                                                        "change", "errors", "chi", "chistar", "seconds" };
+    double *col[HISTORY_COLUMNS] = { NULL };
+    size_t rows = 0;
+    int st = TCM_OK;
+    for (int c = 0; c < HISTORY_COLUMNS && !st; c++) st = tcm_h5_in_table_column(in, "/fbp/history", names[c], &rows, &col[c]);
+    if (!st && rows != (size_t)rows_wanted)
+        st = TCM_ERROR(TCM_EFORMAT, "%s: history has %zu rows, the position says %d", path, rows, rows_wanted);
+    for (size_t r = 0; !st && r < rows; r++)
+        history[r] = (tcm_fbp_step){ (int)col[0][r], col[1][r], col[2][r], (int)col[3][r], (int)col[4][r],
+                                     col[5][r], (int)col[6][r], col[7][r], col[8][r], col[9][r] };
+    for (int c = 0; c < HISTORY_COLUMNS; c++) free(col[c]);
+    return st;
+}
+
+int tcm_fbp_checkpoint_load(const char *path, tcm_graph *g, const tcm_protocol *proto, tcm_fbp_position *pos,
+                            tcm_fbp_step *history)
+{
+    tcm_h5_in *in = NULL;
+    int st = tcm_h5_in_open(&in, path);
+    if (st) return st;
+    if (!tcm_h5_in_has(in, "/fbp")) st = TCM_ERROR(TCM_EFORMAT, "%s is not a focusing BP checkpoint (no /fbp)", path);
+    if (!st) st = check_protocol(in, path, proto);
+    if (!st) st = read_position(in, pos);
+    if (!st && (pos->next_step < 0 || pos->next_step > proto->count))
+        st = TCM_ERROR(TCM_EFORMAT, "%s: position %d outside the protocol", path, pos->next_step);
+    if (!st) st = read_history(in, path, pos->next_step, history);
+    tcm_h5_in_close(in);
+    if (!st) st = tcm_checkpoint_read(g, path, "/checkpoint");
     return st;
 }
