@@ -1,0 +1,489 @@
+/* Binary-weight hidden-unit factor (spec 2) in CLT and exact-convolution
+ * modes, chained with the shared output factor (spec 1.2), for one pattern at
+ * a time; the pattern's Bethe free-entropy terms; the plain and focusing
+ * thermodynamic summaries (spec 2, 3, 4). Called in parallel over patterns by
+ * bbp.c: a pattern update reads the shared marginal fields and writes only
+ * pattern a's edges and per-unit messages. */
+#include "tcmbp/bin.h"
+
+#include <math.h>
+#include <omp.h>
+#include <string.h>
+
+#include "tcmbp/error.h"
+#include "tcmbp/special.h"
+
+#define LN2 0.69314718055994530942
+
+/* ---- small field-space helpers ------------------------------------------ */
+
+/* log P(v = +1) for P(v) ~ exp(x v): -log(1 + e^{-2x}), for any x incl. +-inf. */
+static inline double log_sigmoid2(double x)
+{
+    if (x >= 0) return -log1p(exp(-2.0 * x));
+    return 2.0 * x - log1p(exp(2.0 * x));
+}
+
+/* tanh(c) and 1 - tanh(c)^2 from one exponential, the latter with full
+ * relative accuracy for large |c| (it is 4 e^{-2|c|} there). */
+static inline void mag_var(double c, double *m, double *s)
+{
+    double e = exp(-2.0 * fabs(c)), d = 1.0 + e;
+    *m = copysign((1.0 - e) / d, c);
+    *s = 4.0 * e / (d * d);
+}
+
+/* Cap a message field at +-TCM_BIN_FIELD_MAX (see bgraph.h); NaN passes. */
+static inline double cap_field(double u)
+{
+    return u > TCM_BIN_FIELD_MAX ? TCM_BIN_FIELD_MAX : (u < -TCM_BIN_FIELD_MAX ? -TCM_BIN_FIELD_MAX : u);
+}
+
+/* (1/2)(la - lb) for two log-weights of w = +1 / -1; 0 when both are -inf
+ * (the factor excludes both values: no information rather than NaN). */
+static inline double half_log_ratio(double la, double lb)
+{
+    if (la == lb) return 0.0;
+    return 0.5 * (la - lb);
+}
+
+double tcm_bin_mix(double a, double b)
+{
+    if (isnan(a) || isnan(b)) return a + b;
+    if (isinf(a)) return a > 0 ? b : -b;
+    if (isinf(b)) return b > 0 ? a : -a;
+    double t = tanh(a) * tanh(b);
+    if (fabs(t) < 0.5) return atanh(t); /* relative accuracy near 0 */
+    /* atanh(tanh a tanh b) = (1/2) ln(cosh(a+b)/cosh(a-b)), ln cosh without overflow */
+    double s = a + b, d = a - b;
+    return 0.5 * (fabs(s) - fabs(d) + log1p(exp(-2.0 * fabs(s))) - log1p(exp(-2.0 * fabs(d))));
+}
+
+double tcm_bin_focus_field(double hf, double gamma, double y)
+{
+    if (gamma == 0.0 || y == 1.0) return 0.0;
+    return tcm_bin_mix(gamma, (y - 1.0) * tcm_bin_mix(gamma, hf));
+}
+
+double tcm_bin_s0(double d)
+{
+    double s = 0.0;
+    if (d > 0.0) s -= d * log(d);
+    if (d < 1.0) s -= (1.0 - d) * log1p(-d);
+    return s;
+}
+
+/* ---- CLT mode -------------------------------------------------------------
+ * Per-unit state: m[n], s[n] (cavity magnetisations and variances), and the
+ * suffix sums sm[n+1] = sum_{j>=i} xi_j m_j, ss[n+1] = sum_{j>=i} s_j. */
+
+static size_t clt_state_size(int n) { return 4 * ((size_t)n + 1); }
+
+/* Fill the state from the cavity fields; *lp, *lq = log H(-+omega/sqrt Delta). */
+static void clt_prepare(int n, const int8_t *xi, const double *cav, double *st, double *lp, double *lq)
+{
+    double *m = st, *s = st + n + 1, *sm = st + 2 * ((size_t)n + 1), *ss = st + 3 * ((size_t)n + 1);
+    for (int i = 0; i < n; i++) mag_var(cav[i], &m[i], &s[i]);
+    sm[n] = ss[n] = 0.0;
+    for (int i = n - 1; i >= 0; i--) {
+        sm[i] = sm[i + 1] + xi[i] * m[i];
+        ss[i] = ss[i + 1] + s[i];
+    }
+    double x = sm[0] / sqrt(fmax(ss[0], TCM_BIN_MIN_VARIANCE));
+    *lp = tcm_logH(-x);
+    *lq = tcm_logH(x);
+}
+
+/* The CLT message (1/2) [log(1 + h erf(x1)) - log(1 + h erf(x2))], h =
+ * tanh(fout). Where neither 1 + h erf cancels (both h erf >= -1/2, the
+ * non-cancelling branch of tcm_log1p_herf_field) as one
+ * log1p((e1 - e2)/(1 + e2)), which has the same accuracy as the difference of
+ * two log1p and costs one; otherwise tcm_log1p_herf_field for each side,
+ * exact also for h near +-1. */
+static inline double clt_message(double h, double fout, double x1, double x2)
+{
+    double e1 = h * erf(x1), e2 = h * erf(x2);
+    if (e1 >= -0.5 && e2 >= -0.5) return 0.5 * log1p((e1 - e2) / (1.0 + e2));
+    return half_log_ratio(tcm_log1p_herf_field(fout, x1), tcm_log1p_herf_field(fout, x2));
+}
+
+/* Messages u[0..n) of spec 2 from the state and the output field fout. */
+static void clt_messages(int n, const int8_t *xi, const double *st, double fout, double *u)
+{
+    const double *m = st, *s = st + n + 1, *sm = st + 2 * ((size_t)n + 1), *ss = st + 3 * ((size_t)n + 1);
+    double pm = 0.0, ps = 0.0, h = tanh(fout); /* prefix sums over j < i */
+    for (int i = 0; i < n; i++) {
+        double om = pm + sm[i + 1], dv = fmax(ps + ss[i + 1], TCM_BIN_MIN_VARIANCE);
+        double r = 1.0 / sqrt(2.0 * dv);
+        u[i] = clt_message(h, fout, (om + xi[i]) * r, (om - xi[i]) * r);
+        pm += xi[i] * m[i];
+        ps += s[i];
+    }
+}
+
+/* ---- exact mode -------------------------------------------------------------
+ * v_i = xi_i w_i in {-1,+1}; the number C of +1 among the v's has the prefix
+ * table pre[l][c] = log P(c among v_0..v_{l-1}) and the suffix tables
+ * suf/ge/le[l][c] = log P(=, >=, <= c among v_l..v_{n-1}), rows of width n+2. */
+
+typedef struct {
+    int n;
+    size_t w;                    /* row width n + 2 */
+    double *lv1, *lv0;           /* n: log P(v_i = +1), log P(v_i = -1) */
+    double *pre, *suf, *ge, *le; /* (n+1) x w each */
+} exact_tables;
+
+static size_t exact_state_size(int n)
+{
+    return 2 * (size_t)n + 4 * ((size_t)n + 1) * ((size_t)n + 2);
+}
+
+static exact_tables exact_layout(int n, double *work)
+{
+    exact_tables t;
+    size_t rows = ((size_t)n + 1) * ((size_t)n + 2);
+    t.n = n;
+    t.w = (size_t)n + 2;
+    t.lv1 = work;
+    t.lv0 = work + n;
+    t.pre = work + 2 * (size_t)n;
+    t.suf = t.pre + rows;
+    t.ge = t.suf + rows;
+    t.le = t.ge + rows;
+    return t;
+}
+
+/* log P(v_i = +-1) from the cavity fields, and the prefix table. */
+static void exact_prefix(exact_tables *t, const int8_t *xi, const double *cav)
+{
+    size_t w = t->w;
+    for (int i = 0; i < t->n; i++) {
+        t->lv1[i] = log_sigmoid2(xi[i] * cav[i]);
+        t->lv0[i] = log_sigmoid2(-xi[i] * cav[i]);
+    }
+    for (size_t c = 0; c < w; c++) t->pre[c] = -INFINITY;
+    t->pre[0] = 0.0;
+    for (int l = 1; l <= t->n; l++) {
+        const double *prev = t->pre + (size_t)(l - 1) * w;
+        double *cur = t->pre + (size_t)l * w;
+        cur[0] = prev[0] + t->lv0[l - 1];
+        for (size_t c = 1; c < w; c++) cur[c] = tcm_logaddexp(prev[c] + t->lv0[l - 1], prev[c - 1] + t->lv1[l - 1]);
+    }
+}
+
+/* Suffix table and its cumulative rows (after exact_prefix). */
+static void exact_suffix(exact_tables *t)
+{
+    size_t w = t->w;
+    int n = t->n;
+    double *last = t->suf + (size_t)n * w;
+    for (size_t c = 0; c < w; c++) last[c] = -INFINITY;
+    last[0] = 0.0;
+    for (int l = n - 1; l >= 0; l--) {
+        const double *next = t->suf + (size_t)(l + 1) * w;
+        double *cur = t->suf + (size_t)l * w;
+        cur[0] = next[0] + t->lv0[l];
+        for (size_t c = 1; c < w; c++) cur[c] = tcm_logaddexp(next[c] + t->lv0[l], next[c - 1] + t->lv1[l]);
+    }
+    for (int l = 0; l <= n; l++) {
+        const double *p = t->suf + (size_t)l * w;
+        double *g = t->ge + (size_t)l * w, *s = t->le + (size_t)l * w, run = -INFINITY;
+        for (size_t c = w; c-- > 0;) g[c] = run = tcm_logaddexp(run, p[c]);
+        run = -INFINITY;
+        for (size_t c = 0; c < w; c++) s[c] = run = tcm_logaddexp(run, p[c]);
+    }
+}
+
+/* log P(tau = +1), log P(tau = -1) from a count distribution row (count of +1
+ * among `len` votes, sum 2c - len + shift; a zero sum counts half each). */
+static void tau_from_row(const double *row, int len, int shift, double *lp, double *lq)
+{
+    double p = -INFINITY, q = -INFINITY;
+    for (int c = 0; c <= len; c++) {
+        int sum = 2 * c - len + shift;
+        if (sum > 0) p = tcm_logaddexp(p, row[c]);
+        else if (sum < 0) q = tcm_logaddexp(q, row[c]);
+        else {
+            p = tcm_logaddexp(p, row[c] - LN2);
+            q = tcm_logaddexp(q, row[c] - LN2);
+        }
+    }
+    *lp = p;
+    *lq = q;
+}
+
+/* Entries of suffix rows outside 0..w-1: P(count >= c <= 0) = 1, P(count <= c < 0) = 0. */
+static inline double ge_at(const double *g, int c, size_t w)
+{
+    if (c <= 0) return 0.0;
+    return (size_t)c < w ? g[c] : -INFINITY;
+}
+static inline double le_at(const double *s, int c, size_t w)
+{
+    if (c < 0) return -INFINITY;
+    return (size_t)c < w ? s[c] : s[w - 1];
+}
+static inline double pt_at(const double *p, int c, size_t w)
+{
+    return (c >= 0 && (size_t)c < w) ? p[c] : -INFINITY;
+}
+
+/* For edge i and v = +1 (index 0) and v = -1 (index 1): log P(tau = +1 | v)
+ * and log P(tau = -1 | v), from the others' count T (prefix row i, suffix
+ * row i+1): the sum is 2T - (n-1) + v, a zero sum counting half each. */
+static void exact_edge(const exact_tables *t, int i, double ltp[2], double ltq[2])
+{
+    size_t w = t->w, r = (size_t)(i + 1) * w;
+    const double *pre = t->pre + (size_t)i * w, *ge = t->ge + r, *le = t->le + r, *pt = t->suf + r;
+    for (int s = 0; s < 2; s++) {
+        int v = s == 0 ? 1 : -1, num = t->n - 1 - v; /* num >= -1 */
+        int tpos = num < 0 ? 0 : num / 2 + 1, tneg = num < 0 ? -1 : (num + 1) / 2 - 1;
+        int tz = (num >= 0 && num % 2 == 0) ? num / 2 : -1;
+        double pos = -INFINITY, neg = -INFINITY, zero = -INFINITY;
+        for (int j = 0; j <= i; j++) {
+            if (pre[j] == -INFINITY) continue;
+            pos = tcm_logaddexp(pos, pre[j] + ge_at(ge, tpos - j, w));
+            neg = tcm_logaddexp(neg, pre[j] + le_at(le, tneg - j, w));
+            if (tz >= 0) zero = tcm_logaddexp(zero, pre[j] + pt_at(pt, tz - j, w));
+        }
+        ltp[s] = tcm_logaddexp(pos, zero - LN2);
+        ltq[s] = tcm_logaddexp(neg, zero - LN2);
+    }
+}
+
+/* Exact messages u[0..n) given the tables (prefix and suffix built). */
+static void exact_messages(const exact_tables *t, const int8_t *xi, double fout, double *u)
+{
+    double lph = log_sigmoid2(fout), lqh = log_sigmoid2(-fout);
+    for (int i = 0; i < t->n; i++) {
+        double ltp[2], ltq[2], L[2];
+        exact_edge(t, i, ltp, ltq);
+        for (int s = 0; s < 2; s++) L[s] = tcm_logaddexp(lph + ltp[s], lqh + ltq[s]);
+        /* w = +1 means v = xi_i */
+        u[i] = xi[i] > 0 ? half_log_ratio(L[0], L[1]) : half_log_ratio(L[1], L[0]);
+    }
+}
+
+/* ---- one unit, both modes ----------------------------------------------- */
+
+void tcm_bin_unit(tcm_hidden_mode hm, int n, const int8_t *xi, const double *cavity, double fout, double *u,
+                  double *lp, double *lq, double *work)
+{
+    if (hm == TCM_HIDDEN_EXACT) {
+        exact_tables t = exact_layout(n, work);
+        exact_prefix(&t, xi, cavity);
+        tau_from_row(t.pre + (size_t)n * t.w, n, 0, lp, lq);
+        if (!u) return;
+        exact_suffix(&t);
+        exact_messages(&t, xi, fout, u);
+    } else {
+        clt_prepare(n, xi, cavity, work, lp, lq);
+        if (u) clt_messages(n, xi, work, fout, u);
+    }
+}
+
+size_t tcm_bin_work_size(int K, int n, tcm_hidden_mode hm)
+{
+    /* cavity fields n, new messages n, output scratch, lp/lq copies 2K, and the
+     * unit states: K of them in CLT mode (kept between the two phases), one
+     * in exact mode (rebuilt in the second phase). */
+    size_t units = hm == TCM_HIDDEN_EXACT ? exact_state_size(n) : (size_t)K * clt_state_size(n);
+    return 2 * (size_t)n + tcm_output_work_size(K) + 2 * (size_t)K + units;
+}
+
+/* ---- one pattern ---------------------------------------------------------- */
+
+/* Scratch layout of a pattern computation. */
+typedef struct {
+    double *cav, *unew, *lp, *lq, *owork, *units;
+} pattern_work;
+
+static pattern_work pattern_layout(const tcm_bgraph *g, double *work)
+{
+    pattern_work pw;
+    pw.cav = work;
+    pw.unew = work + g->n;
+    pw.lp = pw.unew + g->n;
+    pw.lq = pw.lp + g->K;
+    pw.owork = pw.lq + g->K;
+    pw.units = pw.owork + tcm_output_work_size(g->K);
+    return pw;
+}
+
+/* Cavity fields F_ki - f[a->ki] of unit k in pattern a into cav[0..n). */
+static void cavity_fields(const tcm_bgraph *g, int a, int k, double *cav)
+{
+    size_t e0 = ((size_t)a * (size_t)g->K + (size_t)k) * (size_t)g->n, w0 = (size_t)k * (size_t)g->n;
+    for (int i = 0; i < g->n; i++) cav[i] = g->field[w0 + i] - g->f[e0 + i];
+}
+
+/* Phase 1: the messages p_ka of every unit of pattern a (into lp, lq); in
+ * CLT mode the unit states stay in pw->units for phase 2. */
+static void units_to_output(const tcm_bgraph *g, int a, tcm_hidden_mode hm, const pattern_work *pw,
+                            double *lp, double *lq)
+{
+    size_t stride = hm == TCM_HIDDEN_EXACT ? 0 : clt_state_size(g->n);
+    for (int k = 0; k < g->K; k++) {
+        cavity_fields(g, a, k, pw->cav);
+        tcm_bin_unit(hm, g->n, tcm_instance_unit_inputs(g->inst, a, k), pw->cav, 0.0, NULL, &lp[k], &lq[k],
+                     pw->units + (size_t)k * stride);
+    }
+}
+
+/* Store the new messages unew of unit k (damped, capped); returns the largest
+ * magnetisation change, or NaN if some message was not finite (kept old). */
+static double store_unit(tcm_bgraph *g, int a, int k, const double *unew, double damping)
+{
+    double *f = g->f + ((size_t)a * (size_t)g->K + (size_t)k) * (size_t)g->n;
+    double keep = 1.0 - damping, change = 0.0;
+    int bad = 0;
+    for (int i = 0; i < g->n; i++) {
+        double u = cap_field(keep * unew[i] + damping * f[i]);
+        if (isnan(u)) {
+            bad = 1;
+            continue;
+        }
+        /* |tanh u - tanh f| <= |u - f|: the tanh pair only when it may raise the maximum */
+        if (fabs(u - f[i]) > change) change = fmax(change, fabs(tanh(u) - tanh(f[i])));
+        f[i] = u;
+    }
+    return bad ? NAN : change;
+}
+
+double tcm_bin_update_pattern(tcm_bgraph *g, int a, tcm_hidden_mode hm, tcm_output_mode om, double damping,
+                              double *work)
+{
+    int K = g->K;
+    size_t ak = (size_t)a * (size_t)K;
+    double *lp = g->lp + ak, *lq = g->lq + ak, *fo = g->fout + ak;
+    pattern_work pw = pattern_layout(g, work);
+    units_to_output(g, a, hm, &pw, lp, lq);
+    tcm_output_update(om, K, g->inst->outputs[a], lp, lq, fo, pw.owork);
+    double change = 0.0;
+    int bad = 0;
+    for (int k = 0; k < K; k++) {
+        const int8_t *xi = tcm_instance_unit_inputs(g->inst, a, k);
+        if (hm == TCM_HIDDEN_EXACT) { /* rebuild the unit's tables */
+            double l1, l0;
+            cavity_fields(g, a, k, pw.cav);
+            tcm_bin_unit(hm, g->n, xi, pw.cav, fo[k], pw.unew, &l1, &l0, pw.units);
+        } else {
+            clt_messages(g->n, xi, pw.units + (size_t)k * clt_state_size(g->n), fo[k], pw.unew);
+        }
+        double c = store_unit(g, a, k, pw.unew, damping);
+        if (isnan(c)) bad = 1;
+        else change = fmax(change, c);
+    }
+    return bad ? NAN : change;
+}
+
+/* sum_i (ln cosh(F_ki - f[a->ki]) - ln cosh F_ki) for unit k of pattern a. */
+static double unit_cavity_terms(const tcm_bgraph *g, int a, int k)
+{
+    size_t e0 = ((size_t)a * (size_t)g->K + (size_t)k) * (size_t)g->n, w0 = (size_t)k * (size_t)g->n;
+    double sum = 0.0;
+    for (int i = 0; i < g->n; i++) {
+        double F = g->field[w0 + i];
+        sum += tcm_logcosh(F - g->f[e0 + i]) - tcm_logcosh(F);
+    }
+    return sum;
+}
+
+double tcm_bin_pattern_free_entropy(const tcm_bgraph *g, int a, tcm_hidden_mode hm, tcm_output_mode om,
+                                    double *work)
+{
+    pattern_work pw = pattern_layout(g, work);
+    units_to_output(g, a, hm, &pw, pw.lp, pw.lq);
+    double f = tcm_output_logz(om, g->K, g->inst->outputs[a], pw.lp, pw.lq, pw.owork);
+    for (int k = 0; k < g->K; k++) f += unit_cavity_terms(g, a, k);
+    return f;
+}
+
+int tcm_bin_pattern_terms(tcm_bgraph *g, tcm_hidden_mode hm, tcm_output_mode om, double *sum)
+{
+    int st = tcm_bgraph_reserve(g, tcm_bin_work_size(g->K, g->n, hm));
+    if (st) return st;
+#pragma omp parallel num_threads(g->nthreads) if (tcm_bgraph_parallel(g->ne))
+    {
+        double *work = g->work + (size_t)omp_get_thread_num() * g->work_stride;
+#pragma omp for schedule(static)
+        for (int a = 0; a < g->M; a++) g->per_pattern[a] = tcm_bin_pattern_free_entropy(g, a, hm, om, work);
+    }
+    double s = 0.0;
+    for (int a = 0; a < g->M; a++) s += g->per_pattern[a];
+    *sum = s;
+    return TCM_OK;
+}
+
+/* ---- thermodynamics ---------------------------------------------------------- */
+
+int tcm_bin_thermo_compute(tcm_bgraph *g, tcm_hidden_mode hm, tcm_output_mode om, tcm_bin_thermo *t)
+{
+    double F;
+    int st = tcm_bin_pattern_terms(g, hm, om, &F);
+    if (st) return st;
+    double q = 0.0, ref = 0.0;
+    for (size_t ki = 0; ki < g->nw; ki++) {
+        double m = tanh(g->field[ki]);
+        F += tcm_logcosh(g->field[ki]) + LN2; /* ln 2cosh F_ki */
+        q += m * m;
+        if (g->wref) ref += g->wref[ki] * m;
+    }
+    double nw = (double)g->nw, lambda = g->wref ? g->lambda : 0.0;
+    t->phi = F / nw;
+    t->q = q / nw;
+    t->overlap = g->wref ? ref / nw : 0.0;
+    t->distance = g->wref ? 0.5 * (1.0 - t->overlap) : 0.0;
+    t->entropy = t->phi - lambda * t->overlap; /* spec 3 */
+    return TCM_OK;
+}
+
+/* ln 2cosh(gamma) - gamma S for the overlap S = (pol + t)/(1 + pol t), t in
+ * [0, 1]: ln(1 + e^{-2 gamma}) + gamma (1 - pol)(1 - t)/(1 + pol t), which is
+ * finite (-> 0 term) for gamma = inf. */
+static double coupling_term(double gamma, double t)
+{
+    double e = exp(-2.0 * gamma), one_minus_pol = 2.0 * e / (1.0 + e);
+    double tail = isinf(gamma) ? 0.0 : gamma * one_minus_pol * (1.0 - t) / (1.0 + (1.0 - one_minus_pol) * t);
+    return log1p(e) + tail;
+}
+
+int tcm_bin_record_compute(tcm_bgraph *g, tcm_hidden_mode hm, tcm_output_mode om, double gamma, double y,
+                           tcm_bin_record *rec)
+{
+    double sigma;
+    int st = tcm_bin_pattern_terms(g, hm, om, &sigma);
+    if (st) return st;
+    double pol = tanh(gamma), S = 0.0, q = 0.0, qt = 0.0;
+    for (size_t ki = 0; ki < g->nw; ki++) {
+        double F = g->field[ki], hf = F - (g->ustar ? g->ustar[ki] : 0.0);
+        double g1 = tcm_bin_mix(gamma, hf), hx = (y - 1.0) * g1, mx = tanh(y * g1);
+        double t = tanh(hf) * tanh(hx); /* >= 0: hx has the sign of hf */
+        S += (pol + t) / (1.0 + pol * t);
+        q += tanh(F) * tanh(F);
+        qt += mx * mx;
+        /* spec 4 record: ln 2cosh hf - ln 2cosh g1 + g1 tanh(y g1) + (ln 2cosh gamma - gamma S_ki) */
+        sigma += tcm_logcosh(hf) - tcm_logcosh(g1) + (g1 == 0.0 ? 0.0 : g1 * mx) + coupling_term(gamma, t);
+    }
+    double nw = (double)g->nw;
+    rec->gamma = gamma;
+    rec->pol = pol;
+    rec->y = y;
+    rec->S = S / nw;
+    rec->q = q / nw;
+    rec->q_tilde = qt / nw;
+    rec->sigma_int = sigma / nw;
+    rec->free_entropy = isinf(gamma) ? INFINITY : rec->sigma_int + gamma * rec->S;
+    rec->F = -rec->free_entropy;
+    return TCM_OK;
+}
+
+const char *tcm_hidden_mode_name(tcm_hidden_mode m) { return m == TCM_HIDDEN_EXACT ? "exact" : "clt"; }
+
+int tcm_hidden_mode_parse(const char *s, tcm_hidden_mode *out)
+{
+    if (s && strcmp(s, "clt") == 0) *out = TCM_HIDDEN_CLT;
+    else if (s && strcmp(s, "exact") == 0) *out = TCM_HIDDEN_EXACT;
+    else return TCM_ERROR(TCM_EINVAL, "unknown hidden-unit mode '%s' (clt or exact)", s ? s : "");
+    return TCM_OK;
+}

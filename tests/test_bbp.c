@@ -1,0 +1,308 @@
+/* Tests of binary-weight BP, local volume and focusing BP (spec 2-5): the
+ * alpha = 0 limits, the K = 1 binary perceptron against its replica-symmetric
+ * entropy computed here from the saddle point, focusing BP solving small tree
+ * and fully-connected instances (checked with tcm_weights_eval), bitwise
+ * thread-count independence, and checkpoints. */
+#include "tcmbp/bbp.h"
+
+#include <CUnit/CUnit.h>
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tcmbp/bresults.h"
+#include "tcmbp/error.h"
+#include "tcmbp/special.h"
+
+/* ---- replica-symmetric entropy of the binary perceptron ------------------ */
+
+/* E_z g(z), z ~ N(0,1), Simpson's rule on [-12, 12]; g(z, c). */
+static double gauss_mean(double (*fn)(double, double), double c)
+{
+    const int n = 4800; /* even */
+    const double L = 12.0, h = 2.0 * L / n;
+    double s = 0.0;
+    for (int j = 0; j <= n; j++) {
+        double t = -L + j * h, w = (j == 0 || j == n) ? 1.0 : (j % 2 ? 4.0 : 2.0);
+        s += w * exp(-0.5 * t * t) / TCM_SQRT2PI * fn(t, c);
+    }
+    return s * h / 3.0;
+}
+
+static double f_tanh2(double z, double s) { return tanh(s * z) * tanh(s * z); }
+static double f_gh2(double t, double c) { return tcm_GH(c * t) * tcm_GH(c * t); }
+static double f_log2cosh(double z, double s) { return log(2.0) + tcm_logcosh(s * z); }
+static double f_logH(double t, double c) { return tcm_logH(c * t); }
+
+/* G_E(q) = alpha E_t ln H(sqrt(q/(1-q)) t). */
+static double energetic(double alpha, double q) { return alpha * gauss_mean(f_logH, sqrt(q / (1.0 - q))); }
+
+/* Saddle point q = E tanh^2(sqrt(qh) z), qh = -2 dG_E/dq, where
+ * -2 dG_E/dq = alpha/(1-q) E_t GH(c t)^2 (Stein's lemma; checked against a
+ * finite difference below); entropy = G_S + G_E with
+ * G_S = -qh (1-q)/2 + E ln 2cosh(sqrt(qh) z). */
+static double rs_binary_entropy(double alpha, double *q_out)
+{
+    double q = 0.5, qh = 0.0;
+    for (int it = 0; it < 2000; it++) {
+        qh = alpha / (1.0 - q) * gauss_mean(f_gh2, sqrt(q / (1.0 - q)));
+        double qn = gauss_mean(f_tanh2, sqrt(qh));
+        if (fabs(qn - q) < 1e-13) {
+            q = qn;
+            break;
+        }
+        q = 0.5 * q + 0.5 * qn;
+    }
+    qh = alpha / (1.0 - q) * gauss_mean(f_gh2, sqrt(q / (1.0 - q)));
+    double dq = 1e-5, fd = -2.0 * (energetic(alpha, q + dq) - energetic(alpha, q - dq)) / (2 * dq);
+    CU_ASSERT_DOUBLE_EQUAL(fd, qh, 1e-6 * qh); /* the closed form of qh */
+    *q_out = q;
+    return -0.5 * qh * (1.0 - q) + gauss_mean(f_log2cosh, sqrt(qh)) + energetic(alpha, q);
+}
+
+/* ---- helpers --------------------------------------------------------------- */
+
+static tcm_instance *make_instance(int N, int K, double alpha, tcm_arch arch, int teacher, unsigned seed)
+{
+    tcm_instance_params ip = TCM_INSTANCE_PARAMS_INIT;
+    ip.N = N;
+    ip.K = K;
+    ip.alpha = alpha;
+    ip.arch = arch;
+    ip.kind = TCM_WEIGHTS_BINARY;
+    ip.teacher = teacher;
+    ip.seed = seed;
+    tcm_instance *inst = NULL;
+    CU_ASSERT_EQUAL_FATAL(tcm_instance_generate(&inst, &ip), TCM_OK);
+    return inst;
+}
+
+/* ---- tests ------------------------------------------------------------------- */
+
+/* alpha = 0 (no pattern used): S = ln 2 per weight, converged at once. */
+static void test_alpha_zero(void)
+{
+    tcm_instance *inst = make_instance(99, 3, 1.0, TCM_ARCH_TREE, 0, 3);
+    tcm_bgraph *g = tcm_bgraph_alloc_patterns(inst, 0, 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+    tcm_bbp_params p = TCM_BBP_PARAMS_INIT;
+    tcm_bbp_result r;
+    CU_ASSERT_EQUAL(tcm_bbp_run(g, &p, &r), TCM_OK);
+    CU_ASSERT_EQUAL(r.status, TCM_BP_CONVERGED);
+    CU_ASSERT_DOUBLE_EQUAL(r.entropy, log(2.0), 1e-15);
+    CU_ASSERT_EQUAL(r.errors, 0);
+    tcm_bgraph_free(g);
+    tcm_instance_free(inst);
+}
+
+/* alpha = 0: the volume ladder gives S = -d ln d - (1-d) ln(1-d) at every lambda. */
+static void test_alpha_zero_volume(void)
+{
+    tcm_instance *inst = make_instance(99, 3, 1.0, TCM_ARCH_FULL, 0, 4);
+    tcm_bgraph *g = tcm_bgraph_alloc_patterns(inst, 0, 0);
+    double *wref = malloc(g->nw * sizeof(double)), lambdas[8];
+    for (size_t j = 0; j < g->nw; j++) wref[j] = (j * 7) % 5 < 2 ? -1.0 : 1.0;
+    for (int j = 0; j < 8; j++) lambdas[j] = 0.02 * pow(2.5, j);
+    tcm_bbp_volume_params p = TCM_BBP_VOLUME_PARAMS_INIT;
+    tcm_bbp_volume_point pts[8];
+    int done;
+    CU_ASSERT_EQUAL(tcm_bbp_volume_run(g, wref, lambdas, 8, &p, pts, &done), TCM_OK);
+    CU_ASSERT_EQUAL(done, 8);
+    for (int j = 0; j < done; j++) {
+        CU_ASSERT_EQUAL(pts[j].status, TCM_BP_CONVERGED);
+        CU_ASSERT_DOUBLE_EQUAL(pts[j].distance, 0.5 * (1.0 - tanh(lambdas[j])), 1e-13); /* mean of N equal terms */
+        CU_ASSERT_DOUBLE_EQUAL(pts[j].local_entropy, 0.0, 1e-13);
+    }
+    free(wref);
+    tcm_bgraph_free(g);
+    tcm_instance_free(inst);
+}
+
+/* K = 1, N = 1000: BP entropy of random instances against the RS entropy of
+ * the binary perceptron. The tolerance is 4 standard errors of the instance
+ * mean (measured here) plus 0.003 for the O(1/N) finite-size bias. */
+static void check_perceptron(double alpha, int ninst)
+{
+    double t0 = omp_get_wtime(), q_rs, s_rs = rs_binary_entropy(alpha, &q_rs), t_rs = omp_get_wtime() - t0;
+    double sum = 0.0, sum2 = 0.0, qsum = 0.0;
+    int sweeps = 0;
+    for (int j = 0; j < ninst; j++) {
+        tcm_instance *inst = make_instance(1000, 1, alpha, TCM_ARCH_TREE, 0, 200 + (unsigned)j);
+        tcm_bgraph *g = tcm_bgraph_alloc(inst, 0);
+        tcm_bbp_params p = TCM_BBP_PARAMS_INIT;
+        p.tol = 1e-5; /* the entropy is stationary: its error is second order in this */
+        p.max_sweeps = 500;
+        tcm_bbp_result r;
+        CU_ASSERT_EQUAL(tcm_bbp_run(g, &p, &r), TCM_OK);
+        CU_ASSERT_EQUAL(r.status, TCM_BP_CONVERGED);
+        sum += r.entropy;
+        sum2 += r.entropy * r.entropy;
+        qsum += r.q;
+        sweeps += r.sweeps;
+        tcm_bgraph_free(g);
+        tcm_instance_free(inst);
+    }
+    double mean = sum / ninst, sd = sqrt(fmax(sum2 / ninst - mean * mean, 0.0) * ninst / (ninst - 1));
+    double se = sd / sqrt((double)ninst), tol = 4.0 * se + 0.003;
+    printf("\n    K=1 binary alpha=%.2f: BP S = %.5f +- %.5f (sd %.5f, %d instances, q = %.4f, %d sweeps), "
+           "RS S = %.5f (q = %.4f), tol %.4f [%.1f s, RS %.1f s] ", alpha, mean, se, sd, ninst, qsum / ninst,
+           sweeps / ninst, s_rs, q_rs, tol, omp_get_wtime() - t0, t_rs);
+    CU_ASSERT(fabs(mean - s_rs) <= tol);
+}
+
+static void test_perceptron_030(void) { check_perceptron(0.3, 4); }
+static void test_perceptron_050(void) { check_perceptron(0.5, 4); }
+
+/* Focusing BP (standard reinforcement) on instance inst; returns the result,
+ * and checks the solution with tcm_weights_eval. */
+static tcm_bbp_focus_result focus_solve(const tcm_instance *inst, int nthreads, tcm_schedule sched,
+                                        int max_sweeps, double dx, tcm_bgraph **keep, tcm_bbp_focus_step *steps)
+{
+    tcm_bgraph *g = tcm_bgraph_alloc(inst, nthreads);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+    tcm_bgraph_randomize(g, 0.1, 7);
+    tcm_protocol *proto = NULL;
+    CU_ASSERT_EQUAL_FATAL(tcm_protocol_standard_reinforcement(&proto, dx), TCM_OK);
+    tcm_bbp_focus_params p = TCM_BBP_FOCUS_PARAMS_INIT;
+    p.bp.max_sweeps = max_sweeps;
+    p.bp.tol = 1e-3;
+    p.bp.sweep.schedule = sched;
+    p.bp.sweep.block_size = 128; /* with n = 100: a block is enough work for two threads */
+    tcm_bbp_focus_result r;
+    CU_ASSERT_EQUAL(tcm_bbp_focus_run(g, proto, &p, steps, &r), TCM_OK);
+    tcm_weights *w = tcm_weights_alloc(g->K, g->n, TCM_WEIGHTS_BINARY);
+    tcm_bbp_signs(g, w->w);
+    tcm_eval ev;
+    CU_ASSERT_EQUAL(tcm_weights_eval(w, inst, &ev, NULL, NULL), TCM_OK);
+    CU_ASSERT_EQUAL(ev.errors, r.errors);
+    tcm_weights_free(w);
+    tcm_protocol_free(proto);
+    if (keep) *keep = g;
+    else tcm_bgraph_free(g);
+    return r;
+}
+
+/* Focusing BP solves small instances of both architectures (and the
+ * record of the last step is finite). One sweep per reinforcement step for
+ * trees; the fully-connected machine converges each step (up to 100 sweeps),
+ * which lets BP break the symmetry between its units. */
+static void test_focusing_solves(void)
+{
+    struct { int N, K; double alpha; tcm_arch arch; int sweeps; } cases[] = {
+        { 201, 1, 0.5, TCM_ARCH_TREE, 1 }, { 201, 3, 0.5, TCM_ARCH_TREE, 1 }, { 101, 3, 0.3, TCM_ARCH_FULL, 100 } };
+    for (int c = 0; c < 3; c++) {
+        for (unsigned seed = 1; seed <= 2; seed++) {
+            tcm_instance *inst = make_instance(cases[c].N, cases[c].K, cases[c].alpha, cases[c].arch, 0, seed);
+            tcm_bbp_focus_step steps[100];
+            tcm_bbp_focus_result r = focus_solve(inst, 0, TCM_SCHEDULE_PARALLEL, cases[c].sweeps, 0.01, NULL, steps);
+            printf("\n    %s K=%d N=%d M=%d: %s after %d steps, errors %d ", tcm_arch_name(cases[c].arch),
+                   cases[c].K, cases[c].N, inst->M, r.solved ? "solved" : "unsolved", r.steps, r.errors);
+            CU_ASSERT(r.solved);
+            CU_ASSERT(r.steps > 0 && isfinite(steps[r.steps - 1].rec.sigma_int) && steps[r.steps - 1].rec.S > 0.9);
+            tcm_instance_free(inst);
+        }
+    }
+}
+
+/* Bitwise identical messages, fields and records for 1 and 2 threads, both schedules. */
+static void test_thread_independence(void)
+{
+    tcm_instance *inst = make_instance(300, 3, 0.6, TCM_ARCH_TREE, 0, 8); /* 54000 edges: threads are used */
+    for (int sched = 0; sched < 2; sched++) {
+        tcm_bgraph *g[2];
+        tcm_bbp_focus_step steps[2][100];
+        tcm_bbp_focus_result r[2];
+        for (int t = 0; t < 2; t++)
+            r[t] = focus_solve(inst, t + 1, sched ? TCM_SCHEDULE_BLOCK : TCM_SCHEDULE_PARALLEL, 3, 0.05, &g[t], steps[t]);
+        CU_ASSERT_EQUAL(r[0].steps, r[1].steps);
+        CU_ASSERT(memcmp(g[0]->f, g[1]->f, g[0]->ne * sizeof(double)) == 0);
+        CU_ASSERT(memcmp(g[0]->field, g[1]->field, g[0]->nw * sizeof(double)) == 0);
+        CU_ASSERT(memcmp(g[0]->ustar, g[1]->ustar, g[0]->nw * sizeof(double)) == 0);
+        for (int s = 0; s < r[0].steps && s < r[1].steps; s++)
+            CU_ASSERT(memcmp(&steps[0][s].rec, &steps[1][s].rec, sizeof(tcm_bin_record)) == 0);
+        tcm_bgraph_free(g[0]);
+        tcm_bgraph_free(g[1]);
+    }
+    tcm_instance_free(inst);
+}
+
+/* A checkpoint written after a few focusing steps reads back bitwise, and a
+ * continuous-weight checkpoint or another instance is refused. */
+static void test_checkpoint_roundtrip(void)
+{
+    tcm_instance *inst = make_instance(99, 3, 0.5, TCM_ARCH_TREE, 0, 9);
+    tcm_bgraph *g = NULL;
+    tcm_bbp_focus_step steps[100];
+    focus_solve(inst, 0, TCM_SCHEDULE_PARALLEL, 1, 0.05, &g, steps);
+    tcm_bbp_rebuild_marginals(g); /* fields summed afresh, as after a read */
+    char path[] = "/tmp/tcmbp-test-bbp-XXXXXX";
+    int fd = mkstemp(path);
+    CU_ASSERT_FATAL(fd >= 0);
+    close(fd);
+    tcm_h5_out *o = NULL;
+    CU_ASSERT_EQUAL_FATAL(tcm_h5_out_open(&o, path, "checkpoint", 1), TCM_OK);
+    CU_ASSERT_EQUAL(tcm_bcheckpoint_write(o, "/checkpoint", g, INFINITY, 3.0, 5), TCM_OK);
+    CU_ASSERT_EQUAL(tcm_h5_out_commit(o), TCM_OK);
+    tcm_bgraph *h = tcm_bgraph_alloc(inst, 0);
+    tcm_bgraph_enable_focusing(h);
+    CU_ASSERT_EQUAL(tcm_bcheckpoint_read(h, path, "/checkpoint"), TCM_OK);
+    tcm_bbp_rebuild_marginals(h);
+    CU_ASSERT(memcmp(g->f, h->f, g->ne * sizeof(double)) == 0);
+    CU_ASSERT(memcmp(g->ustar, h->ustar, g->nw * sizeof(double)) == 0);
+    CU_ASSERT(memcmp(g->field, h->field, g->nw * sizeof(double)) == 0);
+    tcm_instance *other = make_instance(99, 3, 0.5, TCM_ARCH_TREE, 0, 10);
+    tcm_bgraph *x = tcm_bgraph_alloc(other, 0);
+    CU_ASSERT_EQUAL(tcm_bcheckpoint_read(x, path, "/checkpoint"), TCM_EFORMAT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(tcm_last_error(), "another instance"));
+    CU_ASSERT_EQUAL(tcm_bcheckpoint_read(x, path, "/nothere"), TCM_EFORMAT);
+    remove(path);
+    tcm_bgraph_free(x);
+    tcm_instance_free(other);
+    tcm_bgraph_free(h);
+    tcm_bgraph_free(g);
+    tcm_instance_free(inst);
+}
+
+/* Bad parameters are refused with a message naming them. */
+static void test_bad_params(void)
+{
+    tcm_instance *inst = make_instance(99, 3, 0.5, TCM_ARCH_TREE, 0, 1);
+    tcm_bgraph *g = tcm_bgraph_alloc(inst, 0);
+    tcm_bbp_params p = TCM_BBP_PARAMS_INIT;
+    tcm_bbp_result r;
+    p.sweep.damping = 1.0;
+    CU_ASSERT_EQUAL(tcm_bbp_run(g, &p, &r), TCM_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(tcm_last_error(), "damping"));
+    p.sweep.damping = 0.5;
+    p.tol = 0.0;
+    CU_ASSERT_EQUAL(tcm_bbp_run(g, &p, &r), TCM_EINVAL);
+    p.tol = 1e-6;
+    p.sweep.y = 0.5;
+    CU_ASSERT_EQUAL(tcm_bbp_run(g, &p, &r), TCM_EINVAL);
+    tcm_protocol bad = { 1, NULL, "list" };
+    tcm_protocol_step st = { 1.0, 0.2 };
+    bad.steps = &st;
+    tcm_bbp_focus_params fp = TCM_BBP_FOCUS_PARAMS_INIT;
+    tcm_bbp_focus_result fr;
+    CU_ASSERT_EQUAL(tcm_bbp_focus_run(g, &bad, &fp, NULL, &fr), TCM_EINVAL);
+    tcm_bgraph_free(g);
+    tcm_instance_free(inst);
+}
+
+int tcm_test_register(void)
+{
+    CU_pSuite s = CU_add_suite("bbp", NULL, NULL);
+    if (!s) return -1;
+    if (!CU_add_test(s, "alpha = 0 entropy", test_alpha_zero)) return -1;
+    if (!CU_add_test(s, "alpha = 0 local entropy", test_alpha_zero_volume)) return -1;
+    if (!CU_add_test(s, "K=1 vs replica, alpha=0.3", test_perceptron_030)) return -1;
+    if (!CU_add_test(s, "K=1 vs replica, alpha=0.5", test_perceptron_050)) return -1;
+    if (!CU_add_test(s, "focusing BP solves tree and full instances", test_focusing_solves)) return -1;
+    if (!CU_add_test(s, "thread independence (bitwise)", test_thread_independence)) return -1;
+    if (!CU_add_test(s, "checkpoint round trip", test_checkpoint_roundtrip)) return -1;
+    if (!CU_add_test(s, "bad parameters", test_bad_params)) return -1;
+    return 0;
+}
