@@ -184,5 +184,7 @@ int cmd_generate(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_bp(int argc, char **argv);
+int cmd_solve(int argc, char **argv);
+int cmd_volume(int argc, char **argv);
 
 #endif

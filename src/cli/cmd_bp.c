@@ -3,6 +3,7 @@
  * and optionally all messages (--checkpoint) to OUT.h5; --init starts from a
  * checkpoint. */
 #include "cli.h"
+#include "route.h"
 #include "signals.h"
 
 #include <omp.h>
@@ -116,9 +117,14 @@ static int run(const cli_args *a, const bp_opts *o, tcm_instance *inst, const tc
 
 int cmd_bp(int argc, char **argv)
 {
+    if (cli_route_is_binary(argc, argv)) return cmd_bp_binary(argc, argv);
+    tcm_weight_kind kind = TCM_WEIGHTS_CONTINUOUS;
+    int explicit_kind = cli_route_explicit(argc, argv, &kind);
+    const char *weights = "continuous";
     bp_opts o = { "exact", "exact", "parallel", 64, 1000, -1, 0.5, 1e-6, 0.0, 0.0, NULL, NULL, 0 };
     cli_option opts[] = {
         CLI_OPT("output", 'o', CLI_STRING, &o.out, "FILE.h5", "write marginals, chi_k and the summary (group /bp)", NULL),
+        CLI_OPT("weights", 0, CLI_STRING, &weights, "continuous|binary", "weight kind (binary: see `tcmbp bp --weights binary --help`)", "the instance's"),
         CLI_OPT("cavity", 0, CLI_STRING, &o.cavity, "exact|fast", "hidden-unit factor: per-edge cavity sums, or the factor's sums expanded to first order", "exact"),
         CLI_OPT("output-factor", 0, CLI_STRING, &o.output, "exact|clt", "majority output factor: exact convolution, or Gaussian (large K)", "exact"),
         CLI_OPT("schedule", 0, CLI_STRING, &o.schedule, "parallel|block", "all patterns from the same marginals, or fixed blocks with marginals refreshed after each", "parallel"),
@@ -142,6 +148,7 @@ int cmd_bp(int argc, char **argv)
     cli_args a;
     int rc = cli_parse(&cmd, &a, argc, argv);
     if (rc != CLI_CONTINUE) return rc;
+    if (explicit_kind < 0) return cli_usage(&a, "--weights must be continuous or binary (got '%s')", weights);
     tcm_bp_params p = TCM_BP_PARAMS_INIT;
     if ((rc = make_params(&a, &o, &p)) != CLI_EXIT_OK) return rc;
     if (o.init && o.init_random > 0) return cli_usage(&a, "--init and --init-random exclude each other");

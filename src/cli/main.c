@@ -2,6 +2,8 @@
  * `tcmbp help [CMD]`, `--help` and `--version`. Each subcommand lives in
  * src/cli/cmd_<name>.c and parses its own options with cli.h. */
 #include "cli.h"
+#include "cmd_binary.h"
+#include "cmd_train.h"
 
 #include "tcmbp/error.h"
 
@@ -23,8 +25,10 @@ static const command_entry commands[] = {
     {"eval", cmd_eval, "errors and stabilities of a configuration on an instance"},
     /* ---- solvers ---------------------------------------------------- */
     {"bp", cmd_bp, "belief propagation: entropy and marginals"},
-    /* {"volume", cmd_volume, "local entropy curve around a reference configuration"}, */
-    /* {"solve", cmd_solve, "focusing BP solver"}, */
+    {"volume", cmd_volume, "local entropy curve around a reference configuration"},
+    {"solve", cmd_solve, "focusing BP solver: find a solution in a wide flat minimum"},
+    {"import-patterns", cmd_import_patterns, "import patterns in the Julia package's text format (gzip ok) as an instance"},
+    {"train", cmd_train, "reference trainers (LAL, eLAL, ceSGD) producing configurations to measure"},
     /* ------------------------------------------------------------------ */
     {"help", cmd_help, "show help for tcmbp or for one command"},
 };
@@ -50,7 +54,7 @@ static void print_usage(FILE *fp)
     for (size_t i = 0; i < N_COMMANDS; i++)
         fprintf(fp, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fprintf(fp, "\nevery command takes --help, --threads N, --seed S, --quiet, --json, --force\n"
-                "exit status: 0 success, 1 runtime error, 2 usage error\n");
+                "exit status: 0 success, 1 runtime error, 2 usage error, 3 interrupted by SIGINT/SIGTERM (state saved)\n");
 }
 
 /* A comma-separated list of the command names, for error messages. */
