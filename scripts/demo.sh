@@ -21,8 +21,13 @@ run() {
 run "$T" info "$I"
 run "$T" eval "$I" "$I:/teacher"
 run "$T" eval --json --outputs "$OUT/teacher_eval.h5" --force "$I" "$I:/teacher"
-# ---- solvers (lead): tcmbp bp / tcmbp solve on $I go here -------------------
-# run "$T" bp "$I" -o "$OUT/bp.h5"
-# run "$T" solve "$I" -o "$OUT/sol.h5"
-# ------------------------------------------------------------------------------
+# The main job: entropy of the solution space by BP, a solution by focusing
+# BP on a random K = 3, N = 999, alpha = 1 instance, checked by eval, and the
+# local-entropy curve around that solution.
+R=instances/random_tree_K3_N999_a1.h5
+run "$T" bp "$R" -o "$OUT/bp.h5" --force
+run "$T" solve "$R" -o "$OUT/sol.h5" --force
+run "$T" eval "$R" "$OUT/sol.h5"
+run "$T" volume "$R" --reference "$OUT/sol.h5" --lambda-min 1 --lambda-max 300 --steps 8 \
+    -o "$OUT/vol.h5" --csv "$OUT/vol.csv" --force
 echo "demo: outputs in $OUT"

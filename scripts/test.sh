@@ -47,8 +47,11 @@ leak_detection() {
 
 bash scripts/setup.sh -DTCMBP_WERROR=ON
 run_ctest build
+# A real one-node SLURM cluster (installed from Debian, started without
+# systemd) runs a sweep as array jobs, with an interrupted and resumed task.
+if bash tests/slurm/run_slurm_test.sh build/tcmbp; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi
 
-cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DTCMBP_SANITIZE=ON -DTCMBP_WERROR=ON >/dev/null
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTCMBP_SANITIZE=ON -DTCMBP_WERROR=ON >/dev/null
 cmake --build build-asan -j"$(nproc)" >/dev/null
 if [[ $(leak_detection) == 1 ]]; then
     export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
