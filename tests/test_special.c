@@ -328,6 +328,46 @@ static void test_infinities(void)
     }
 }
 
+/* ---- bounded kernels of the hot loops ---- */
+
+/* tcm_erfcx_bounded against mpmath on its domain [0, 5.7], and against the
+ * careful tcm_erfcx on a dense grid; tcm_exp_bounded against libm's exp
+ * (within an ulp of exact) over its domain [-707, 709]. */
+static void test_bounded_kernels(void)
+{
+    double worst = 0.0, worst_grid = 0.0, worst_exp = 0.0;
+    for (size_t i = 0; i < NREF(ref_erfcx); i++)
+        if (ref_erfcx[i].x >= 0.0 && ref_erfcx[i].x <= 5.7)
+            worst = fmax(worst, rel_err(tcm_erfcx_bounded(ref_erfcx[i].x), ref_erfcx[i].y));
+    for (double u = 0.0; u <= 5.7; u += 1.0 / 1024.0)
+        worst_grid = fmax(worst_grid, rel_err(tcm_erfcx_bounded(u), tcm_erfcx(u)));
+    for (double x = -707.0; x <= 709.0; x += 0.0123)
+        worst_exp = fmax(worst_exp, rel_err(tcm_exp_bounded(x), exp(x)));
+    printf("\n    erfcx_bounded max rel err %.2e (mpmath), %.2e (grid); exp_bounded %.2e ", worst, worst_grid,
+           worst_exp);
+    CU_ASSERT(worst <= 2e-15);
+    CU_ASSERT(worst_grid <= 3e-15);
+    CU_ASSERT(worst_exp <= 1e-15);
+}
+
+/* tcm_erf_vec (all x) and tcm_log1p_bounded (1 + y in [1/4, 4], the range the
+ * binary messages use, and near 0) against libm (within an ulp of exact). */
+static void test_vector_erf_log1p(void)
+{
+    double we = 0.0, wl = 0.0;
+    for (double x = -9.0; x <= 9.0; x += 1.37e-4) we = fmax(we, rel_err(tcm_erf_vec(x), erf(x)));
+    for (double x = -1e-6; x <= 1e-6; x += 1.37e-10) we = fmax(we, rel_err(tcm_erf_vec(x), erf(x)));
+    for (double y = -0.75; y <= 3.0; y += 1.37e-5) wl = fmax(wl, rel_err(tcm_log1p_bounded(y), log1p(y)));
+    for (double y = -1e-8; y <= 1e-8; y += 1.37e-12) wl = fmax(wl, rel_err(tcm_log1p_bounded(y), log1p(y)));
+    printf("\n    erf_vec max rel err %.2e, log1p_bounded %.2e ", we, wl);
+    CU_ASSERT(we <= 1e-15);
+    CU_ASSERT(wl <= 1e-15);
+    CU_ASSERT(isnan(tcm_erf_vec(NAN)));
+    CU_ASSERT_EQUAL(tcm_erf_vec(INFINITY), 1.0);
+    CU_ASSERT_EQUAL(tcm_erf_vec(-INFINITY), -1.0);
+    CU_ASSERT_EQUAL(tcm_log1p_bounded(0.0), 0.0);
+}
+
 int tcm_test_register(void)
 {
     CU_pSuite s = CU_add_suite("special", NULL, NULL);
@@ -355,6 +395,8 @@ int tcm_test_register(void)
         {"extreme arguments: one", test_extreme_one},
         {"extreme arguments: two", test_extreme_two},
         {"infinite arguments", test_infinities},
+        {"bounded kernels (hot loops)", test_bounded_kernels},
+        {"vector erf and log1p", test_vector_erf_log1p},
     };
     for (size_t i = 0; i < NREF(tests); i++)
         if (!CU_add_test(s, tests[i].name, tests[i].fn))

@@ -23,24 +23,37 @@ size_t tcm_cont_work_size(int K, size_t nw);
  * h = tanh(f) as |h|, 1 - |h| (exact, from exp(-2|f|)) and the sign. */
 typedef struct {
     double f, habs, one_minus, sign;
+    double scale; /* sign 2 |h| / sqrt(2 pi) */
 } tcm_ratio_ctx;
 
 /* Prepare f (+-inf allowed: h = +-1 exactly). */
 tcm_ratio_ctx tcm_ratio_prepare(double f);
 
 /* g(h, z) = 2 h phi(z) / (1 + h erf(z/sqrt2)) (spec 1.1) for the prepared h.
- * For |z| <= 8 one erfc and one exp: the denominator is (1 + |h|) - |h| erfc(|u|)
- * when h and z have the same sign and (1 - |h|) + |h| erfc(|u|) otherwise,
- * sums of positive terms, so accurate to a few ulp; beyond, tcm_cont_ratio_field. */
+ * For |z| <= 8 the branch-free path of the hot loop (one tcm_exp_bounded, one
+ * tcm_erfcx_bounded, no libm call): with E = exp(-z^2/2) and erfc(|u|) =
+ * E erfcx(|u|), u = z/sqrt2, the denominator is (1 + |h|) - |h| erfc(|u|) when
+ * h and z have the same sign and (1 - |h|) + |h| erfc(|u|) otherwise, sums of
+ * positive terms, so accurate to a few ulp (1e-13 asserted against the careful
+ * function by tests/test_cont.c); beyond, tcm_cont_ratio_field. */
 double tcm_ratio_eval(const tcm_ratio_ctx *c, double z);
 
+/* How the messages of a pattern are updated. */
+typedef struct {
+    tcm_cavity_mode cavity;
+    tcm_output_mode output;
+    double damping; /* new = (1 - damping) computed + damping old */
+} tcm_cont_update_opts;
+
 /* Recompute all messages U, V of pattern a from the current marginals (spec
- * 1.1 and 1.2), with damping (new = (1-damping)*computed + damping*old). Also
- * stores lp, lq, fout of the pattern. Returns the largest absolute change of
- * any U or V of the pattern, or NaN if some update was not finite (those
- * messages keep their old values, so the state stays finite). */
-double tcm_cont_update_pattern(tcm_graph *g, int a, tcm_cavity_mode cm, tcm_output_mode om,
-                               double damping, double *work);
+ * 1.1 and 1.2), with damping. Also stores lp, lq, fout of the pattern. work:
+ * tcm_cont_work_size doubles. acc: NULL, or 2 nw doubles to which the stored
+ * U (first nw) and V (next nw) of the pattern are added, weight by weight
+ * (sweep.c's chunk sums: the marginals' sums built during the update).
+ * Returns the largest absolute change of any U or V of the pattern, or NaN if
+ * some update was not finite (those messages keep their old values, so the
+ * state stays finite). */
+double tcm_cont_update_pattern(tcm_graph *g, int a, const tcm_cont_update_opts *o, double *work, double *acc);
 
 /* Pattern a's free-entropy terms from the current state, without updating:
  * log Z_a + sum_ki (ln z_{ki->a} - ln z_ki) (spec 1.4). */
@@ -52,7 +65,6 @@ double tcm_cont_log_norm(double mu, double zeta);
 const char *tcm_cavity_mode_name(tcm_cavity_mode m);           /* "exact" / "fast" */
 int tcm_cavity_mode_parse(const char *s, tcm_cavity_mode *out); /* TCM_EINVAL on unknown */
 
-#endif
 
 /* Thermodynamic summary of the current state (spec 1.4 and 3). */
 typedef struct {
@@ -67,5 +79,14 @@ typedef struct {
  * patterns, summed in pattern order). */
 void tcm_cont_thermo_compute(tcm_graph *g, tcm_output_mode om, tcm_cont_thermo *t);
 
+/* Training errors of the committee machine with the marginal means as
+ * weights (the same count as tcm_weights_eval of tcm_cont_means: a zero field
+ * votes 0, a tied vote is an error), over the graph's M patterns, without
+ * allocating: the check fBP makes after every sweep. Fields are summed in
+ * fixed lanes (thread-independent). TCM_ENUMERIC if a mean is not finite. */
+int tcm_cont_errors(const tcm_graph *g, int *errors);
+
 /* Copy the marginal means m_ki into w (K x n, kind continuous). */
 void tcm_cont_means(const tcm_graph *g, double *w);
+
+#endif

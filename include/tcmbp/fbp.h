@@ -11,12 +11,16 @@
 #include "tcmbp/graph.h"
 #include "tcmbp/protocol.h"
 
+/* History status of a step that stopped because the means became a solution
+ * (the other values are tcm_bp_status codes). */
+#define TCM_FBP_STEP_SOLVED 5
+
 /* One row of the per-step history. */
 typedef struct {
     int step;           /* protocol index (0-based) */
     double lambda, y;
     int sweeps;         /* sweeps done in this step */
-    int status;         /* tcm_bp_status of the step */
+    int status;         /* tcm_bp_status of the step, or TCM_FBP_STEP_SOLVED */
     double change;      /* last largest message/focusing change */
     int errors;         /* training errors of the means at the end of the step */
     double chibar;      /* mean chi_k */

@@ -12,16 +12,8 @@
 
 int tcm_fbp_errors(const tcm_graph *g, int *errors)
 {
-    tcm_weights *w = tcm_weights_alloc(g->K, g->n, TCM_WEIGHTS_CONTINUOUS);
-    if (!w) return tcm_last_error_code();
-    tcm_cont_means(g, w->w);
-    tcm_instance used = *g->inst; /* the patterns the graph uses */
-    used.M = g->M;
-    tcm_eval ev = { 0, 0, 0.0, 0.0, 0.0 };
-    int st = g->M > 0 ? tcm_weights_eval(w, &used, &ev, NULL, NULL) : TCM_OK;
-    tcm_weights_free(w);
-    *errors = ev.errors;
-    return st;
+    /* once per sweep: no allocation, vectorised fields (cont.c) */
+    return tcm_cont_errors(g, errors);
 }
 
 /* State shared with the per-sweep callback of one step. */
@@ -86,7 +78,7 @@ static int run_step(tcm_graph *g, const tcm_protocol *proto, const tcm_fbp_param
         cs += g->chistar[k] / g->K;
     }
     *row = (tcm_fbp_step){ pos->next_step, s->coupling, s->y, pos->sweeps_in_step,
-                           ctx->solved ? TCM_BP_CONVERGED : (int)r.status, r.change, ctx->errors, cb, cs,
+                           ctx->solved ? TCM_FBP_STEP_SOLVED : (int)r.status, r.change, ctx->errors, cb, cs,
                            pos->step_seconds };
     return TCM_OK;
 }

@@ -19,6 +19,12 @@ static double *alloc_doubles(size_t count)
     return calloc(count, sizeof(double));
 }
 
+int tcm_graph_chunk_count(int M)
+{
+    int c = M / TCM_CHUNK_PATTERNS;
+    return c < 1 ? 1 : (c > TCM_MAX_CHUNKS ? TCM_MAX_CHUNKS : c);
+}
+
 tcm_graph *tcm_graph_alloc(const tcm_instance *inst, int nthreads)
 {
     return tcm_graph_alloc_patterns(inst, inst ? inst->M : 0, nthreads);
@@ -44,6 +50,8 @@ tcm_graph *tcm_graph_alloc_patterns(const tcm_instance *inst, int M, int nthread
     g->ne = (size_t)M * g->nw;
     g->nthreads = nthreads > 0 ? nthreads : omp_get_max_threads();
     g->work_stride = tcm_cont_work_size(inst->K, (size_t)inst->K * (size_t)inst->n) + 8; /* +8: keep threads' rows apart */
+    g->nchunks = tcm_graph_chunk_count(M);
+    g->chunk_stride = (2 * g->nw + 7) / 8 * 8; /* whole cache lines: no false sharing between chunks */
     size_t mk = (size_t)M * (size_t)inst->K;
     g->U = alloc_doubles(g->ne);
     g->V = alloc_doubles(g->ne);
@@ -57,8 +65,11 @@ tcm_graph *tcm_graph_alloc_patterns(const tcm_instance *inst, int M, int nthread
     g->fout = alloc_doubles(mk);
     g->work = alloc_doubles((size_t)g->nthreads * g->work_stride);
     g->per_pattern = alloc_doubles((size_t)M);
+    g->chunk_sums = alloc_doubles((size_t)g->nchunks * g->chunk_stride);
+    g->means = alloc_doubles(g->nw);
+    g->timing = calloc(1, sizeof *g->timing);
     if (!g->U || !g->V || !g->sumU || !g->sumV || !g->zeta0 || !g->mu || !g->chi || !g->lp || !g->lq || !g->fout ||
-        !g->work || !g->per_pattern) {
+        !g->work || !g->per_pattern || !g->chunk_sums || !g->means || !g->timing) {
         tcm_graph_free(g);
         TCM_ERROR(TCM_ENOMEM, "out of memory: the graph needs %.3g GB of messages",
                   2.0 * 8.0 * (double)g->ne / 1e9);
@@ -89,6 +100,10 @@ void tcm_graph_free(tcm_graph *g)
     free(g->fout);
     free(g->work);
     free(g->per_pattern);
+    free(g->chunk_sums);
+    free(g->block_old);
+    free(g->means);
+    free(g->timing);
     free(g);
 }
 
@@ -149,6 +164,7 @@ void tcm_graph_randomize(tcm_graph *g, double amplitude, unsigned long long seed
 
 double tcm_graph_bytes_per_edge(const tcm_graph *g)
 {
-    (void)g;
-    return 2.0 * sizeof(double) + 1.0;
+    /* the pattern row (N bytes) serves the K n edges of a pattern: 1 byte per
+     * edge for the tree, 1/K for the fully-connected machine */
+    return 2.0 * sizeof(double) + (double)g->inst->N / (double)g->nw;
 }

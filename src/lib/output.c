@@ -1,8 +1,11 @@
-/* Majority-vote output factor (spec 1.2) in log space. The exact mode builds
- * the distribution of the number of +1 votes from prefix and suffix
+/* Majority-vote output factor (spec 1.2). The exact mode builds the
+ * distribution of the number of +1 votes from prefix and suffix
  * convolutions, so each message costs O(K) after O(K^2) preparation; all sums
- * are of positive terms (no cancellation). The CLT mode replaces the others'
- * vote sum by a Gaussian. */
+ * are of positive terms (no cancellation). It works in linear space when no
+ * product of K probabilities can underflow (the common case: 2K exp and K
+ * log1p per pattern) and in log space otherwise (every product a logaddexp,
+ * ~40 K^2 libm calls per pattern). The CLT mode replaces the others' vote sum
+ * by a Gaussian. */
 #include "tcmbp/output.h"
 
 #include <math.h>
@@ -121,6 +124,77 @@ static double exact_update(int K, int sigma, const double *lp, const double *lq,
     return lz;
 }
 
+/* Linear space is used when every log-probability is >= LINEAR_MIN_LOG / K:
+ * then every product of at most K of them is >= e^-700 > DBL_MIN. */
+#define LINEAR_MIN_LOG (-700.0)
+
+static int linear_ok(int K, const double *lp, const double *lq)
+{
+    double lo = LINEAR_MIN_LOG / K;
+    for (int k = 0; k < K; k++)
+        if (!(lp[k] >= lo && lq[k] >= lo)) return 0;
+    return 1;
+}
+
+/* Linear-space tables: pre[l][c] = P(c votes +1 among units 0..l-1), suf[l][c]
+ * among units l..K-1, tail[l][c] = P(count among l..K-1 on sigma's side of c,
+ * inclusive): >= c for sigma = +1, <= c for sigma = -1. */
+static void linear_tables(int K, int sigma, const double *p, const double *q, double *pre, double *suf,
+                          double *tail, size_t w)
+{
+    size_t last = (size_t)K * w;
+    for (size_t c = 0; c < w; c++) pre[c] = suf[last + c] = 0.0;
+    pre[0] = suf[last] = 1.0;
+    for (int l = 1; l <= K; l++) {
+        const double *a = pre + (size_t)(l - 1) * w, *b = suf + (size_t)(K - l + 1) * w;
+        double *ca = pre + (size_t)l * w, *cb = suf + (size_t)(K - l) * w;
+        int ua = l - 1, ub = K - l; /* units of the new rows: ua for pre, ub for suf */
+        ca[0] = a[0] * q[ua];
+        cb[0] = b[0] * q[ub];
+        for (size_t c = 1; c < w; c++) {
+            ca[c] = a[c] * q[ua] + a[c - 1] * p[ua];
+            cb[c] = b[c] * q[ub] + b[c - 1] * p[ub];
+        }
+    }
+    for (int l = 0; l <= K; l++) {
+        const double *r = suf + (size_t)l * w;
+        double *t = tail + (size_t)l * w, run = 0.0;
+        if (sigma > 0)
+            for (size_t c = w; c-- > 0;) t[c] = run += r[c];
+        else
+            for (size_t c = 0; c < w; c++) t[c] = run += r[c];
+    }
+}
+
+/* Exact mode in linear space (linear_ok): as exact_update. */
+static double exact_update_linear(int K, int sigma, const double *lp, const double *lq, double *f, double *work)
+{
+    size_t w = row_width(K), rows = (size_t)(K + 1) * w;
+    double *pre = work, *suf = pre + rows, *tail = suf + rows, *p = tail + rows, *q = p + K;
+    for (int k = 0; k < K; k++) {
+        p[k] = exp(lp[k]);
+        q[k] = exp(lq[k]);
+    }
+    linear_tables(K, sigma, p, q, pre, suf, tail, w);
+    int c0 = (K - 1) / 2; /* others tied */
+    for (int k = 0; f && k < K; k++) {
+        const double *a = pre + (size_t)k * w, *b = suf + (size_t)(k + 1) * w, *t = tail + (size_t)(k + 1) * w;
+        double win = 0.0, tie = 0.0;
+        for (int j = 0; j <= k; j++) {
+            int side = sigma > 0 ? c0 - j + 1 : c0 - j - 1; /* first count on sigma's side */
+            if (c0 - j >= 0 && (size_t)(c0 - j) < w) tie += a[j] * b[c0 - j];
+            if (sigma > 0) win += a[j] * (side <= 0 ? 1.0 : ((size_t)side < w ? t[side] : 0.0));
+            else win += a[j] * (side < 0 ? 0.0 : ((size_t)side < w ? t[side] : 1.0));
+        }
+        f[k] = win == 0.0 ? sigma * INFINITY : 0.5 * sigma * log1p(tie / win);
+    }
+    const double *all = pre + (size_t)K * w;
+    double z = 0.0;
+    for (int c = 0; c <= K; c++)
+        if ((sigma > 0 && 2 * c > K) || (sigma < 0 && 2 * c < K)) z += all[c];
+    return log(z);
+}
+
 /* CLT mode: the sum S of the others' votes ~ N(m, v); P(sat | tau) = H(-sigma (tau + m) / sqrt v). */
 static double clt_update(int K, int sigma, const double *lp, const double *lq, double *f)
 {
@@ -142,6 +216,7 @@ double tcm_output_update(tcm_output_mode mode, int K, int sigma, const double *l
                          const double *lq, double *f, double *work)
 {
     if (mode == TCM_OUTPUT_CLT && K > 1) return clt_update(K, sigma, lp, lq, f);
+    if (linear_ok(K, lp, lq)) return exact_update_linear(K, sigma, lp, lq, f, work);
     return exact_update(K, sigma, lp, lq, f, work);
 }
 

@@ -12,19 +12,28 @@
 
 #define REBUILD_BLOCK 64 /* weights summed together: contiguous inner loop over i */
 
-/* Update patterns [a0, a1) in parallel; returns the largest change (NaN if any
- * update was non-finite) and counts non-finite patterns in *nonfinite. */
+/* Per-pattern update options of the sweep parameters. */
+static tcm_cont_update_opts update_opts(const tcm_sweep_params *p)
+{
+    tcm_cont_update_opts o = { p->cavity, p->output, p->damping };
+    return o;
+}
+
+/* Update patterns [a0, a1) in parallel (block schedule: no sums); returns the
+ * largest change (NaN if any update was non-finite) and counts non-finite
+ * patterns in *nonfinite. */
 static double update_patterns(tcm_graph *g, const tcm_sweep_params *p, int a0, int a1, int *nonfinite)
 {
     double change = 0.0;
     int bad = 0;
     int nt = tcm_graph_threads_for(g, (size_t)(a1 - a0) * g->nw);
+    tcm_cont_update_opts o = update_opts(p);
 #pragma omp parallel num_threads(nt) reduction(max : change) reduction(+ : bad)
     {
         double *work = g->work + (size_t)omp_get_thread_num() * g->work_stride;
 #pragma omp for schedule(static)
         for (int a = a0; a < a1; a++) {
-            double c = tcm_cont_update_pattern(g, a, p->cavity, p->output, p->damping, work);
+            double c = tcm_cont_update_pattern(g, a, &o, work, NULL);
             if (isnan(c)) bad++;
             else change = fmax(change, c);
         }
@@ -33,31 +42,92 @@ static double update_patterns(tcm_graph *g, const tcm_sweep_params *p, int a0, i
     return change;
 }
 
-/* Sum U and V over patterns [a0, a1) for weights [w0, w0+len) of one unit, in pattern order. */
-static void sum_messages(const tcm_graph *g, size_t w0, int len, int a0, int a1, double *su, double *sv)
+/* Parallel schedule: every pattern, chunk by chunk in parallel, each chunk
+ * summing its new messages into its own row of chunk_sums (graph.h). */
+static double update_chunks(tcm_graph *g, const tcm_sweep_params *p, int *nonfinite)
 {
-    for (int j = 0; j < len; j++) su[j] = sv[j] = 0.0;
-    for (int a = a0; a < a1; a++) {
-        const double *U = g->U + (size_t)a * g->nw + w0, *V = g->V + (size_t)a * g->nw + w0;
-        for (int j = 0; j < len; j++) {
-            su[j] += U[j];
-            sv[j] += V[j];
+    double change = 0.0;
+    int bad = 0;
+    tcm_cont_update_opts o = update_opts(p);
+#pragma omp parallel num_threads(tcm_graph_threads_for(g, g->ne)) reduction(max : change) reduction(+ : bad)
+    {
+        double *work = g->work + (size_t)omp_get_thread_num() * g->work_stride;
+#pragma omp for schedule(static)
+        for (int c = 0; c < g->nchunks; c++) {
+            double *acc = g->chunk_sums + (size_t)c * g->chunk_stride;
+            memset(acc, 0, 2 * g->nw * sizeof(double));
+            for (int a = tcm_graph_chunk_begin(g, c); a < tcm_graph_chunk_begin(g, c + 1); a++) {
+                double ch = tcm_cont_update_pattern(g, a, &o, work, acc);
+                if (isnan(ch)) bad++;
+                else change = fmax(change, ch);
+            }
         }
+    }
+    *nonfinite += bad;
+    return change;
+}
+
+/* sumU, sumV for weights [w0, w0+len) from the chunk sums, in chunk order. */
+static void reduce_chunk_sums(tcm_graph *g, size_t w0, int len)
+{
+    double su[REBUILD_BLOCK], sv[REBUILD_BLOCK];
+    for (int j = 0; j < len; j++) su[j] = sv[j] = 0.0;
+    for (int c = 0; c < g->nchunks; c++) {
+        const double *cu = g->chunk_sums + (size_t)c * g->chunk_stride + w0, *cv = cu + g->nw;
+        for (int j = 0; j < len; j++) {
+            su[j] += cu[j];
+            sv[j] += cv[j];
+        }
+    }
+    memcpy(g->sumU + w0, su, (size_t)len * sizeof(double));
+    memcpy(g->sumV + w0, sv, (size_t)len * sizeof(double));
+}
+
+/* The same sums straight from the messages: per chunk from 0 in pattern
+ * order, then the chunk sums in chunk order, exactly as update_chunks and
+ * reduce_chunk_sums add them (so the two agree bit for bit). */
+static void sum_messages(tcm_graph *g, size_t w0, int len)
+{
+    double su[REBUILD_BLOCK], sv[REBUILD_BLOCK], cu[REBUILD_BLOCK], cv[REBUILD_BLOCK];
+    for (int j = 0; j < len; j++) su[j] = sv[j] = 0.0;
+    for (int c = 0; c < g->nchunks; c++) {
+        for (int j = 0; j < len; j++) cu[j] = cv[j] = 0.0;
+        for (int a = tcm_graph_chunk_begin(g, c); a < tcm_graph_chunk_begin(g, c + 1); a++) {
+            const double *U = g->U + (size_t)a * g->nw + w0, *V = g->V + (size_t)a * g->nw + w0;
+            for (int j = 0; j < len; j++) {
+                cu[j] += U[j];
+                cv[j] += V[j];
+            }
+        }
+        for (int j = 0; j < len; j++) {
+            su[j] += cu[j];
+            sv[j] += cv[j];
+        }
+    }
+    memcpy(g->sumU + w0, su, (size_t)len * sizeof(double));
+    memcpy(g->sumV + w0, sv, (size_t)len * sizeof(double));
+}
+
+/* Apply fn to every block of REBUILD_BLOCK weights (within a unit), in
+ * parallel when there are `edges` worth of work. */
+static void for_weight_blocks(tcm_graph *g, size_t edges, void (*fn)(tcm_graph *, size_t, int))
+{
+    int nblocks_unit = (g->n + REBUILD_BLOCK - 1) / REBUILD_BLOCK;
+    int nblocks = g->K * nblocks_unit;
+#pragma omp parallel for schedule(static) num_threads(tcm_graph_threads_for(g, edges))
+    for (int b = 0; b < nblocks; b++) {
+        int k = b / nblocks_unit, i0 = (b % nblocks_unit) * REBUILD_BLOCK;
+        int len = g->n - i0 < REBUILD_BLOCK ? g->n - i0 : REBUILD_BLOCK;
+        fn(g, (size_t)k * (size_t)g->n + (size_t)i0, len);
     }
 }
 
 void tcm_sweep_rebuild_marginals(tcm_graph *g)
 {
-    int nblocks_unit = (g->n + REBUILD_BLOCK - 1) / REBUILD_BLOCK;
-    int nblocks = g->K * nblocks_unit;
-#pragma omp parallel for schedule(static) num_threads(tcm_graph_threads_for(g, g->ne))
-    for (int b = 0; b < nblocks; b++) {
-        int k = b / nblocks_unit, i0 = (b % nblocks_unit) * REBUILD_BLOCK;
-        int len = g->n - i0 < REBUILD_BLOCK ? g->n - i0 : REBUILD_BLOCK;
-        size_t w0 = (size_t)k * (size_t)g->n + (size_t)i0;
-        sum_messages(g, w0, len, 0, g->M, g->sumU + w0, g->sumV + w0);
-    }
+    double t0 = omp_get_wtime();
+    for_weight_blocks(g, g->ne, sum_messages);
     tcm_sweep_compose_marginals(g);
+    g->timing->marginals += omp_get_wtime() - t0;
 }
 
 void tcm_sweep_compose_marginals(tcm_graph *g)
@@ -93,8 +163,14 @@ static int block_pass(tcm_graph *g, const tcm_sweep_params *p, double *change, i
     if (g->M == 0) return TCM_OK;
     if (bs > g->M) bs = g->M;
     size_t len = (size_t)bs * g->nw;
-    double *old = malloc(2 * len * sizeof(double)); /* once per sweep, outside the factor loops */
-    if (!old) return TCM_ERROR(TCM_ENOMEM, "out of memory for the block schedule buffer");
+    if (g->block_old_len < 2 * len) { /* first block sweep (or a larger block): kept with the graph */
+        free(g->block_old);
+        g->block_old_len = 0;
+        if (!(g->block_old = malloc(2 * len * sizeof(double))))
+            return TCM_ERROR(TCM_ENOMEM, "out of memory for the block schedule buffer");
+        g->block_old_len = 2 * len;
+    }
+    double *old = g->block_old;
     for (int a0 = 0; a0 < g->M; a0 += bs) {
         int a1 = a0 + bs < g->M ? a0 + bs : g->M;
         size_t used = (size_t)(a1 - a0) * g->nw;
@@ -103,7 +179,6 @@ static int block_pass(tcm_graph *g, const tcm_sweep_params *p, double *change, i
         *change = fmax(*change, update_patterns(g, p, a0, a1, nonfinite));
         apply_block_changes(g, old, old + len, a0, a1);
     }
-    free(old);
     return TCM_OK;
 }
 
@@ -143,7 +218,8 @@ double tcm_sweep_solve_norm(const double *a, const double *b, int n, double c0)
     return c;
 }
 
-double tcm_sweep_normalize(tcm_graph *g)
+/* tcm_sweep_normalize without the clock. */
+static double normalize(tcm_graph *g)
 {
     double change = 0.0;
     for (int k = 0; k < g->K; k++) {
@@ -152,6 +228,13 @@ double tcm_sweep_normalize(tcm_graph *g)
         change = fmax(change, fabs(c - g->chi[k]));
         g->chi[k] = c;
     }
+    return change;
+}
+
+double tcm_sweep_normalize(tcm_graph *g)
+{
+    double t0 = omp_get_wtime(), change = normalize(g);
+    g->timing->normalize += omp_get_wtime() - t0;
     return change;
 }
 
@@ -198,7 +281,7 @@ static void focus_update(tcm_graph *g, const tcm_sweep_params *p, tcm_sweep_chan
     }
     tcm_sweep_compose_marginals(g);
     change->focus = fchange;
-    change->chi = fmax(change->chi, fmax(cchange, tcm_sweep_normalize(g)));
+    change->chi = fmax(change->chi, fmax(cchange, normalize(g)));
 }
 
 int tcm_sweep_run(tcm_graph *g, const tcm_sweep_params *p, tcm_sweep_change *change)
@@ -208,14 +291,26 @@ int tcm_sweep_run(tcm_graph *g, const tcm_sweep_params *p, tcm_sweep_change *cha
     if (!(p->damping >= 0.0 && p->damping < 1.0))
         return TCM_ERROR(TCM_EINVAL, "damping must be in [0, 1), got %g", p->damping);
     memset(change, 0, sizeof *change);
+    tcm_graph_timing *tm = g->timing;
+    double t0 = omp_get_wtime(), t1;
     if (p->schedule == TCM_SCHEDULE_BLOCK) {
         int st = block_pass(g, p, &change->messages, &change->nonfinite);
         if (st != TCM_OK) return st;
+        t1 = omp_get_wtime();
+        for_weight_blocks(g, g->ne, sum_messages);
     } else {
-        change->messages = update_patterns(g, p, 0, g->M, &change->nonfinite);
+        change->messages = update_chunks(g, p, &change->nonfinite);
+        t1 = omp_get_wtime();
+        for_weight_blocks(g, g->nchunks * g->nw, reduce_chunk_sums);
     }
-    tcm_sweep_rebuild_marginals(g);
-    change->chi = tcm_sweep_normalize(g);
+    tcm_sweep_compose_marginals(g);
+    double t2 = omp_get_wtime();
+    change->chi = normalize(g);
     if (g->ustar) focus_update(g, p, change);
+    double t3 = omp_get_wtime();
+    tm->update += t1 - t0;
+    tm->marginals += t2 - t1;
+    tm->normalize += t3 - t2;
+    tm->sweeps++;
     return TCM_OK;
 }
