@@ -30,7 +30,8 @@ mkdir -p "$OUT/instances" "$OUT/runs"
 tasks=$(for a in $ALPHAS; do for s in $(seq 1 "$INSTANCES"); do for m in $MODES; do echo "$a $s $m"; done; done; done)
 
 run_one() {
-    local a=$1 s=$2 m=$3 inst="$OUT/instances/K${K}_N${N}_a${a}_s${s}.h5" tag="a${a}_s${s}_${m}"
+    local a=$1 s=$2 m=$3
+    local inst="$OUT/instances/K${K}_N${N}_a${a}_s${s}.h5" tag="a${a}_s${s}_${m}" # after a, s, m are set
     [[ -s $OUT/runs/$tag.json ]] && return 0
     [[ -f $inst ]] || "$TCMBP" generate --N "$N" --K "$K" --alpha "$a" --seed "$s" --quiet -o "$inst" >/dev/null 2>&1 || true
     "$TCMBP" solve "$inst" --cavity "$m" --threads 1 --quiet --json --force -o "$OUT/runs/$tag.h5" >"$OUT/runs/$tag.json.tmp"
