@@ -33,6 +33,16 @@ int tcm_results_write_bp(tcm_h5_out *o, const char *group, const tcm_graph *g, c
  * instance_fingerprint, lambda. */
 int tcm_checkpoint_write(tcm_h5_out *o, const char *group, const tcm_graph *g);
 
+/* Check that checkpoint group `group` of file `path` was written for this
+ * instance (fingerprint) and these sizes; TCM_EFORMAT naming the mismatch.
+ * Shared by the continuous and binary checkpoint readers. */
+int tcm_checkpoint_check_header(const tcm_h5_in *in, const char *path, const char *group, const tcm_instance *inst,
+                                int M, int K, int n);
+
+/* Read dataset `name` into buf after checking it holds exactly count values
+ * (a corrupted file must not overflow buf). */
+int tcm_checkpoint_read_exact(const tcm_h5_in *in, const char *path, const char *name, size_t count, double *buf);
+
 /* Load the messages of a checkpoint group of file `path` into g. The
  * checkpoint must come from the same instance (fingerprint) and pattern
  * count; TCM_EFORMAT naming the mismatch otherwise. Focusing fields are

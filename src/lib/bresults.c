@@ -1,6 +1,7 @@
 /* Writers of the binary-weight result groups and checkpoints, and the
  * checkpoint reader, all through the generic HDF5 layer of h5.c. */
 #include "tcmbp/bresults.h"
+#include "tcmbp/results.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -147,43 +148,16 @@ int tcm_bcheckpoint_write(tcm_h5_out *o, const char *group, const tcm_bgraph *g,
 /* Check that the checkpoint is binary and its sizes and fingerprint match the graph. */
 static int check_checkpoint(const tcm_h5_in *in, const char *path, const char *group, const tcm_bgraph *g)
 {
-    char p[256], fp[32], want[32];
+    char p[256];
     if (!tcm_h5_in_has(in, join(p, sizeof p, group, "f"))) {
         int cont = tcm_h5_in_has(in, join(p, sizeof p, group, "U"));
         return TCM_ERROR(TCM_EFORMAT, "%s: %s %s", path, group,
                          cont ? "is a continuous-weight checkpoint (messages U, V), not a binary one"
                               : "has no binary message fields f");
     }
-    int64_t M, K, n;
-    int st = tcm_h5_in_attr_int(in, group, "M", &M);
-    if (!st) st = tcm_h5_in_attr_int(in, group, "K", &K);
-    if (!st) st = tcm_h5_in_attr_int(in, group, "n", &n);
-    if (!st) st = tcm_h5_in_attr_string(in, group, "instance_fingerprint", fp, sizeof fp);
-    if (st) return st;
-    snprintf(want, sizeof want, "%016" PRIx64, tcm_instance_fingerprint(g->inst));
-    if (M != g->M || K != g->K || n != g->n)
-        return TCM_ERROR(TCM_EFORMAT, "%s: checkpoint is for M=%" PRId64 " K=%" PRId64 " n=%" PRId64
-                         " but the run has M=%d K=%d n=%d", path, M, K, n, g->M, g->K, g->n);
-    if (strcmp(fp, want) != 0)
-        return TCM_ERROR(TCM_EFORMAT, "%s: checkpoint was made on another instance (fingerprint %s, expected %s)",
-                         path, fp, want);
-    return TCM_OK;
+    return tcm_checkpoint_check_header(in, path, group, g->inst, g->M, g->K, g->n);
 }
 
-/* Read dataset `name` into buf after checking it holds exactly count values. */
-static int read_exact(const tcm_h5_in *in, const char *path, const char *name, size_t count, double *buf)
-{
-    int rank;
-    size_t dims[4], total = 1;
-    int st = tcm_h5_in_shape(in, name, &rank, dims);
-    if (st) return st;
-    for (int d = 0; d < rank; d++) total *= dims[d];
-    if (total != count)
-        return TCM_ERROR(TCM_EFORMAT, "%s: %s holds %zu values, expected %zu", path, name, total, count);
-    return tcm_h5_in_double(in, name, buf);
-}
-
-/* Every value finite (a checkpoint is never written with NaN; a damaged one is refused). */
 static int check_finite(const char *path, const char *name, const double *v, size_t count)
 {
     for (size_t j = 0; j < count; j++)
@@ -202,10 +176,10 @@ int tcm_bcheckpoint_read(tcm_bgraph *g, const char *path, const char *group)
         return TCM_ERROR(TCM_EFORMAT, "%s has no checkpoint group %s (write one with --checkpoint)", path, group);
     }
     st = check_checkpoint(in, path, group, g);
-    if (!st) st = read_exact(in, path, join(p, sizeof p, group, "f"), g->ne, g->f);
+    if (!st) st = tcm_checkpoint_read_exact(in, path, join(p, sizeof p, group, "f"), g->ne, g->f);
     if (!st) st = check_finite(path, p, g->f, g->ne);
     if (!st && g->ustar && tcm_h5_in_has(in, join(p, sizeof p, group, "ustar"))) {
-        st = read_exact(in, path, p, g->nw, g->ustar);
+        st = tcm_checkpoint_read_exact(in, path, p, g->nw, g->ustar);
         if (!st) st = check_finite(path, p, g->ustar, g->nw);
     }
     tcm_h5_in_close(in);

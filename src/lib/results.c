@@ -115,28 +115,27 @@ int tcm_checkpoint_write(tcm_h5_out *o, const char *group, const tcm_graph *g)
     return st;
 }
 
-/* Check that the checkpoint's sizes and fingerprint match the graph. */
-static int check_checkpoint(const tcm_h5_in *in, const char *path, const char *group, const tcm_graph *g)
+int tcm_checkpoint_check_header(const tcm_h5_in *in, const char *path, const char *group, const tcm_instance *inst,
+                                int M, int K, int n)
 {
-    int64_t M, K, n;
+    int64_t fm, fk, fn;
     char fp[32], want[32];
-    int st = tcm_h5_in_attr_int(in, group, "M", &M);
-    if (!st) st = tcm_h5_in_attr_int(in, group, "K", &K);
-    if (!st) st = tcm_h5_in_attr_int(in, group, "n", &n);
+    int st = tcm_h5_in_attr_int(in, group, "M", &fm);
+    if (!st) st = tcm_h5_in_attr_int(in, group, "K", &fk);
+    if (!st) st = tcm_h5_in_attr_int(in, group, "n", &fn);
     if (!st) st = tcm_h5_in_attr_string(in, group, "instance_fingerprint", fp, sizeof fp);
     if (st) return st;
-    snprintf(want, sizeof want, "%016" PRIx64, tcm_instance_fingerprint(g->inst));
-    if (M != g->M || K != g->K || n != g->n)
+    snprintf(want, sizeof want, "%016" PRIx64, tcm_instance_fingerprint(inst));
+    if (fm != M || fk != K || fn != n)
         return TCM_ERROR(TCM_EFORMAT, "%s: checkpoint is for M=%" PRId64 " K=%" PRId64 " n=%" PRId64
-                         " but the run has M=%d K=%d n=%d", path, M, K, n, g->M, g->K, g->n);
+                         " but the run has M=%d K=%d n=%d", path, fm, fk, fn, M, K, n);
     if (strcmp(fp, want) != 0)
         return TCM_ERROR(TCM_EFORMAT, "%s: checkpoint was made on another instance (fingerprint %s, expected %s)",
                          path, fp, want);
     return TCM_OK;
 }
 
-/* Read dataset `name` into buf after checking it holds exactly count values. */
-static int read_exact(const tcm_h5_in *in, const char *path, const char *name, size_t count, double *buf)
+int tcm_checkpoint_read_exact(const tcm_h5_in *in, const char *path, const char *name, size_t count, double *buf)
 {
     int rank;
     size_t dims[4], total = 1;
@@ -158,16 +157,16 @@ int tcm_checkpoint_read(tcm_graph *g, const char *path, const char *group)
         tcm_h5_in_close(in);
         return TCM_ERROR(TCM_EFORMAT, "%s has no checkpoint group %s (write one with --checkpoint)", path, group);
     }
-    st = check_checkpoint(in, path, group, g);
+    st = tcm_checkpoint_check_header(in, path, group, g->inst, g->M, g->K, g->n);
     size_t K = (size_t)g->K;
-    if (!st) st = read_exact(in, path, join(p, sizeof p, group, "U"), g->ne, g->U);
-    if (!st) st = read_exact(in, path, join(p, sizeof p, group, "V"), g->ne, g->V);
-    if (!st) st = read_exact(in, path, join(p, sizeof p, group, "chi"), K, g->chi);
+    if (!st) st = tcm_checkpoint_read_exact(in, path, join(p, sizeof p, group, "U"), g->ne, g->U);
+    if (!st) st = tcm_checkpoint_read_exact(in, path, join(p, sizeof p, group, "V"), g->ne, g->V);
+    if (!st) st = tcm_checkpoint_read_exact(in, path, join(p, sizeof p, group, "chi"), K, g->chi);
     int64_t nn = 1;
     if (!st && g->ustar && tcm_h5_in_has(in, join(p, sizeof p, group, "ustar"))) {
-        st = read_exact(in, path, p, g->nw, g->ustar);
-        if (!st) st = read_exact(in, path, join(p, sizeof p, group, "vstar"), g->nw, g->vstar);
-        if (!st) st = read_exact(in, path, join(p, sizeof p, group, "chistar"), K, g->chistar);
+        st = tcm_checkpoint_read_exact(in, path, p, g->nw, g->ustar);
+        if (!st) st = tcm_checkpoint_read_exact(in, path, join(p, sizeof p, group, "vstar"), g->nw, g->vstar);
+        if (!st) st = tcm_checkpoint_read_exact(in, path, join(p, sizeof p, group, "chistar"), K, g->chistar);
         /* A full state (messages, focusing fields, chi) needs no re-normalisation:
          * this keeps a resumed run bitwise identical to an uninterrupted one. */
         if (!st && tcm_h5_in_attr_int(in, group, "needs_normalize", &nn) != TCM_OK) nn = 1;
