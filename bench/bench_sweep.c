@@ -4,7 +4,9 @@
  * random, so every page is touched before the clock starts) and prints one line of key=value figures: edges, bytes
  * of state per edge, bytes moved per edge and sweep (the memory traffic the
  * bandwidth bound counts), ns per edge update (per thread and wall), sweeps
- * per second (median and best sweep) and this process's peak memory.
+ * per second (median and best sweep), this process's peak memory, and
+ * cpu_share: the CPU time it got over threads x wall time (below 1 when the
+ * machine is shared and the threads had to wait for a core).
  * bench/run.sh runs it once per configuration (so peak memory is per
  * configuration) and turns the lines into tables.
  * usage: bench_sweep [--kind cont|bin] [--arch tree|full] [--N N] [--K K] [--M M]
@@ -16,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 
 #include "tcmbp/bbp.h"
 #include "tcmbp/bp.h"
@@ -33,6 +36,14 @@ static double peak_mb(void)
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     return ru.ru_maxrss / 1024.0;
+}
+
+/* CPU seconds used by this process so far (all threads). */
+static double cpu_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -138,15 +149,16 @@ int main(int argc, char **argv)
     tcm_instance *inst = NULL;
     if (tcm_instance_generate(&inst, &ip)) return fprintf(stderr, "bench_sweep: %s\n", tcm_last_error()), 1;
     omp_set_num_threads(o.threads);
-    double times[1000], edges, state, moved;
+    double times[1000], edges, state, moved, c0 = cpu_seconds(), w0 = omp_get_wtime();
     int s = time_kind(inst, &o, times, 1000, &edges, &state, &moved);
+    double cpu_share = (cpu_seconds() - c0) / (o.threads * (omp_get_wtime() - w0)); /* of the threads' time */
     if (s <= 0) return fprintf(stderr, "bench_sweep: %s\n", tcm_last_error()), 1;
     qsort(times, (size_t)s, sizeof times[0], cmp_double);
     double med = times[s / 2], best = times[0];
     printf("sweep kind=%s arch=%s N=%d K=%d M=%d mode=%s threads=%d edges=%.0f state_Bpe=%.2f moved_Bpe=%.2f "
-           "ns_edge_thread=%.3f ns_edge=%.3f best_ns_edge=%.3f sweeps_s=%.3f sweeps=%d peak_MB=%.0f\n",
+           "ns_edge_thread=%.3f ns_edge=%.3f best_ns_edge=%.3f sweeps_s=%.3f sweeps=%d peak_MB=%.0f cpu_share=%.2f\n",
            o.kind, o.arch, o.N, o.K, o.M, o.mode, o.threads, edges, state, moved, 1e9 * med * o.threads / edges,
-           1e9 * med / edges, 1e9 * best / edges, 1.0 / med, s, peak_mb());
+           1e9 * med / edges, 1e9 * best / edges, 1.0 / med, s, peak_mb(), cpu_share);
     tcm_instance_free(inst);
     return 0;
 }

@@ -79,9 +79,10 @@ CONFIGS+=("bin tree 999 3 1998" "bin full 999 3 1998" "bin full 1001 5 1502")
 ((LARGE && !QUICK)) && CONFIGS+=("bin tree 10002 3 20004")
 ((LARGE && FULL_LARGE && !QUICK)) && CONFIGS+=("bin full 10000 3 20000")
 
-echo "== Sweeps (median sweep; ns/edge/thread = wall time x threads / edges; bound = bytes moved / triad bandwidth) =="
-printf "  %-4s %-4s %6s %2s %6s %-5s | %10s %9s %6s %8s | %10s %9s %7s %6s\n" kind arch N K M mode \
-    "ns/e/th@1" "sweeps/s" "B/edge" "peak MB" "ns/e/th@$THREADS" "sweeps/s" speedup "%bound"
+echo "== Sweeps (median sweep; ns/e/th = wall time x threads / edges; %bound = (bytes moved / triad bandwidth) / time;"
+echo "   cpu = CPU time the process got / (threads x wall time): below 100% the threads waited for a core) =="
+printf "  %-4s %-4s %6s %2s %6s %-5s | %10s %9s %6s %8s | %10s %9s %7s %6s %5s\n" kind arch N K M mode \
+    "ns/e/th@1" "sweeps/s" "B/edge" "peak MB" "ns/e/th@$THREADS" "sweeps/s" speedup "%bound" "cpu"
 for cfg in "${CONFIGS[@]}"; do
     read -r kind arch N K M <<<"$cfg"
     modes="exact fast"
@@ -99,9 +100,10 @@ for cfg in "${CONFIGS[@]}"; do
         n1=$(val "$line1" ns_edge) nT=$(val "$lineT" ns_edge) mv=$(val "$lineT" moved_Bpe)
         awk -v k="$kind" -v a="$arch" -v N="$N" -v K="$K" -v M="$M" -v m="$mode" -v n1="$n1" -v nT="$nT" \
             -v s1="$(val "$line1" sweeps_s)" -v sT="$(val "$lineT" sweeps_s)" -v b="$(val "$lineT" state_Bpe)" \
-            -v pk="$(val "$lineT" peak_MB)" -v T="$THREADS" -v mv="$mv" -v bw="${TRIAD[$THREADS]}" 'BEGIN {
-                printf "  %-4s %-4s %6d %2d %6d %-5s | %10.2f %9.2f %6.2f %8.0f | %10.2f %9.2f %6.2fx %5.0f%%\n",
-                    k, a, N, K, M, m, n1, s1, b, pk, nT * T, sT, n1 / nT, 100 * (mv / bw) / nT }'
+            -v pk="$(val "$lineT" peak_MB)" -v T="$THREADS" -v mv="$mv" -v bw="${TRIAD[$THREADS]}" \
+            -v cs="$(val "$lineT" cpu_share)" 'BEGIN {
+                printf "  %-4s %-4s %6d %2d %6d %-5s | %10.2f %9.2f %6.2f %8.0f | %10.2f %9.2f %6.2fx %5.0f%% %4.0f%%\n",
+                    k, a, N, K, M, m, n1, s1, b, pk, nT * T, sT, n1 / nT, 100 * (mv / bw) / nT, 100 * cs }'
     done
 done
 echo

@@ -1,8 +1,9 @@
 /* One BP sweep over a continuous-weight graph: every factor's messages from
- * the current marginals (in parallel over patterns, or block by block), then
- * the marginals rebuilt by summing messages in pattern order (so results are
- * bitwise identical for any thread count), then the per-unit normalisation
- * chi_k (spec 1.3) and, with focusing, the focusing fields (spec 4). */
+ * the current marginals (in parallel over fixed chunks of patterns, or block
+ * by block), the marginals from the message sums taken in an order fixed by
+ * the instance (graph.h: chunk_sums; so results are bitwise identical for any
+ * thread count), then the per-unit normalisation chi_k (spec 1.3) and, with
+ * focusing, the focusing fields (spec 4). */
 #ifndef TCMBP_SWEEP_H
 #define TCMBP_SWEEP_H
 
@@ -41,7 +42,8 @@ typedef struct {
 int tcm_sweep_run(tcm_graph *g, const tcm_sweep_params *p, tcm_sweep_change *change);
 
 /* Rebuild zeta0 and mu of every weight from the messages and external
- * fields, summing patterns in order (deterministic). */
+ * fields, summing in the order of graph.h's chunk sums (so that the result
+ * equals, bit for bit, what a sweep builds as it goes). */
 void tcm_sweep_rebuild_marginals(tcm_graph *g);
 
 /* zeta0 and mu from the stored message sums and the current external

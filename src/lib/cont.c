@@ -14,9 +14,9 @@
 #include "hot.h"
 
 /* Per-thread scratch: omega/delta/lp/lq (4 K), four arrays of nw per
- * pattern (unit k uses 4n from 4 k n on: 1/zeta_cav or 1/sqrt(Delta'), m_cav
- * or z, xi m_cav or new U, xi or new V), the output factor's tables, and 2 nw
- * for sums nobody wants (tcm_cont_update_pattern without acc). */
+ * pattern (unit k uses 4n from 4 k n on: 1/zeta_cav then sqrt(Delta'), m_cav
+ * then z, xi m_cav then new U, xi then new V), the output factor's tables,
+ * and 2 nw for sums nobody wants (tcm_cont_update_pattern without acc). */
 size_t tcm_cont_work_size(int K, size_t nw) { return tcm_output_work_size(K) + 4 * (size_t)K + 6 * nw; }
 
 /* Inline maximum (fmax is a library call at -O2 without -ffast-math). */
@@ -99,14 +99,21 @@ TCM_HOT_LOOP static void lane_sums(int n, const double *x, const double *y, doub
     double lx[SUM_LANES] = { 0 }, ly[SUM_LANES] = { 0 };
     int i = 0;
 #if defined(__GNUC__) || defined(__clang__)
-    lanes2 a0 = { 0.0, 0.0 }, a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+    lanes2 a0 = { 0.0, 0.0 }, a1 = a0, a2 = a0, a3 = a0; /* lanes 0-1, 2-3, 4-5, 6-7 of x */
+    lanes2 b0 = a0, b1 = a0, b2 = a0, b3 = a0;             /* the same of y */
     for (; i + SUM_LANES <= n; i += SUM_LANES) {
-        a0 += load2(x + i), a1 += load2(x + i + 2), a2 += load2(x + i + 4), a3 += load2(x + i + 6);
-        b0 += load2(y + i), b1 += load2(y + i + 2), b2 += load2(y + i + 4), b3 += load2(y + i + 6);
+        a0 += load2(x + i);
+        a1 += load2(x + i + 2);
+        a2 += load2(x + i + 4);
+        a3 += load2(x + i + 6);
+        b0 += load2(y + i);
+        b1 += load2(y + i + 2);
+        b2 += load2(y + i + 4);
+        b3 += load2(y + i + 6);
     }
-    memcpy(lx, &a0, sizeof a0), memcpy(lx + 2, &a1, sizeof a1), memcpy(lx + 4, &a2, sizeof a2);
-    memcpy(lx + 6, &a3, sizeof a3), memcpy(ly, &b0, sizeof b0), memcpy(ly + 2, &b1, sizeof b1);
-    memcpy(ly + 4, &b2, sizeof b2), memcpy(ly + 6, &b3, sizeof b3);
+    lanes2 all[2 * SUM_LANES / 2] = { a0, a1, a2, a3, b0, b1, b2, b3 };
+    memcpy(lx, all, sizeof lx);
+    memcpy(ly, all + 4, sizeof ly);
 #else
     for (; i + SUM_LANES <= n; i += SUM_LANES)
         for (int j = 0; j < SUM_LANES; j++) {
@@ -393,17 +400,15 @@ TCM_HOT_LOOP static double lane_dot(int n, const double *x, const double *y)
     double l[SUM_LANES] = { 0 };
     int i = 0;
 #if defined(__GNUC__) || defined(__clang__)
-    lanes2 a0 = { 0.0, 0.0 }, a1 = a0, a2 = a0, a3 = a0;
+    lanes2 a0 = { 0.0, 0.0 }, a1 = a0, a2 = a0, a3 = a0; /* lanes 0-1, 2-3, 4-5, 6-7 */
     for (; i + SUM_LANES <= n; i += SUM_LANES) {
         a0 += load2(x + i) * load2(y + i);
         a1 += load2(x + i + 2) * load2(y + i + 2);
         a2 += load2(x + i + 4) * load2(y + i + 4);
         a3 += load2(x + i + 6) * load2(y + i + 6);
     }
-    memcpy(l, &a0, sizeof a0);
-    memcpy(l + 2, &a1, sizeof a1);
-    memcpy(l + 4, &a2, sizeof a2);
-    memcpy(l + 6, &a3, sizeof a3);
+    lanes2 all[SUM_LANES / 2] = { a0, a1, a2, a3 };
+    memcpy(l, all, sizeof l);
 #endif
     for (; i < n; i++) l[i % SUM_LANES] += x[i] * y[i];
     return sum_lanes(l);

@@ -1,6 +1,8 @@
 /* One deterministic BP sweep for continuous weights (spec 1.1-1.3, 4): factor
- * updates in parallel over patterns, marginals summed in pattern order,
- * per-unit normalisation by safeguarded Newton, focusing fields. */
+ * updates in parallel over fixed chunks of patterns, each chunk summing its
+ * new messages as it goes, marginals from the chunk sums in chunk order (an
+ * order fixed by the instance, so results do not depend on the thread
+ * count), per-unit normalisation by safeguarded Newton, focusing fields. */
 #include "tcmbp/sweep.h"
 
 #include <math.h>
