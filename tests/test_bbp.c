@@ -133,7 +133,7 @@ static void check_perceptron(double alpha, int ninst)
         tcm_instance *inst = make_instance(1000, 1, alpha, TCM_ARCH_TREE, 0, 200 + (unsigned)j);
         tcm_bgraph *g = tcm_bgraph_alloc(inst, 0);
         tcm_bbp_params p = TCM_BBP_PARAMS_INIT;
-        p.tol = 1e-5; /* the entropy is stationary: its error is second order in this */
+        p.tol = 1e-4; /* the entropy is stationary: its error is second order in this (~1e-8) */
         p.max_sweeps = 500;
         tcm_bbp_result r;
         CU_ASSERT_EQUAL(tcm_bbp_run(g, &p, &r), TCM_OK);
@@ -194,7 +194,7 @@ static void test_focusing_solves(void)
     struct { int N, K; double alpha; tcm_arch arch; int sweeps; } cases[] = {
         { 201, 1, 0.5, TCM_ARCH_TREE, 1 }, { 201, 3, 0.5, TCM_ARCH_TREE, 1 }, { 101, 3, 0.3, TCM_ARCH_FULL, 100 } };
     for (int c = 0; c < 3; c++) {
-        for (unsigned seed = 1; seed <= 2; seed++) {
+        for (unsigned seed = 1; seed <= (cases[c].arch == TCM_ARCH_FULL ? 1u : 2u); seed++) { /* full: costlier steps */
             tcm_instance *inst = make_instance(cases[c].N, cases[c].K, cases[c].alpha, cases[c].arch, 0, seed);
             tcm_bbp_focus_step steps[100];
             tcm_bbp_focus_result r = focus_solve(inst, 0, TCM_SCHEDULE_PARALLEL, cases[c].sweeps, 0.01, NULL, steps);

@@ -51,8 +51,9 @@ tcm_bgraph *tcm_bgraph_alloc_patterns(const tcm_instance *inst, int M, int nthre
     g->work = alloc_doubles((size_t)g->nthreads * g->work_stride);
     g->per_pattern = alloc_doubles((size_t)M);
     if (!g->f || !g->field || !g->lp || !g->lq || !g->fout || !g->work || !g->per_pattern) {
+        double gb = 8.0 * (double)g->ne / 1e9;
         tcm_bgraph_free(g);
-        TCM_ERROR(TCM_ENOMEM, "out of memory: the graph needs %.3g GB of messages", 8.0 * (double)g->ne / 1e9);
+        TCM_ERROR(TCM_ENOMEM, "out of memory: the graph needs %.3g GB of messages", gb);
         return NULL;
     }
     return g;

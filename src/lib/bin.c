@@ -12,6 +12,7 @@
 
 #include "tcmbp/error.h"
 #include "tcmbp/special.h"
+#include "hot.h"
 
 #define LN2 0.69314718055994530942
 
@@ -74,20 +75,44 @@ double tcm_bin_s0(double d)
 }
 
 /* ---- CLT mode -------------------------------------------------------------
- * Per-unit state: m[n], s[n] (cavity magnetisations and variances), and the
- * suffix sums sm[n+1] = sum_{j>=i} xi_j m_j, ss[n+1] = sum_{j>=i} s_j. */
+ * Per-unit state (n + 1 doubles each): m, s (cavity magnetisations and
+ * variances), the suffix sums sm[i] = sum_{j>=i} xi_j m_j, ss[i] = sum_{j>=i}
+ * s_j, the prefix sums pm[i] = sum_{j<i} xi_j m_j, ps[i] = sum_{j<i} s_j, and
+ * xi as doubles (so that the vectorised loops see no int8). */
 
-static size_t clt_state_size(int n) { return 4 * ((size_t)n + 1); }
+#define CLT_ARRAYS 7
+static size_t clt_state_size(int n) { return CLT_ARRAYS * ((size_t)n + 1); }
+
+/* Cavity magnetisations and variances of n fields, vectorised: tanh(c) and
+ * 1 - tanh(c)^2 from e = exp(-2|c|) as in mag_var, with the exponent clamped
+ * at -707 (where e < 1e-307: the magnetisation is +-1 in double either way,
+ * and the variance stays below TCM_BIN_MIN_VARIANCE). */
+TCM_HOT_LOOP static void clt_mag_var(int n, const int8_t *xi, const double *cav, double *m, double *s,
+                                     double *xd)
+{
+#pragma omp simd
+    for (int i = 0; i < n; i++) {
+        double c = cav[i], x = -2.0 * fabs(c);
+        double e = tcm_exp_bounded(x > -707.0 ? x : -707.0), r = 1.0 / (1.0 + e);
+        m[i] = copysign((1.0 - e) * r, c);
+        s[i] = 4.0 * e * r * r;
+        xd[i] = xi[i];
+    }
+}
 
 /* Fill the state from the cavity fields; *lp, *lq = log H(-+omega/sqrt Delta). */
 static void clt_prepare(int n, const int8_t *xi, const double *cav, double *st, double *lp, double *lq)
 {
-    double *m = st, *s = st + n + 1, *sm = st + 2 * ((size_t)n + 1), *ss = st + 3 * ((size_t)n + 1);
-    for (int i = 0; i < n; i++) mag_var(cav[i], &m[i], &s[i]);
-    sm[n] = ss[n] = 0.0;
-    for (int i = n - 1; i >= 0; i--) {
-        sm[i] = sm[i + 1] + xi[i] * m[i];
-        ss[i] = ss[i + 1] + s[i];
+    size_t w = (size_t)n + 1;
+    double *m = st, *s = st + w, *sm = st + 2 * w, *ss = st + 3 * w, *pm = st + 4 * w, *ps = st + 5 * w;
+    double *xd = st + 6 * w;
+    clt_mag_var(n, xi, cav, m, s, xd);
+    sm[n] = ss[n] = pm[0] = ps[0] = 0.0;
+    for (int i = 0, j = n - 1; i < n; i++, j--) { /* four independent chains: prefix and suffix together */
+        pm[i + 1] = pm[i] + xd[i] * m[i];
+        ps[i + 1] = ps[i] + s[i];
+        sm[j] = sm[j + 1] + xd[j] * m[j];
+        ss[j] = ss[j + 1] + s[j];
     }
     double x = sm[0] / sqrt(fmax(ss[0], TCM_BIN_MIN_VARIANCE));
     *lp = tcm_logH(-x);
@@ -95,29 +120,49 @@ static void clt_prepare(int n, const int8_t *xi, const double *cav, double *st, 
 }
 
 /* The CLT message (1/2) [log(1 + h erf(x1)) - log(1 + h erf(x2))], h =
- * tanh(fout). Where neither 1 + h erf cancels (both h erf >= -1/2, the
- * non-cancelling branch of tcm_log1p_herf_field) as one
- * log1p((e1 - e2)/(1 + e2)), which has the same accuracy as the difference of
- * two log1p and costs one; otherwise tcm_log1p_herf_field for each side,
- * exact also for h near +-1. */
-static inline double clt_message(double h, double fout, double x1, double x2)
+ * tanh(fout), careful form: tcm_log1p_herf_field for each side, exact also
+ * for h near +-1 (used where 1 + h erf may cancel). */
+static inline double clt_message_careful(double fout, double x1, double x2)
 {
-    double e1 = h * erf(x1), e2 = h * erf(x2);
-    if (e1 >= -0.5 && e2 >= -0.5) return 0.5 * log1p((e1 - e2) / (1.0 + e2));
     return half_log_ratio(tcm_log1p_herf_field(fout, x1), tcm_log1p_herf_field(fout, x2));
 }
 
-/* Messages u[0..n) of spec 2 from the state and the output field fout. */
+/* Messages u[0..n) of spec 2 from the state and the output field fout.
+ * Vectorised: x1,2 = (omega'_i +- xi_i)/sqrt(2 Delta'_i) from the prefix and
+ * suffix sums (no cancellation), e1,2 = h erf(x1,2) (tcm_erf_vec), and where
+ * neither 1 + h erf cancels (e1, e2 >= -1/2) u = (1/2) log1p((e1 - e2)/(1 + e2))
+ * (tcm_log1p_bounded: 1 + its argument is in [1/4, 4]), the difference of
+ * two log1p in one. The other edges (h erf < -1/2: only when |h| > 1/2 and
+ * the field opposes h) get NaN, for clt_messages to redo; returns their
+ * presence. */
+TCM_HOT_LOOP static int clt_messages_fast(int n, const double *st, double h, double *u)
+{
+    size_t w = (size_t)n + 1;
+    const double *sm = st + 2 * w, *ss = st + 3 * w, *pm = st + 4 * w, *ps = st + 5 * w, *xd = st + 6 * w;
+    double any = 0.0;
+#pragma omp simd reduction(max : any)
+    for (int i = 0; i < n; i++) {
+        double om = pm[i] + sm[i + 1], dv = ps[i] + ss[i + 1];
+        double r = 1.0 / sqrt(2.0 * (dv > TCM_BIN_MIN_VARIANCE ? dv : TCM_BIN_MIN_VARIANCE));
+        double e1 = h * tcm_erf_vec((om + xd[i]) * r), e2 = h * tcm_erf_vec((om - xd[i]) * r);
+        double ok = e1 >= -0.5 && e2 >= -0.5 ? 1.0 : 0.0;
+        double y = ok > 0.0 ? (e1 - e2) / (1.0 + e2) : 0.0;
+        u[i] = ok > 0.0 ? 0.5 * tcm_log1p_bounded(y) : NAN;
+        any = any > 1.0 - ok ? any : 1.0 - ok;
+    }
+    return any > 0.0;
+}
+
+/* clt_messages_fast, then the edges it left (NaN) the careful way. */
 static void clt_messages(int n, const int8_t *xi, const double *st, double fout, double *u)
 {
-    const double *m = st, *s = st + n + 1, *sm = st + 2 * ((size_t)n + 1), *ss = st + 3 * ((size_t)n + 1);
-    double pm = 0.0, ps = 0.0, h = tanh(fout); /* prefix sums over j < i */
+    if (!clt_messages_fast(n, st, tanh(fout), u)) return;
+    size_t w = (size_t)n + 1;
+    const double *sm = st + 2 * w, *ss = st + 3 * w, *pm = st + 4 * w, *ps = st + 5 * w;
     for (int i = 0; i < n; i++) {
-        double om = pm + sm[i + 1], dv = fmax(ps + ss[i + 1], TCM_BIN_MIN_VARIANCE);
-        double r = 1.0 / sqrt(2.0 * dv);
-        u[i] = clt_message(h, fout, (om + xi[i]) * r, (om - xi[i]) * r);
-        pm += xi[i] * m[i];
-        ps += s[i];
+        if (!isnan(u[i])) continue;
+        double om = pm[i] + sm[i + 1], r = 1.0 / sqrt(2.0 * fmax(ps[i] + ss[i + 1], TCM_BIN_MIN_VARIANCE));
+        u[i] = clt_message_careful(fout, (om + xi[i]) * r, (om - xi[i]) * r);
     }
 }
 

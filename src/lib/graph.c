@@ -70,9 +70,9 @@ tcm_graph *tcm_graph_alloc_patterns(const tcm_instance *inst, int M, int nthread
     g->timing = calloc(1, sizeof *g->timing);
     if (!g->U || !g->V || !g->sumU || !g->sumV || !g->zeta0 || !g->mu || !g->chi || !g->lp || !g->lq || !g->fout ||
         !g->work || !g->per_pattern || !g->chunk_sums || !g->means || !g->timing) {
+        double gb = 2.0 * 8.0 * (double)g->ne / 1e9;
         tcm_graph_free(g);
-        TCM_ERROR(TCM_ENOMEM, "out of memory: the graph needs %.3g GB of messages",
-                  2.0 * 8.0 * (double)g->ne / 1e9);
+        TCM_ERROR(TCM_ENOMEM, "out of memory: the graph needs %.3g GB of messages", gb);
         return NULL;
     }
     for (int k = 0; k < g->K; k++) g->chi[k] = 1.0;
