@@ -33,7 +33,7 @@ run() {
     summary=$(/usr/bin/time -f '%U %S' -o "$WORK/time.txt" "$TCMBP" solve "$inst" --weights "$kind" $args \
         --threads 1 --quiet --json --force -o "$sol")
     cpu=$(awk '{print $1 + $2}' "$WORK/time.txt")
-    errors=$("$TCMBP" eval --kind "$kind" --quiet --json "$inst" "$sol" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["errors"])')
+    errors=$("$TCMBP" eval --weights "$kind" --quiet --json "$inst" "$sol" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["errors"])')
     printf '{"kind": "%s", "seed": %s, "cpu_seconds": %s, "eval_errors": %s, "summary": %s}\n' \
         "$kind" "$seed" "$cpu" "$errors" "$summary" >>"$WORK/runs.jsonl"
     echo "binary_vs_continuous: seed $seed $kind: cpu ${cpu} s, $summary" >&2

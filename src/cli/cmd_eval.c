@@ -43,7 +43,7 @@ static int load_inputs(const cli_args *a, eval_state *e, const char *kind_s)
         return cli_fail(a, st, "instance %s", ipath);
     kind = e->inst->kind;
     if (kind_s && tcm_weight_kind_parse(kind_s, &kind) != TCM_OK)
-        return cli_usage(a, "--kind must be continuous or binary (got '%s')", kind_s);
+        return cli_usage(a, "--weights (--kind) must be continuous or binary (got '%s')", kind_s);
     if ((st = tcm_weights_load(&e->w, wsrc, e->inst->K, e->inst->n, kind)) != TCM_OK)
         return cli_fail(a, st, NULL); /* names the source */
     st = kind == TCM_WEIGHTS_CONTINUOUS ? tcm_weights_normalize(e->w) : tcm_weights_validate(e->w);
@@ -143,10 +143,13 @@ static int run(const cli_args *a, eval_state *e, const char *outputs)
 /* Entry point. */
 int cmd_eval(int argc, char **argv)
 {
-    const char *kind = NULL, *outputs = NULL;
+    const char *kind = NULL, *weights = NULL, *outputs = NULL;
     cli_option opts[] = {
-        CLI_OPT("kind", 0, CLI_STRING, &kind, "continuous|binary",
-                "read WEIGHTS as this kind (binary: entries must be +-1)", "the instance's weight kind"),
+        CLI_OPT("weights", 0, CLI_STRING, &weights, "continuous|binary",
+                "read WEIGHTS as this kind (binary: entries must be +-1), as --weights of bp, volume "
+                "and solve",
+                "the instance's weight kind"),
+        CLI_OPT("kind", 0, CLI_STRING, &kind, "continuous|binary", "the same as --weights", NULL),
         CLI_OPT("outputs", 0, CLI_STRING, &outputs, "FILE.h5",
                 "also write per-pattern results: /eval/outputs, /eval/fields (M x K), /eval/wrong", NULL),
         CLI_END};
@@ -167,7 +170,9 @@ int cmd_eval(int argc, char **argv)
         return rc;
     if (outputs && (rc = cli_check_output(&a, outputs)) != CLI_EXIT_OK)
         return rc;
-    rc = load_inputs(&a, &e, kind);
+    if (kind && weights && strcmp(kind, weights) != 0)
+        return cli_usage(&a, "--kind %s and --weights %s disagree", kind, weights);
+    rc = load_inputs(&a, &e, weights ? weights : kind);
     if (rc == CLI_EXIT_OK)
         rc = run(&a, &e, outputs);
     eval_clear(&e);

@@ -21,6 +21,11 @@ run_ok "$TCMBP" eval --json "$D/t.h5" "$D/t.h5:/teacher"
 run_ok "$TCMBP" eval --json "$D/b.h5" "$D/b.h5:/teacher"
 [ "$(json_get errors)" = 0 ] && [ "$(json_get kind)" = binary ] && [ "$(json_get normalized)" = none ] ||
     fail "binary teacher: $(cat "$LOG/out")"
+# --weights (as on bp/volume/solve) overrides the instance's kind: the +-1
+# teacher read as continuous weights, normalised, still makes no error
+run_ok "$TCMBP" eval --json --weights continuous "$D/b.h5" "$D/b.h5:/teacher"
+[ "$(json_get errors)" = 0 ] && [ "$(json_get kind)" = continuous ] && [ "$(json_get normalized)" = per_unit ] ||
+    fail "binary teacher read with --weights continuous: $(cat "$LOG/out")"
 
 # Round trips: the same teacher from .npy, .txt (whitespace), .csv and a
 # weights-only HDF5 give identical per-pattern fields.
@@ -82,7 +87,10 @@ expect_fail 1 "inf\.txt.*(inf|finite)" "$TCMBP" eval "$D/t.h5" "$D/inf.txt"
 expect_fail 1 "minf\.txt.*(inf|finite)" "$TCMBP" eval "$D/t.h5" "$D/minf.txt"
 expect_fail 1 "zero\.txt.*unit 1.*zero norm" "$TCMBP" eval "$D/t.h5" "$D/zero.txt"
 expect_fail 1 "half\.txt.*(\+-1|binary|±1)" "$TCMBP" eval --kind binary "$D/t.h5" "$D/half.txt"
-expect_fail 2 "--kind must be" "$TCMBP" eval --kind ternary "$D/t.h5" "$D/w.npy"
+expect_fail 2 "--kind\) must be" "$TCMBP" eval --kind ternary "$D/t.h5" "$D/w.npy"
+expect_fail 1 "half\.txt.*(\+-1|binary|±1)" "$TCMBP" eval --weights binary "$D/t.h5" "$D/half.txt"
+expect_fail 2 "--weights \(--kind\) must be" "$TCMBP" eval --weights ternary "$D/t.h5" "$D/w.npy"
+expect_fail 2 "disagree" "$TCMBP" eval --kind binary --weights continuous "$D/t.h5" "$D/w.npy"
 expect_fail 1 "missing\.npy" "$TCMBP" eval "$D/t.h5" "$D/missing.npy"
 expect_fail 1 "nosuch" "$TCMBP" eval "$D/t.h5" "$D/t.h5:/nosuch"
 expect_fail 1 "weights" "$TCMBP" eval "$D/t.h5" "$D/t.h5"
