@@ -25,15 +25,6 @@ static inline double log_sigmoid2(double x)
     return 2.0 * x - log1p(exp(2.0 * x));
 }
 
-/* tanh(c) and 1 - tanh(c)^2 from one exponential, the latter with full
- * relative accuracy for large |c| (it is 4 e^{-2|c|} there). */
-static inline void mag_var(double c, double *m, double *s)
-{
-    double e = exp(-2.0 * fabs(c)), d = 1.0 + e;
-    *m = copysign((1.0 - e) / d, c);
-    *s = 4.0 * e / (d * d);
-}
-
 /* Cap a message field at +-TCM_BIN_FIELD_MAX (see bgraph.h); NaN passes. */
 static inline double cap_field(double u)
 {
@@ -84,7 +75,8 @@ double tcm_bin_s0(double d)
 static size_t clt_state_size(int n) { return CLT_ARRAYS * ((size_t)n + 1); }
 
 /* Cavity magnetisations and variances of n fields, vectorised: tanh(c) and
- * 1 - tanh(c)^2 from e = exp(-2|c|) as in mag_var, with the exponent clamped
+ * 1 - tanh(c)^2 = 4e/(1+e)^2 (full relative accuracy for large |c|) from one
+ * e = exp(-2|c|), with the exponent clamped
  * at -707 (where e < 1e-307: the magnetisation is +-1 in double either way,
  * and the variance stays below TCM_BIN_MIN_VARIANCE). */
 TCM_HOT_LOOP static void clt_mag_var(int n, const int8_t *xi, const double *cav, double *m, double *s,
