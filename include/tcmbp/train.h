@@ -20,6 +20,18 @@ typedef enum {
     TCM_TRAIN_CESGD_SLOW = 3  /* ceSGD, stops when the cross-entropy loss is below loss_tol */
 } tcm_train_algo;
 
+/* The ceSGD step of the unit-norm weights u_k = w_k / sqrt(n), for the
+ * batch-mean loss L of f_gamma(sigma sum_k tanh(beta h_k)):
+ * SCALED: u_k -= (eta / beta) dL/du_k, i.e. the derivative with respect to
+ * the pre-activation z_k = beta h_k taken back through h_k only, so the
+ * step's size does not grow with beta (the default; docs/TRAIN.md says why);
+ * GRADIENT: u_k -= eta dL/du_k, the plain gradient, whose kicks on units
+ * near h_k = 0 grow in proportion to beta. */
+typedef enum {
+    TCM_TRAIN_STEP_SCALED = 0,
+    TCM_TRAIN_STEP_GRADIENT = 1
+} tcm_train_step;
+
 typedef enum {
     TCM_TRAIN_CONVERGED = 0,  /* the algorithm's stopping criterion was met */
     TCM_TRAIN_MAX_EPOCHS = 1, /* max_epochs reached first */
@@ -64,6 +76,7 @@ typedef struct {
     double gamma0, gamma1; /* ceSGD: loss f_gamma; gamma *= 1 + gamma1 after each epoch */
     double collapse_tol; /* eLAL stops when sum_a |W^a - centre|^2 < collapse_tol */
     double loss_tol;     /* ceSGD-slow stops when the mean CE loss < loss_tol */
+    tcm_train_step step; /* ceSGD step convention (TCM_TRAIN_STEP_SCALED) */
     uint64_t seed;       /* initial weights and permutations */
     tcm_train_progress_fn progress;
     void *user;
@@ -77,13 +90,13 @@ typedef struct {
 /* Paper defaults, Appendix E (random patterns). ceSGD-slow: the paper gives
  * no beta1 for random patterns; beta1 = gamma1 = 4e-4 is assumed. */
 #define TCM_TRAIN_PARAMS_INIT_LAL \
-    { TCM_TRAIN_LAL, 5e-3, 100, 10000, 0.0, 1, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1e-7, 1e-7, 1, NULL, NULL }
+    { TCM_TRAIN_LAL, 5e-3, 100, 10000, 0.0, 1, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1e-7, 1e-7, TCM_TRAIN_STEP_SCALED, 1, NULL, NULL }
 #define TCM_TRAIN_PARAMS_INIT_ELAL \
-    { TCM_TRAIN_ELAL, 1e-2, 100, 20000, 0.0, 20, 0.5, 1e-4, 0.0, 0.0, 0.0, 0.0, 1e-7, 1e-7, 1, NULL, NULL }
+    { TCM_TRAIN_ELAL, 1e-2, 100, 20000, 0.0, 20, 0.5, 1e-4, 0.0, 0.0, 0.0, 0.0, 1e-7, 1e-7, TCM_TRAIN_STEP_SCALED, 1, NULL, NULL }
 #define TCM_TRAIN_PARAMS_INIT_CESGD_FAST \
-    { TCM_TRAIN_CESGD_FAST, 1e-2, 100, 20000, 0.0, 1, 0.0, 0.0, 1.0, 1e-3, 3.0, 1.0, 1e-7, 1e-7, 1, NULL, NULL }
+    { TCM_TRAIN_CESGD_FAST, 1e-2, 100, 20000, 0.0, 1, 0.0, 0.0, 1.0, 1e-3, 3.0, 1.0, 1e-7, 1e-7, TCM_TRAIN_STEP_SCALED, 1, NULL, NULL }
 #define TCM_TRAIN_PARAMS_INIT_CESGD_SLOW \
-    { TCM_TRAIN_CESGD_SLOW, 3e-3, 100, 100000, 0.0, 1, 0.0, 0.0, 0.5, 4e-4, 0.1, 4e-4, 1e-7, 1e-7, 1, NULL, NULL }
+    { TCM_TRAIN_CESGD_SLOW, 3e-3, 100, 100000, 0.0, 1, 0.0, 0.0, 0.5, 4e-4, 0.1, 4e-4, 1e-7, 1e-7, TCM_TRAIN_STEP_SCALED, 1, NULL, NULL }
 /* tcm_train_params p = TCM_TRAIN_PARAMS_INIT(ELAL); */
 #define TCM_TRAIN_PARAMS_INIT(ALGO) TCM_TRAIN_PARAMS_INIT_##ALGO
 
@@ -130,6 +143,11 @@ void tcm_train_result_clear(tcm_train_result *r);
 const char *tcm_train_algo_name(tcm_train_algo a);
 /* Inverse of tcm_train_algo_name (exact match); TCM_EINVAL otherwise. */
 int tcm_train_algo_parse(const char *s, tcm_train_algo *out);
+
+/* "scaled", "gradient" ("unknown" otherwise), and the parse of those names
+ * (TCM_EINVAL naming the accepted ones). */
+const char *tcm_train_step_name(tcm_train_step s);
+int tcm_train_step_parse(const char *s, tcm_train_step *out);
 /* "converged", "max_epochs", "timeout", "interrupted" ("unknown" otherwise). */
 const char *tcm_train_status_name(tcm_train_status s);
 

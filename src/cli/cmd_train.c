@@ -19,7 +19,7 @@
 
 /* Option values as parsed (applied over the algorithm's defaults when given). */
 typedef struct {
-    const char *algo, *out;
+    const char *algo, *out, *step;
     double eta, max_seconds, lambda0, lambda1, beta0, beta1, gamma0, gamma1, collapse_tol, loss_tol;
     int batch, max_epochs, y;
 } train_opts;
@@ -47,7 +47,7 @@ static int on_epoch(const tcm_train_epoch *row, void *user)
 static int check_applicable(const cli_args *a, const cli_command *cmd, tcm_train_algo algo)
 {
     const char *const elal_only[] = {"y", "lambda0", "lambda1", "collapse-tol"};
-    const char *const cesgd_only[] = {"beta0", "beta1", "gamma0", "gamma1"};
+    const char *const cesgd_only[] = {"beta0", "beta1", "gamma0", "gamma1", "step"};
     int cesgd = algo == TCM_TRAIN_CESGD_FAST || algo == TCM_TRAIN_CESGD_SLOW;
     for (size_t i = 0; i < sizeof elal_only / sizeof *elal_only; i++)
         if (algo != TCM_TRAIN_ELAL && cli_given(cmd, elal_only[i]))
@@ -81,6 +81,8 @@ static int make_params(const cli_args *a, const cli_command *cmd, const train_op
     TAKE("beta0", beta0); TAKE("beta1", beta1); TAKE("gamma0", gamma0); TAKE("gamma1", gamma1);
     TAKE("loss-tol", loss_tol);
 #undef TAKE
+    if (o->step && tcm_train_step_parse(o->step, &p->step) != TCM_OK)
+        return cli_usage(a, "--step: %s", tcm_last_error());
     p->seed = a->seed;
     if (tcm_train_params_check(p) != TCM_OK)
         return cli_usage(a, "%s", tcm_last_error());
@@ -130,6 +132,7 @@ static int write_params(tcm_h5_out *h, const tcm_train_params *p)
         if (!st) st = tcm_h5_out_attr_double(h, "/train", "beta1", p->beta1);
         if (!st) st = tcm_h5_out_attr_double(h, "/train", "gamma0", p->gamma0);
         if (!st) st = tcm_h5_out_attr_double(h, "/train", "gamma1", p->gamma1);
+        if (!st) st = tcm_h5_out_attr_string(h, "/train", "step", tcm_train_step_name(p->step));
     }
     if (!st && p->algo == TCM_TRAIN_CESGD_SLOW) st = tcm_h5_out_attr_double(h, "/train", "loss_tol", p->loss_tol);
     return st;
@@ -207,6 +210,7 @@ static int print_summary(const cli_args *a, const char *out, const tcm_instance 
     } else if (p->algo != TCM_TRAIN_LAL) {
         cli_summary_double(&s, "beta", r->beta);
         cli_summary_double(&s, "gamma", r->gamma);
+        cli_summary_str(&s, "step", tcm_train_step_name(p->step));
     }
     cli_summary_u64(&s, "seed", p->seed);
     cli_summary_double(&s, "seconds", r->seconds);
@@ -261,6 +265,7 @@ int cmd_train(int argc, char **argv)
         CLI_OPT("beta1", 0, CLI_DOUBLE, &o.beta1, "R", "ceSGD: beta *= 1 + R after each epoch", "fast 1e-3, slow 4e-4"),
         CLI_OPT("gamma0", 0, CLI_DOUBLE, &o.gamma0, "G0", "ceSGD: initial gamma of the loss f_gamma", "fast 3, slow 0.1"),
         CLI_OPT("gamma1", 0, CLI_DOUBLE, &o.gamma1, "R", "ceSGD: gamma *= 1 + R after each epoch", "fast 1, slow 4e-4"),
+        CLI_OPT("step", 0, CLI_STRING, &o.step, "scaled|gradient", "ceSGD: step of the unit-norm units: the loss gradient divided by beta (scaled) or as it is (gradient, whose size grows with beta)", "scaled"),
         CLI_OPT("loss-tol", 0, CLI_DOUBLE, &o.loss_tol, "T", "cesgd-slow: stop when the mean cross-entropy loss < T", "1e-7"),
         CLI_END};
     cli_command cmd = {"train", "[options] INSTANCE --algo ALGO -o W.h5",

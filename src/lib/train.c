@@ -59,6 +59,8 @@ static int check_cesgd(const tcm_train_params *p)
     if (!st) st = check_pos("gamma0", p->gamma0, 1);
     if (!st) st = check_pos("gamma1", p->gamma1, 0);
     if (!st && p->algo == TCM_TRAIN_CESGD_SLOW) st = check_pos("loss_tol", p->loss_tol, 1);
+    if (!st && p->step != TCM_TRAIN_STEP_SCALED && p->step != TCM_TRAIN_STEP_GRADIENT)
+        st = TCM_ERROR(TCM_EINVAL, "unknown ceSGD step convention %d", (int)p->step);
     if (!st && (p->beta0 > TCM_TRAIN_PARAM_CAP || p->gamma0 > TCM_TRAIN_PARAM_CAP))
         st = TCM_ERROR(TCM_EINVAL, "beta0 and gamma0 must be <= %g (got %g, %g)", TCM_TRAIN_PARAM_CAP, p->beta0,
                        p->gamma0);
@@ -110,6 +112,27 @@ int tcm_train_algo_parse(const char *s, tcm_train_algo *out)
         }
     return TCM_ERROR(TCM_EINVAL, "unknown training algorithm '%s' (expected lal, elal, cesgd-fast or cesgd-slow)",
                      s ? s : "(null)");
+}
+
+/* ceSGD step convention names. */
+const char *tcm_train_step_name(tcm_train_step s)
+{
+    switch (s) {
+    case TCM_TRAIN_STEP_SCALED: return "scaled";
+    case TCM_TRAIN_STEP_GRADIENT: return "gradient";
+    default: return "unknown";
+    }
+}
+
+/* Parse a step convention name (exact match). */
+int tcm_train_step_parse(const char *s, tcm_train_step *out)
+{
+    for (int k = TCM_TRAIN_STEP_SCALED; k <= TCM_TRAIN_STEP_GRADIENT; k++)
+        if (s && strcmp(s, tcm_train_step_name((tcm_train_step)k)) == 0) {
+            *out = (tcm_train_step)k;
+            return TCM_OK;
+        }
+    return TCM_ERROR(TCM_EINVAL, "unknown ceSGD step '%s' (expected scaled or gradient)", s ? s : "(null)");
 }
 
 /* Status names. */

@@ -1,10 +1,11 @@
 /* ceSGD (paper section V, Appendix E): mini-batch gradient descent on the
  * batch mean of the cross-entropy loss f_gamma(sigma out) of eq. (16), where
  * out = sum_k tanh(beta h_k) is the output unit's pre-activation and
- * h_k = u_k . xi_k with the unit-norm units u_k = w_k / sqrt(n); the step
- * u_k -= eta grad is followed by a per-unit normalisation, and beta and
- * gamma grow geometrically per epoch. "fast" stops at zero errors of the
- * sign network (beta = inf), "slow" when the mean loss is below loss_tol. */
+ * h_k = u_k . xi_k with the unit-norm units u_k = w_k / sqrt(n). The step
+ * (tcm_train_step) is u_k -= (eta / beta) grad by default, u_k -= eta grad
+ * on request, followed by a per-unit normalisation; beta and gamma grow
+ * geometrically per epoch. "fast" stops at zero errors of the sign network
+ * (beta = inf), "slow" when the mean loss is below loss_tol. */
 #include "train_internal.h"
 
 #include "tcmbp/error.h"
@@ -52,12 +53,15 @@ static double forward(const tcm_instance *in, const double *w, double beta, int 
 }
 
 /* Coefficients of the batch patterns idx[0..B): for pattern b and unit k,
- * sqrt(n) (1/B) f'(sigma out) sigma beta sech^2(beta h_k), so that the step
- * u_k -= eta grad_u reads w_k -= eta sum_b coef_bk xi_bk. */
+ * sqrt(n) (1/B) f'(sigma out) sigma s sech^2(beta h_k), with s = beta for
+ * the plain gradient and s = 1 for the scaled step (the gradient / beta),
+ * so that the step u_k -= eta (step direction) reads
+ * w_k -= eta sum_b coef_bk xi_bk. */
 static void batch_coefficients(const tcm_train_ctx *c, cesgd_ws *s, const double *w, const int *idx, int B)
 {
     const tcm_instance *in = c->inst;
-    const double scale = s->beta * sqrt((double)in->n) / B;
+    const double chain = c->p->step == TCM_TRAIN_STEP_GRADIENT ? s->beta : 1.0;
+    const double scale = chain * sqrt((double)in->n) / B;
 #pragma omp parallel for schedule(static) if((double)B * in->K * in->n >= TCM_TRAIN_PAR_MIN)
     for (int b = 0; b < B; b++) {
         const double sig = in->outputs[idx[b]];
