@@ -9,6 +9,8 @@
 #include "tcmbp/train.h"
 #include "tcmbp/weights.h"
 
+#include "../src/lib/train_internal.h" /* tcm_train_init_weights: the step test's start */
+
 #include <CUnit/CUnit.h>
 #include <math.h>
 #include <omp.h>
@@ -128,6 +130,84 @@ static void test_cesgd(void)
     CU_ASSERT(isnan(r.lambda) && isnan(r.distance));
     tcm_train_result_clear(&r);
     tcm_weights_free(w);
+    tcm_instance_free(inst);
+}
+
+/* Batch-mean loss (1/M) sum_a f_gamma(sigma_a sum_k tanh(beta u_k . xi_ak))
+ * of unit-norm units u (K x n), with f_gamma written directly. */
+static double direct_ce_loss(const tcm_instance *inst, const double *u, double beta, double gamma)
+{
+    double total = 0.0;
+    for (int a = 0; a < inst->M; a++) {
+        double out = 0.0;
+        for (int k = 0; k < inst->K; k++) {
+            const int8_t *x = tcm_instance_unit_inputs(inst, a, k);
+            double h = 0.0;
+            for (int i = 0; i < inst->n; i++)
+                h += u[k * inst->n + i] * x[i];
+            out += tanh(beta * h);
+        }
+        double z = inst->outputs[a] * out;
+        total += -z / 2 + log(2 * cosh(gamma * z)) / (2 * gamma);
+    }
+    return total / inst->M;
+}
+
+/* One full-batch ceSGD epoch equals u <- normalise(u0 - eta d) with d the
+ * central-difference gradient of the loss divided by beta (scaled step) or
+ * as it is (gradient step); the two differ, by the factor beta. */
+static void test_cesgd_step(void)
+{
+    tcm_instance *inst = make_instance(15, 3, 0.4, TCM_ARCH_TREE, 8); /* n = 5, M = 6 */
+    CU_ASSERT_PTR_NOT_NULL_FATAL(inst);
+    const int K = inst->K, n = inst->n;
+    double u0[15], w0[15], g[15];
+    CU_ASSERT_EQUAL_FATAL(tcm_train_init_weights(w0, K, n, 7, 0), TCM_OK);
+    const double beta = 1.7, gamma = 1.3, eta = 0.05, fd = 1e-6;
+    for (int j = 0; j < K * n; j++)
+        u0[j] = w0[j] / sqrt((double)n);
+    for (int j = 0; j < K * n; j++) {
+        double up[15], dn[15];
+        memcpy(up, u0, sizeof up);
+        memcpy(dn, u0, sizeof dn);
+        up[j] += fd;
+        dn[j] -= fd;
+        g[j] = (direct_ce_loss(inst, up, beta, gamma) - direct_ce_loss(inst, dn, beta, gamma)) / (2 * fd);
+    }
+    double moved[2];
+    for (int mode = 0; mode < 2; mode++) {
+        /* slow: its stop (loss < 1e-7) cannot end the run at epoch 0 */
+        tcm_train_params p = TCM_TRAIN_PARAMS_INIT(CESGD_SLOW);
+        p.step = mode ? TCM_TRAIN_STEP_GRADIENT : TCM_TRAIN_STEP_SCALED;
+        p.batch = inst->M;
+        p.max_epochs = 1;
+        p.beta0 = beta;
+        p.beta1 = 0.0;
+        p.gamma0 = gamma;
+        p.gamma1 = 0.0;
+        p.eta = eta;
+        p.seed = 7;
+        tcm_weights *w = NULL;
+        tcm_train_result r;
+        CU_ASSERT_EQUAL_FATAL(tcm_train_run(&w, inst, &p, &r), TCM_OK);
+        CU_ASSERT_EQUAL(r.epochs, 1);
+        moved[mode] = 0.0;
+        for (int k = 0; k < K; k++) {
+            double v[5], norm = 0.0;
+            for (int i = 0; i < n; i++) {
+                v[i] = u0[k * n + i] - eta * g[k * n + i] / (mode ? 1.0 : beta);
+                norm += v[i] * v[i];
+            }
+            for (int i = 0; i < n; i++) {
+                double got = w->w[k * n + i] / sqrt((double)n);
+                CU_ASSERT_DOUBLE_EQUAL(got, v[i] / sqrt(norm), 1e-8);
+                moved[mode] += fabs(got - u0[k * n + i]);
+            }
+        }
+        tcm_train_result_clear(&r);
+        tcm_weights_free(w);
+    }
+    CU_ASSERT(moved[1] > 1.3 * moved[0]); /* the plain gradient moves further (beta = 1.7) */
     tcm_instance_free(inst);
 }
 
@@ -302,6 +382,19 @@ static void test_names_defaults(void)
     CU_ASSERT(l.eta == 5e-3);
     CU_ASSERT(e.eta == 1e-2 && e.y == 20 && e.lambda0 == 0.5 && e.lambda1 == 1e-4 && e.collapse_tol == 1e-7);
     CU_ASSERT(f.eta == 1e-2 && f.gamma0 == 3 && f.beta0 == 1 && f.gamma1 == 1 && f.beta1 == 1e-3);
+    CU_ASSERT(f.step == TCM_TRAIN_STEP_SCALED);
+    const char *steps[] = {"scaled", "gradient"};
+    for (int k = 0; k < 2; k++) {
+        tcm_train_step st;
+        CU_ASSERT_STRING_EQUAL(tcm_train_step_name((tcm_train_step)k), steps[k]);
+        CU_ASSERT(tcm_train_step_parse(steps[k], &st) == TCM_OK && st == (tcm_train_step)k);
+    }
+    tcm_train_step st;
+    CU_ASSERT_EQUAL(tcm_train_step_parse("plain", &st), TCM_EINVAL);
+    CU_ASSERT(last_error_is(TCM_EINVAL, "unknown ceSGD step 'plain'"));
+    f.step = (tcm_train_step)5;
+    CU_ASSERT_EQUAL(tcm_train_params_check(&f), TCM_EINVAL);
+    CU_ASSERT(last_error_is(TCM_EINVAL, "step convention 5"));
 }
 
 int tcm_test_register(void)
@@ -311,6 +404,7 @@ int tcm_test_register(void)
     if (!CU_add_test(s, "LAL solves (tree and fully connected)", test_lal)) return -1;
     if (!CU_add_test(s, "eLAL solves and collapses", test_elal)) return -1;
     if (!CU_add_test(s, "ceSGD fast and slow solve", test_cesgd)) return -1;
+    if (!CU_add_test(s, "ceSGD step against finite differences", test_cesgd_step)) return -1;
     if (!CU_add_test(s, "seeded and thread independent", test_reproducible)) return -1;
     if (!CU_add_test(s, "max epochs and callback", test_limits)) return -1;
     if (!CU_add_test(s, "cross-entropy loss", test_ce_loss)) return -1;

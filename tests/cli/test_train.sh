@@ -23,6 +23,7 @@ train_ok lal lal.h5
 train_ok elal elal.h5 --y 5 --lambda1 1e-2
 train_ok cesgd-fast fast.h5 --batch 10
 train_ok cesgd-slow slow.h5 --batch 10 --beta1 3e-3 --gamma1 3e-3
+train_ok cesgd-fast fastg.h5 --batch 10 --step gradient
 
 # The file: /weights exactly like a weights file, /train with the run.
 py '
@@ -46,7 +47,12 @@ py '
 t = h5py.File(sys.argv[1], "r")["/train"]
 assert t.attrs["algorithm"] == "cesgd-slow" and t.attrs["loss"] < 1e-7 and t.attrs["beta1"] == 3e-3
 assert "y" not in t.attrs and np.isnan(t["log"]["lambda"][()]).all()
-' "$D/slow.h5" || fail "slow.h5 content"
+step = t.attrs["step"]
+assert (step.decode() if isinstance(step, bytes) else step) == "scaled", step
+t = h5py.File(sys.argv[2], "r")["/train"]
+step = t.attrs["step"]
+assert (step.decode() if isinstance(step, bytes) else step) == "gradient", step
+' "$D/slow.h5" "$D/fastg.h5" || fail "slow.h5 / fastg.h5 content"
 echo "ok: weights files and /train groups"
 
 # Same seed -> identical weights (any thread count); another seed differs.
@@ -72,6 +78,8 @@ expect_fail 2 "missing -o" "$TCMBP" train "$D/i.h5" --algo lal
 expect_fail 2 "eta .*> 0" "$TCMBP" train "$D/i.h5" --algo lal --eta 0 -o "$D/x.h5"
 expect_fail 2 "--lambda0 applies only to --algo elal" "$TCMBP" train "$D/i.h5" --algo lal --lambda0 1 -o "$D/x.h5"
 expect_fail 2 "--beta1 applies only to --algo cesgd" "$TCMBP" train "$D/i.h5" --algo elal --beta1 1 -o "$D/x.h5"
+expect_fail 2 "--step applies only to --algo cesgd" "$TCMBP" train "$D/i.h5" --algo lal --step scaled -o "$D/x.h5"
+expect_fail 2 "unknown ceSGD step 'plain'" "$TCMBP" train "$D/i.h5" --algo cesgd-fast --step plain -o "$D/x.h5"
 expect_fail 2 "y \(replicas\) must be in" "$TCMBP" train "$D/i.h5" --algo elal --y 1 -o "$D/x.h5"
 expect_fail 2 "batch" "$TCMBP" train "$D/i.h5" --algo cesgd-fast --batch 0 -o "$D/x.h5"
 expect_fail 1 "i_missing.h5" "$TCMBP" train "$D/i_missing.h5" --algo lal -o "$D/x.h5"
