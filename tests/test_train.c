@@ -382,7 +382,8 @@ static void test_names_defaults(void)
     CU_ASSERT(l.eta == 5e-3);
     CU_ASSERT(e.eta == 1e-2 && e.y == 20 && e.lambda0 == 0.5 && e.lambda1 == 1e-4 && e.collapse_tol == 1e-7);
     CU_ASSERT(f.eta == 1e-2 && f.gamma0 == 3 && f.beta0 == 1 && f.gamma1 == 1 && f.beta1 == 1e-3);
-    CU_ASSERT(f.step == TCM_TRAIN_STEP_SCALED);
+    tcm_train_params sl = TCM_TRAIN_PARAMS_INIT(CESGD_SLOW);
+    CU_ASSERT(f.step == TCM_TRAIN_STEP_SCALED && sl.step == TCM_TRAIN_STEP_GRADIENT);
     const char *steps[] = {"scaled", "gradient"};
     for (int k = 0; k < 2; k++) {
         tcm_train_step st;

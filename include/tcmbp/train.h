@@ -24,9 +24,10 @@ typedef enum {
  * batch-mean loss L of f_gamma(sigma sum_k tanh(beta h_k)):
  * SCALED: u_k -= (eta / beta) dL/du_k, i.e. the derivative with respect to
  * the pre-activation z_k = beta h_k taken back through h_k only, so the
- * step's size does not grow with beta (the default; docs/TRAIN.md says why);
+ * step's size does not grow with beta (ceSGD-fast's default);
  * GRADIENT: u_k -= eta dL/du_k, the plain gradient, whose kicks on units
- * near h_k = 0 grow in proportion to beta. */
+ * near h_k = 0 grow in proportion to beta (ceSGD-slow's default).
+ * docs/TRAIN.md gives the measurements behind the two defaults. */
 typedef enum {
     TCM_TRAIN_STEP_SCALED = 0,
     TCM_TRAIN_STEP_GRADIENT = 1
@@ -76,7 +77,7 @@ typedef struct {
     double gamma0, gamma1; /* ceSGD: loss f_gamma; gamma *= 1 + gamma1 after each epoch */
     double collapse_tol; /* eLAL stops when sum_a |W^a - centre|^2 < collapse_tol */
     double loss_tol;     /* ceSGD-slow stops when the mean CE loss < loss_tol */
-    tcm_train_step step; /* ceSGD step convention (TCM_TRAIN_STEP_SCALED) */
+    tcm_train_step step; /* ceSGD step convention (fast: SCALED, slow: GRADIENT) */
     uint64_t seed;       /* initial weights and permutations */
     tcm_train_progress_fn progress;
     void *user;
@@ -88,7 +89,9 @@ typedef struct {
 #define TCM_TRAIN_PARAM_CAP 1e100
 
 /* Paper defaults, Appendix E (random patterns). ceSGD-slow: the paper gives
- * no beta1 for random patterns; beta1 = gamma1 = 4e-4 is assumed. */
+ * no beta1 for random patterns; beta1 = gamma1 = 4e-4 is assumed. The
+ * paper states no step convention; each setting's is the one that solves
+ * the paper-size instances at its parameters (docs/TRAIN.md). */
 #define TCM_TRAIN_PARAMS_INIT_LAL \
     { TCM_TRAIN_LAL, 5e-3, 100, 10000, 0.0, 1, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1e-7, 1e-7, TCM_TRAIN_STEP_SCALED, 1, NULL, NULL }
 #define TCM_TRAIN_PARAMS_INIT_ELAL \
@@ -96,7 +99,7 @@ typedef struct {
 #define TCM_TRAIN_PARAMS_INIT_CESGD_FAST \
     { TCM_TRAIN_CESGD_FAST, 1e-2, 100, 20000, 0.0, 1, 0.0, 0.0, 1.0, 1e-3, 3.0, 1.0, 1e-7, 1e-7, TCM_TRAIN_STEP_SCALED, 1, NULL, NULL }
 #define TCM_TRAIN_PARAMS_INIT_CESGD_SLOW \
-    { TCM_TRAIN_CESGD_SLOW, 3e-3, 100, 100000, 0.0, 1, 0.0, 0.0, 0.5, 4e-4, 0.1, 4e-4, 1e-7, 1e-7, TCM_TRAIN_STEP_SCALED, 1, NULL, NULL }
+    { TCM_TRAIN_CESGD_SLOW, 3e-3, 100, 100000, 0.0, 1, 0.0, 0.0, 0.5, 4e-4, 0.1, 4e-4, 1e-7, 1e-7, TCM_TRAIN_STEP_GRADIENT, 1, NULL, NULL }
 /* tcm_train_params p = TCM_TRAIN_PARAMS_INIT(ELAL); */
 #define TCM_TRAIN_PARAMS_INIT(ALGO) TCM_TRAIN_PARAMS_INIT_##ALGO
 

@@ -265,7 +265,7 @@ int cmd_train(int argc, char **argv)
         CLI_OPT("beta1", 0, CLI_DOUBLE, &o.beta1, "R", "ceSGD: beta *= 1 + R after each epoch", "fast 1e-3, slow 4e-4"),
         CLI_OPT("gamma0", 0, CLI_DOUBLE, &o.gamma0, "G0", "ceSGD: initial gamma of the loss f_gamma", "fast 3, slow 0.1"),
         CLI_OPT("gamma1", 0, CLI_DOUBLE, &o.gamma1, "R", "ceSGD: gamma *= 1 + R after each epoch", "fast 1, slow 4e-4"),
-        CLI_OPT("step", 0, CLI_STRING, &o.step, "scaled|gradient", "ceSGD: step of the unit-norm units: the loss gradient divided by beta (scaled) or as it is (gradient, whose size grows with beta)", "scaled"),
+        CLI_OPT("step", 0, CLI_STRING, &o.step, "scaled|gradient", "ceSGD: step of the unit-norm units: the loss gradient divided by beta (scaled) or as it is (gradient, whose size grows with beta)", "fast scaled, slow gradient"),
         CLI_OPT("loss-tol", 0, CLI_DOUBLE, &o.loss_tol, "T", "cesgd-slow: stop when the mean cross-entropy loss < T", "1e-7"),
         CLI_END};
     cli_command cmd = {"train", "[options] INSTANCE --algo ALGO -o W.h5",

@@ -47,12 +47,11 @@ py '
 t = h5py.File(sys.argv[1], "r")["/train"]
 assert t.attrs["algorithm"] == "cesgd-slow" and t.attrs["loss"] < 1e-7 and t.attrs["beta1"] == 3e-3
 assert "y" not in t.attrs and np.isnan(t["log"]["lambda"][()]).all()
-step = t.attrs["step"]
-assert (step.decode() if isinstance(step, bytes) else step) == "scaled", step
-t = h5py.File(sys.argv[2], "r")["/train"]
-step = t.attrs["step"]
-assert (step.decode() if isinstance(step, bytes) else step) == "gradient", step
-' "$D/slow.h5" "$D/fastg.h5" || fail "slow.h5 / fastg.h5 content"
+def step(path):
+    v = h5py.File(path, "r")["/train"].attrs["step"]
+    return v.decode() if isinstance(v, bytes) else v
+assert step(sys.argv[1]) == "gradient" and step(sys.argv[2]) == "scaled" and step(sys.argv[3]) == "gradient"
+' "$D/slow.h5" "$D/fast.h5" "$D/fastg.h5" || fail "slow.h5 / fast.h5 / fastg.h5 content"
 echo "ok: weights files and /train groups"
 
 # Same seed -> identical weights (any thread count); another seed differs.
