@@ -4,6 +4,8 @@
  * bit; 1 and 2 threads give the same result. */
 #include "tcmbp/fbp.h"
 
+#include "test_util.h"
+
 #include <CUnit/CUnit.h>
 #include <math.h>
 #include <stdio.h>
@@ -33,9 +35,7 @@ static int count_errors(const tcm_instance *inst, const double *w)
     for (int a = 0; a < inst->M; a++) {
         int votes = 0;
         for (int k = 0; k < inst->K; k++) {
-            const int8_t *x = tcm_instance_unit_inputs(inst, a, k);
-            double h = 0.0;
-            for (int i = 0; i < inst->n; i++) h += w[(size_t)k * inst->n + i] * x[i];
+            double h = test_unit_dot(inst, a, k, w);
             votes += h > 0 ? 1 : (h < 0 ? -1 : 0);
         }
         errors += !(votes * inst->outputs[a] > 0);

@@ -10,6 +10,7 @@
 #include "tcmbp/weights.h"
 
 #include "../src/lib/train_internal.h" /* tcm_train_init_weights: the step test's start */
+#include "test_util.h"
 
 #include <CUnit/CUnit.h>
 #include <math.h>
@@ -140,13 +141,8 @@ static double direct_ce_loss(const tcm_instance *inst, const double *u, double b
     double total = 0.0;
     for (int a = 0; a < inst->M; a++) {
         double out = 0.0;
-        for (int k = 0; k < inst->K; k++) {
-            const int8_t *x = tcm_instance_unit_inputs(inst, a, k);
-            double h = 0.0;
-            for (int i = 0; i < inst->n; i++)
-                h += u[k * inst->n + i] * x[i];
-            out += tanh(beta * h);
-        }
+        for (int k = 0; k < inst->K; k++)
+            out += tanh(beta * test_unit_dot(inst, a, k, u));
         double z = inst->outputs[a] * out;
         total += -z / 2 + log(2 * cosh(gamma * z)) / (2 * gamma);
     }

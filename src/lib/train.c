@@ -90,49 +90,56 @@ int tcm_train_params_check(const tcm_train_params *p)
     return TCM_OK;
 }
 
+/* Names of the algorithms and of the ceSGD step conventions, by enum value. */
+static const char *const algo_names[] = {"lal", "elal", "cesgd-fast", "cesgd-slow"};
+static const char *const step_names[] = {"scaled", "gradient"};
+
+/* names[i] for 0 <= i < count, else "unknown". */
+static const char *name_at(const char *const *names, int count, int i)
+{
+    return i >= 0 && i < count ? names[i] : "unknown";
+}
+
+/* The index of s in names[0..count) (exact match), or -1. */
+static int index_of(const char *s, const char *const *names, int count)
+{
+    for (int i = 0; s && i < count; i++)
+        if (strcmp(s, names[i]) == 0)
+            return i;
+    return -1;
+}
+
 /* Algorithm names. */
 const char *tcm_train_algo_name(tcm_train_algo a)
 {
-    switch (a) {
-    case TCM_TRAIN_LAL: return "lal";
-    case TCM_TRAIN_ELAL: return "elal";
-    case TCM_TRAIN_CESGD_FAST: return "cesgd-fast";
-    case TCM_TRAIN_CESGD_SLOW: return "cesgd-slow";
-    default: return "unknown";
-    }
+    return name_at(algo_names, 4, (int)a);
 }
 
 /* Parse an algorithm name (exact match). */
 int tcm_train_algo_parse(const char *s, tcm_train_algo *out)
 {
-    for (int a = TCM_TRAIN_LAL; a <= TCM_TRAIN_CESGD_SLOW; a++)
-        if (s && strcmp(s, tcm_train_algo_name((tcm_train_algo)a)) == 0) {
-            *out = (tcm_train_algo)a;
-            return TCM_OK;
-        }
-    return TCM_ERROR(TCM_EINVAL, "unknown training algorithm '%s' (expected lal, elal, cesgd-fast or cesgd-slow)",
-                     s ? s : "(null)");
+    int i = index_of(s, algo_names, 4);
+    if (i < 0)
+        return TCM_ERROR(TCM_EINVAL, "unknown training algorithm '%s' (expected lal, elal, cesgd-fast or cesgd-slow)",
+                         s ? s : "(null)");
+    *out = (tcm_train_algo)i;
+    return TCM_OK;
 }
 
 /* ceSGD step convention names. */
 const char *tcm_train_step_name(tcm_train_step s)
 {
-    switch (s) {
-    case TCM_TRAIN_STEP_SCALED: return "scaled";
-    case TCM_TRAIN_STEP_GRADIENT: return "gradient";
-    default: return "unknown";
-    }
+    return name_at(step_names, 2, (int)s);
 }
 
 /* Parse a step convention name (exact match). */
 int tcm_train_step_parse(const char *s, tcm_train_step *out)
 {
-    for (int k = TCM_TRAIN_STEP_SCALED; k <= TCM_TRAIN_STEP_GRADIENT; k++)
-        if (s && strcmp(s, tcm_train_step_name((tcm_train_step)k)) == 0) {
-            *out = (tcm_train_step)k;
-            return TCM_OK;
-        }
-    return TCM_ERROR(TCM_EINVAL, "unknown ceSGD step '%s' (expected scaled or gradient)", s ? s : "(null)");
+    int i = index_of(s, step_names, 2);
+    if (i < 0)
+        return TCM_ERROR(TCM_EINVAL, "unknown ceSGD step '%s' (expected scaled or gradient)", s ? s : "(null)");
+    *out = (tcm_train_step)i;
+    return TCM_OK;
 }
 
 /* Status names. */
