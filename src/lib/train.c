@@ -93,6 +93,8 @@ int tcm_train_params_check(const tcm_train_params *p)
 /* Names of the algorithms and of the ceSGD step conventions, by enum value. */
 static const char *const algo_names[] = {"lal", "elal", "cesgd-fast", "cesgd-slow"};
 static const char *const step_names[] = {"scaled", "gradient"};
+#define N_ALGOS ((int)(sizeof algo_names / sizeof *algo_names))
+#define N_STEPS ((int)(sizeof step_names / sizeof *step_names))
 
 /* names[i] for 0 <= i < count, else "unknown". */
 static const char *name_at(const char *const *names, int count, int i)
@@ -112,13 +114,13 @@ static int index_of(const char *s, const char *const *names, int count)
 /* Algorithm names. */
 const char *tcm_train_algo_name(tcm_train_algo a)
 {
-    return name_at(algo_names, 4, (int)a);
+    return name_at(algo_names, N_ALGOS, (int)a);
 }
 
 /* Parse an algorithm name (exact match). */
 int tcm_train_algo_parse(const char *s, tcm_train_algo *out)
 {
-    int i = index_of(s, algo_names, 4);
+    int i = index_of(s, algo_names, N_ALGOS);
     if (i < 0)
         return TCM_ERROR(TCM_EINVAL, "unknown training algorithm '%s' (expected lal, elal, cesgd-fast or cesgd-slow)",
                          s ? s : "(null)");
@@ -129,13 +131,13 @@ int tcm_train_algo_parse(const char *s, tcm_train_algo *out)
 /* ceSGD step convention names. */
 const char *tcm_train_step_name(tcm_train_step s)
 {
-    return name_at(step_names, 2, (int)s);
+    return name_at(step_names, N_STEPS, (int)s);
 }
 
 /* Parse a step convention name (exact match). */
 int tcm_train_step_parse(const char *s, tcm_train_step *out)
 {
-    int i = index_of(s, step_names, 2);
+    int i = index_of(s, step_names, N_STEPS);
     if (i < 0)
         return TCM_ERROR(TCM_EINVAL, "unknown ceSGD step '%s' (expected scaled or gradient)", s ? s : "(null)");
     *out = (tcm_train_step)i;

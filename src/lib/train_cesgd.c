@@ -3,9 +3,9 @@
  * out = sum_k tanh(beta h_k) is the output unit's pre-activation and
  * h_k = u_k . xi_k with the unit-norm units u_k = w_k / sqrt(n). The step
  * (tcm_train_step) is u_k -= (eta / beta) grad or u_k -= eta grad, followed
- * by a per-unit normalisation; beta and gamma grow
- * geometrically per epoch. "fast" stops at zero errors of the sign network
- * (beta = inf), "slow" when the mean loss is below loss_tol. */
+ * by a per-unit normalisation; beta and gamma grow geometrically per epoch.
+ * "fast" stops at zero errors of the sign network (beta = inf), "slow" when
+ * the mean loss is below loss_tol. */
 #include "train_internal.h"
 
 #include "tcmbp/error.h"
