@@ -10,13 +10,15 @@
 #include <stdint.h>
 
 #include "tcmbp/bgraph.h"
+#include "tcmbp/names.h"
 #include "tcmbp/output.h"
 
-typedef enum {
-    TCM_HIDDEN_CLT = 0,  /* Gaussian sum of the other inputs (spec 2), O(n) per factor */
-    TCM_HIDDEN_EXACT = 1 /* exact distribution of the sum by log-space convolution with
-                          * prefix/suffix tables, O(n^2) per factor and O(n^2) scratch */
-} tcm_hidden_mode;
+/* Hidden-unit factor modes: clt = Gaussian sum of the other inputs (spec 2),
+ * O(n) per factor; exact = the exact distribution of the sum by log-space
+ * convolution with prefix/suffix tables, O(n^2) per factor and scratch. */
+#define TCM_HIDDEN_MODES(X) X(TCM_HIDDEN_CLT, "clt") X(TCM_HIDDEN_EXACT, "exact")
+typedef enum { TCM_HIDDEN_MODES(TCM_ENUM_VALUE) } tcm_hidden_mode;
+extern const char *const tcm_hidden_mode_names[];
 
 /* Smallest cavity variance Delta' used by the CLT mode (a factor whose other
  * inputs are all fully polarised is then a sharp step, as it should be). */

@@ -5,12 +5,14 @@
 #define TCMBP_CONT_H
 
 #include "tcmbp/graph.h"
+#include "tcmbp/names.h"
 
-typedef enum {
-    TCM_CAVITY_EXACT = 0, /* per-edge cavity sums omega_{ka->i}, Delta_{ka->i} */
-    TCM_CAVITY_FAST = 1   /* the factor's full sums omega_ka, Delta_ka for every edge,
-                           * expanded to first order in the edge's own term (paper D19-D20) */
-} tcm_cavity_mode;
+/* Hidden-unit factor modes: exact = per-edge cavity sums omega_{ka->i},
+ * Delta_{ka->i}; fast = the factor's full sums omega_ka, Delta_ka for every
+ * edge, expanded to first order in the edge's own term (paper D19-D20). */
+#define TCM_CAVITY_MODES(X) X(TCM_CAVITY_EXACT, "exact") X(TCM_CAVITY_FAST, "fast")
+typedef enum { TCM_CAVITY_MODES(TCM_ENUM_VALUE) } tcm_cavity_mode;
+extern const char *const tcm_cavity_mode_names[];
 
 /* Smallest cavity precision used: zeta_{ki->a} below it (possible when a
  * message has a large V) is raised to it. */

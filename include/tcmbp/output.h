@@ -10,10 +10,13 @@
 
 #include <stddef.h>
 
-typedef enum {
-    TCM_OUTPUT_EXACT = 0, /* distribution of the vote count by convolution, O(K^2) */
-    TCM_OUTPUT_CLT = 1    /* Gaussian approximation of the others' vote sum (K >= 3) */
-} tcm_output_mode;
+#include "tcmbp/names.h"
+
+/* Output factor modes: exact = the distribution of the vote count by
+ * convolution, O(K^2); clt = Gaussian approximation of the others' vote sum (K >= 3). */
+#define TCM_OUTPUT_MODES(X) X(TCM_OUTPUT_EXACT, "exact") X(TCM_OUTPUT_CLT, "clt")
+typedef enum { TCM_OUTPUT_MODES(TCM_ENUM_VALUE) } tcm_output_mode;
+extern const char *const tcm_output_mode_names[];
 
 /* Doubles of scratch space tcm_output_update needs for K units. */
 size_t tcm_output_work_size(int K);

@@ -5,6 +5,8 @@
 #ifndef TCMBP_PROTOCOL_H
 #define TCMBP_PROTOCOL_H
 
+#include "tcmbp/names.h"
+
 typedef struct {
     double coupling; /* lambda (continuous) or gamma (binary; +inf allowed) */
     double y;        /* number of replicas (>= 1, need not be an integer) */
@@ -17,6 +19,29 @@ typedef struct {
 } tcm_protocol;
 
 void tcm_protocol_free(tcm_protocol *p);
+
+/* The protocol generators by name (the names of solve --protocol). */
+#define TCM_PROTOCOL_KINDS(X)                                                         \
+    X(TCM_PROTOCOL_PAPER, "paper") X(TCM_PROTOCOL_LADDER, "ladder")                   \
+    X(TCM_PROTOCOL_STANDARD_REINFORCEMENT, "standard-reinforcement")                  \
+    X(TCM_PROTOCOL_SCOPING, "scoping") X(TCM_PROTOCOL_PSEUDO_REINFORCEMENT, "pseudo-reinforcement") \
+    X(TCM_PROTOCOL_LIST, "list")
+typedef enum { TCM_PROTOCOL_KINDS(TCM_ENUM_VALUE) } tcm_protocol_kind;
+extern const char *const tcm_protocol_kind_names[];
+
+/* Everything the generators take; each kind reads its own fields. */
+typedef struct {
+    tcm_protocol_kind kind;
+    double lo, hi;    /* ladder, scoping: first and last coupling */
+    int steps;        /* ladder, scoping: number of steps */
+    double y;         /* ladder, scoping: replicas */
+    double dx;        /* standard reinforcement step */
+    double drho, x;   /* pseudo-reinforcement step and exponent */
+    const char *list; /* list: "c:y,..." or a file */
+} tcm_protocol_spec;
+
+/* Build the protocol of spec (TCM_EINVAL naming the bad parameter). */
+int tcm_protocol_make(tcm_protocol **out, const tcm_protocol_spec *spec);
 
 /* Geometric ladder of `steps` couplings from lo to hi at fixed y (continuous fBP). */
 int tcm_protocol_ladder(tcm_protocol **out, double lo, double hi, int steps, double y);

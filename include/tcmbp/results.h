@@ -1,13 +1,16 @@
-/* Result and checkpoint groups of tcmbp output files, written through the
- * generic HDF5 writer (schema in docs/FORMAT.md): run provenance, the /bp
- * group, and message checkpoints that a later run can start from. */
+/* The result-file schema (docs/FORMAT.md), one layer for every engine: run
+ * provenance, the /bp group, the /volume and /solve/history tables from
+ * their column descriptors (table.h), message checkpoints, and the
+ * checkpoint files of ladder and protocol runs that --resume continues. */
 #ifndef TCMBP_RESULTS_H
 #define TCMBP_RESULTS_H
 
-#include "tcmbp/bp.h"
-#include "tcmbp/fbp.h"
-#include "tcmbp/graph.h"
+#include <stdio.h>
+
+#include "tcmbp/driver.h"
+#include "tcmbp/engine.h"
 #include "tcmbp/h5.h"
+#include "tcmbp/table.h"
 
 /* Provenance recorded as root attributes of every result file. */
 typedef struct {
@@ -18,51 +21,84 @@ typedef struct {
 } tcm_run_info;
 
 /* Root attributes: tcmbp_version, command_line, host, threads,
- * wall_seconds, instance, instance_fingerprint (hex), created (UTC). */
-int tcm_results_write_run_info(tcm_h5_out *o, const tcm_run_info *ri, const tcm_instance *inst);
+ * wall_seconds, instance, instance_fingerprint (hex), created (UTC), and
+ * weights (the weight kind of the run) when not NULL. */
+int tcm_results_write_run_info(tcm_h5_out *o, const tcm_run_info *ri, const tcm_instance *inst, const char *weights);
 
-/* Group `group` (e.g. "/bp"): datasets mean (K x n), variance (K x n), chi
- * (K); attributes status, sweeps, change, chi_change, nonfinite_sweep, phi,
- * entropy, q, chibar, errors, seconds, and the parameters (cavity, output,
- * schedule, block_size, damping, tol, max_sweeps, patterns_used). */
-int tcm_results_write_bp(tcm_h5_out *o, const char *group, const tcm_graph *g, const tcm_bp_params *p,
+/* "group/name" into buf (len bytes); returns buf. */
+const char *tcm_results_join(char *buf, size_t len, const char *group, const char *name);
+
+/* Attributes output, schedule, block_size, damping of group (the modes
+ * every engine has; each engine adds its own, e.g. cavity or hidden). */
+int tcm_results_write_common_modes(tcm_h5_out *o, const char *group, const tcm_engine_modes *m);
+
+/* All run parameters as attributes of group: the engine's modes, tol, max_sweeps. */
+int tcm_results_write_params(tcm_h5_out *o, const char *group, const tcm_engine *e, const tcm_run_params *p);
+
+/* Group `group` (e.g. "/bp"): the engine's marginal datasets; attributes
+ * weights, status, sweeps, change, nonfinite_sweep, phi, entropy, q,
+ * errors, seconds, patterns_used, the parameters, and the engine's own
+ * (chi_change, chibar for continuous weights). */
+int tcm_results_write_bp(tcm_h5_out *o, const char *group, const tcm_engine *e, const tcm_run_params *p,
                          const tcm_bp_result *r);
 
-/* Group `group` (e.g. "/checkpoint"): U, V (M x K x n), chi (K), and when
- * present ustar, vstar (K x n) and chistar (K); attributes M, K, n,
- * instance_fingerprint, lambda. */
-int tcm_checkpoint_write(tcm_h5_out *o, const char *group, const tcm_graph *g);
+/* ---- tables ------------------------------------------------------------------ */
 
-/* Check that checkpoint group `group` of file `path` was written for this
- * instance (fingerprint) and these sizes; TCM_EFORMAT naming the mismatch.
- * Shared by the continuous and binary checkpoint readers. */
-int tcm_checkpoint_check_header(const tcm_h5_in *in, const char *path, const char *group, const tcm_instance *inst,
-                                int M, int K, int n);
+/* The /volume table of engine e: lambda, distance, entropy, s0,
+ * local_entropy, converged, status, sweeps, change, q, the engine's point
+ * extras, seconds. Rows are tcm_volume_point. */
+void tcm_results_volume_table(const tcm_engine *e, tcm_table *t);
+
+/* The focusing history of engine e: step, <coupling> (lambda or gamma), y,
+ * sweeps, status, change, errors, the engine's step extras, converged,
+ * seconds. Rows are tcm_focus_step. */
+void tcm_results_history_table(const tcm_engine *e, tcm_table *t);
+
+/* ---- checkpoints ----------------------------------------------------------- */
+
+/* Start checkpoint group `group`: the group and attributes weights, M, K,
+ * n, instance_fingerprint (engines then add their state). */
+int tcm_results_checkpoint_header(tcm_h5_out *o, const char *group, const tcm_engine *e);
+
+/* Open checkpoint group `group` of `path` for engine e: the file must have
+ * the group, its dataset `mine` (not the other kind's `other`), and a
+ * header for this instance and sizes. TCM_EFORMAT naming the problem. On
+ * success *in is open (the caller closes it). */
+int tcm_results_checkpoint_open(tcm_h5_in **in, const char *path, const char *group, const tcm_engine *e,
+                                const char *mine, const char *other);
 
 /* Read dataset `name` into buf after checking it holds exactly count values
- * (a corrupted file must not overflow buf). */
-int tcm_checkpoint_read_exact(const tcm_h5_in *in, const char *path, const char *name, size_t count, double *buf);
+ * (a corrupted file must not overflow buf) and no NaN (TCM_ENUMERIC naming
+ * the file, dataset and position). */
+int tcm_results_read_exact(const tcm_h5_in *in, const char *path, const char *name, size_t count, double *buf);
 
-/* Load the messages of a checkpoint group of file `path` into g. The
- * checkpoint must come from the same instance (fingerprint) and pattern
- * count; TCM_EFORMAT naming the mismatch otherwise. Focusing fields are
- * loaded when both the file and the graph have them. */
-int tcm_checkpoint_read(tcm_graph *g, const char *path, const char *group);
+/* Write e's state as /checkpoint of o (plain, uncompressed doubles). */
+int tcm_results_write_checkpoint(tcm_h5_out *o, const tcm_engine *e);
 
-/* Table `group` with one row per completed step: step, lambda, y, sweeps,
- * status, change, errors, chi, chistar, seconds. */
-int tcm_results_write_fbp_history(tcm_h5_out *o, const char *group, const tcm_fbp_step *history, int count);
+/* Load /checkpoint of path into e (as a warm start: resume = 0). */
+int tcm_results_read_checkpoint(tcm_engine *e, const char *path);
 
 /* A complete focusing checkpoint file at path (replaced atomically): the
- * messages and fields (/checkpoint), the position (attributes of /fbp), the
- * history so far (/fbp/history) and the protocol (/fbp/protocol). */
-int tcm_fbp_checkpoint_save(const char *path, const tcm_graph *g, const tcm_protocol *proto,
-                            const tcm_fbp_position *pos, const tcm_fbp_step *history);
+ * state (/checkpoint), the position (attributes of /fbp), the history so
+ * far (/fbp/history) and the protocol (/fbp/protocol). */
+int tcm_focus_checkpoint_save(const char *path, const tcm_engine *e, const tcm_protocol *proto,
+                              const tcm_run_position *pos, const tcm_focus_step *history);
 
-/* Restore what tcm_fbp_checkpoint_save wrote into g, pos and history
- * (proto->count rows). TCM_EFORMAT if the checkpoint was made with another
- * instance or protocol. */
-int tcm_fbp_checkpoint_load(const char *path, tcm_graph *g, const tcm_protocol *proto, tcm_fbp_position *pos,
-                            tcm_fbp_step *history);
+/* Restore what tcm_focus_checkpoint_save wrote into e (focusing enabled
+ * here), pos and history (proto->count rows). TCM_EFORMAT if it was made
+ * with another instance, weight kind or protocol. */
+int tcm_focus_checkpoint_load(const char *path, tcm_engine *e, const tcm_protocol *proto, tcm_run_position *pos,
+                              tcm_focus_step *history);
+
+/* The same for a local-volume ladder: state, position (/ladder), the points
+ * so far (/ladder/points) and the couplings (/ladder/protocol). */
+int tcm_volume_checkpoint_save(const char *path, const tcm_engine *e, const double *lambdas, int count,
+                               const tcm_run_position *pos, const tcm_volume_point *points);
+
+/* Restore a ladder checkpoint: the reference wref is attached at the
+ * position's coupling first (tcm_driver_volume_restore), then the state,
+ * position and points are read. TCM_EFORMAT for another ladder. */
+int tcm_volume_checkpoint_load(const char *path, tcm_engine *e, const double *wref, const double *lambdas,
+                               int count, tcm_run_position *pos, tcm_volume_point *points);
 
 #endif

@@ -9,11 +9,13 @@
 
 #include "tcmbp/cont.h"
 #include "tcmbp/graph.h"
+#include "tcmbp/names.h"
 
-typedef enum {
-    TCM_SCHEDULE_PARALLEL = 0, /* all patterns from the same marginals, then rebuild */
-    TCM_SCHEDULE_BLOCK = 1     /* fixed blocks of patterns; marginals refreshed after each */
-} tcm_schedule;
+/* Sweep schedules: parallel = all patterns from the same marginals, then
+ * rebuild; block = fixed blocks of patterns, marginals refreshed after each. */
+#define TCM_SCHEDULES(X) X(TCM_SCHEDULE_PARALLEL, "parallel") X(TCM_SCHEDULE_BLOCK, "block")
+typedef enum { TCM_SCHEDULES(TCM_ENUM_VALUE) } tcm_schedule;
+extern const char *const tcm_schedule_names[];
 
 typedef struct {
     tcm_cavity_mode cavity;

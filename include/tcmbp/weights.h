@@ -8,7 +8,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef enum { TCM_WEIGHTS_CONTINUOUS = 0, TCM_WEIGHTS_BINARY = 1 } tcm_weight_kind;
+#include "tcmbp/names.h"
+
+#define TCM_WEIGHT_KINDS(X) X(TCM_WEIGHTS_CONTINUOUS, "continuous") X(TCM_WEIGHTS_BINARY, "binary")
+typedef enum { TCM_WEIGHT_KINDS(TCM_ENUM_VALUE) } tcm_weight_kind;
+extern const char *const tcm_weight_kind_names[];
 
 typedef struct {
     int K;                /* units */

@@ -85,6 +85,13 @@ static int set_value(cli_option *o, const char *v)
     case CLI_STRING: *(const char **)o->target = v; return 0;
     case CLI_DOUBLE: return parse_double(v, (double *)o->target);
     case CLI_DOUBLES: return parse_doubles(v, (cli_doubles *)o->target);
+    case CLI_CHOICE:
+        for (int j = 0; o->choices[j]; j++)
+            if (strcmp(v, o->choices[j]) == 0) {
+                *(int *)o->target = j;
+                return 0;
+            }
+        return -1;
     case CLI_INT: {
         errno = 0;
         long x = strtol(v, &end, 10);
@@ -117,6 +124,16 @@ static const char *type_word(cli_type t)
     case CLI_DOUBLES: return "a comma-separated list of finite numbers";
     default: return "a value";
     }
+}
+
+/* The names of a choice option joined by sep, into buf. */
+static const char *choice_list(const cli_option *o, const char *sep, char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int j = 0; o->choices[j] && used < len; j++)
+        used += (size_t)snprintf(buf + used, len - used, "%s%s", j ? sep : "", o->choices[j]);
+    return buf;
 }
 
 /* Look an option up in the command table, then the common table. */
@@ -157,13 +174,19 @@ static int parse_one(cli_command *cmd, cli_option *common, int argc, char **argv
         }
     } else if (!val) {
         if (*i + 1 >= argc) {
-            cli_error(cmd->name, "option %s needs a value (%s)", label, o->metavar ? o->metavar : "VALUE");
+            char names[256];
+            const char *what = o->type == CLI_CHOICE ? choice_list(o, "|", names, sizeof names) : o->metavar;
+            cli_error(cmd->name, "option %s needs a value (%s)", label, what ? what : "VALUE");
             return CLI_EXIT_USAGE;
         }
         val = argv[++*i];
     }
     if (set_value(o, val) != 0) {
-        cli_error(cmd->name, "option %s: '%s' is not %s", label, val, type_word(o->type));
+        char names[256];
+        if (o->type == CLI_CHOICE)
+            cli_error(cmd->name, "option %s: '%s' is not one of %s", label, val, choice_list(o, ", ", names, sizeof names));
+        else
+            cli_error(cmd->name, "option %s: '%s' is not %s", label, val, type_word(o->type));
         return CLI_EXIT_USAGE;
     }
     o->given++;
@@ -224,6 +247,14 @@ int cli_given(const cli_command *cmd, const char *name)
     return o ? o->given : 0;
 }
 
+int cli_set_default(cli_command *cmd, const char *name, const char *value)
+{
+    cli_option *o = find_option(cmd->options, name, strlen(name), 0);
+    if (!o) return -1;
+    if (o->given) return 0;
+    return set_value(o, value);
+}
+
 /* Print text word-wrapped to HELP_WIDTH, continuation lines indented by
  * indent; the first line continues from column col. Ends with a newline. */
 static void wrap(FILE *fp, const char *text, int col, int indent)
@@ -251,10 +282,11 @@ static void print_options(FILE *fp, const char *heading, const cli_option *t)
 {
     fprintf(fp, "\n%s:\n", heading);
     for (const cli_option *o = t; o && o->name; o++) {
-        char left[96], text[512];
+        char left[160], text[512], names[128];
+        const char *metavar = o->type == CLI_CHOICE ? choice_list(o, "|", names, sizeof names) : o->metavar;
         int n = snprintf(left, sizeof left, "  %c%c%c --%s%s%s", o->short_name ? '-' : ' ',
                          o->short_name ? o->short_name : ' ', o->short_name ? ',' : ' ', o->name,
-                         o->type == CLI_FLAG ? "" : " ", o->type == CLI_FLAG ? "" : o->metavar);
+                         o->type == CLI_FLAG ? "" : " ", o->type == CLI_FLAG ? "" : metavar);
         if (o->def)
             snprintf(text, sizeof text, "%s [default: %s]", o->help, o->def);
         else

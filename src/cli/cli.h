@@ -49,7 +49,9 @@ typedef enum {
     CLI_UINT64,  /* target uint64_t* (decimal, no sign) */
     CLI_DOUBLE,  /* target double* (must be finite: "nan", "inf" are usage errors) */
     CLI_STRING,  /* target const char**: points into argv */
-    CLI_DOUBLES  /* target cli_doubles*: comma-separated finite doubles, "0.1,0.2,0.5" */
+    CLI_DOUBLES, /* target cli_doubles*: comma-separated finite doubles, "0.1,0.2,0.5" */
+    CLI_CHOICE   /* target int*: the index of the value in the option's name table
+                  * (an enum's names, declared once with it); --help lists them */
 } cli_type;
 
 #define CLI_MAX_DOUBLES 256
@@ -67,12 +69,16 @@ typedef struct {
     const char *help;    /* one sentence; wrapped by the help printer */
     const char *def;     /* default shown as "[default: ...]", or NULL for none */
     int given;           /* set by cli_parse: how many times the option appeared */
+    const char *const *choices; /* CLI_CHOICE: the names, NULL-terminated; index = value */
 } cli_option;
 
 /* One option-table row / the table terminator (keeps -Wextra quiet). */
 #define CLI_OPT(name, sc, type, target, metavar, help, def) \
-    { (name), (sc), (type), (target), (metavar), (help), (def), 0 }
-#define CLI_END { NULL, 0, CLI_FLAG, NULL, NULL, NULL, NULL, 0 }
+    { (name), (sc), (type), (target), (metavar), (help), (def), 0, NULL }
+/* A choice among the names of an enum (target int*, the enum's value). */
+#define CLI_CHOICE_OPT(name, target, choices, help, def) \
+    { (name), 0, CLI_CHOICE, (target), NULL, (help), (def), 0, (choices) }
+#define CLI_END { NULL, 0, CLI_FLAG, NULL, NULL, NULL, NULL, 0, NULL }
 
 /* A subcommand description: drives parsing and the generated --help. */
 typedef struct {
@@ -114,6 +120,11 @@ void cli_print_help(const cli_command *cmd, FILE *fp);
 
 /* How many times the option with this long name was given (0 if never or unknown). */
 int cli_given(const cli_command *cmd, const char *name);
+
+/* Set an option that was not given to value, parsed as if given on the
+ * command line (defaults that depend on the instance). 0 when set or when
+ * the option was given; -1 for an unknown option or a malformed value. */
+int cli_set_default(cli_command *cmd, const char *name, const char *value);
 
 /* ---- errors and messages ------------------------------------------------ */
 /* Print exactly one line "tcmbp CMD: error: MESSAGE" to stderr (newlines in
@@ -186,5 +197,6 @@ int cmd_eval(int argc, char **argv);
 int cmd_bp(int argc, char **argv);
 int cmd_solve(int argc, char **argv);
 int cmd_volume(int argc, char **argv);
+int cmd_import_patterns(int argc, char **argv);
 
 #endif

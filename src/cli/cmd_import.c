@@ -3,7 +3,6 @@
  * BinaryCommitteeMachineFBP.jl (one pattern per line, +-1 entries separated
  * by whitespace, optionally gzipped, outputs all +1). */
 #include "cli.h"
-#include "cmd_binary.h"
 
 #include "tcmbp/error.h"
 #include "tcmbp/h5.h"

@@ -1,9 +1,11 @@
-/* `tcmbp solve INSTANCE -o SOL.h5`: focusing BP for continuous weights (spec
- * 4): the solution (means, normalised per unit) as /weights, the per-step
- * history, and the parameters; checkpoints after every step and on
- * SIGINT/SIGTERM, and --resume to continue an interrupted run exactly. */
+/* `tcmbp solve INSTANCE -o SOL.h5`: focusing BP for either weight kind
+ * (docs/EQUATIONS.md 4): the configuration (normalised means, or signs) as
+ * /weights, the per-step history and the parameters; checkpoints after
+ * every step and on SIGINT/SIGTERM, and --resume to continue an
+ * interrupted run exactly. Defaults depend on the weight kind and the
+ * architecture (see --help). */
 #include "cli.h"
-#include "route.h"
+#include "engine_cli.h"
 #include "signals.h"
 
 #include <math.h>
@@ -11,225 +13,295 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tcmbp/driver.h"
 #include "tcmbp/error.h"
-#include "tcmbp/fbp.h"
 #include "tcmbp/h5.h"
 #include "tcmbp/results.h"
+#include "tcmbp/table.h"
 
 typedef struct {
-    const char *out, *protocol, *steps_list, *cavity, *output, *checkpoint;
-    double lambda_min, lambda_max, y, damping, tol, max_seconds;
-    int steps, max_sweeps, no_stop, resume;
+    cli_engine_opts e;
+    const char *out, *steps_list, *checkpoint;
+    int protocol, steps, no_stop, no_record, resume;
+    double lambda_min, lambda_max, gamma_min, gamma_max, y, dx, drho, x, checkpoint_every, init_amplitude;
 } solve_opts;
 
 /* Everything a run needs, shared with the callbacks. */
 typedef struct {
     const cli_args *a;
     const solve_opts *o;
-    tcm_graph *g;
+    cli_engine_run r;
     tcm_protocol *proto;
-    tcm_fbp_step *history;
-    double t0;
-    int timed_out;
-    int save_failed;
+    tcm_focus_step *history;
+    tcm_run_position pos;
+    double t0, last_save;
+    int timed_out, save_failed;
 } solve_run;
 
 /* Per sweep: progress line; stop on a signal or at the time limit. */
-static int on_sweep(const tcm_bp_progress *pr, int step, int errors, void *user)
+static int on_sweep(const tcm_progress *pr, int step, int errors, void *user)
 {
-    solve_run *r = user;
-    cli_progress(r->a, "step %d/%d  lambda %.4g  sweep %d  change %.3g  errors %d", step + 1, r->proto->count,
-                 r->proto->steps[step].coupling, pr->sweep, pr->change, errors);
-    if (r->o->max_seconds > 0 && omp_get_wtime() - r->t0 >= r->o->max_seconds) r->timed_out = 1;
-    return cli_signals_caught() || r->timed_out;
+    solve_run *s = user;
+    cli_progress(s->a, "step %d/%d  %s %.4g  y %.4g  sweep %d  change %.3g  errors %d", step + 1, s->proto->count,
+                 s->r.engine->ops->coupling_name, s->proto->steps[step].coupling, s->proto->steps[step].y, pr->sweep,
+                 pr->change, errors);
+    if (s->o->e.max_seconds > 0 && omp_get_wtime() - s->t0 >= s->o->e.max_seconds) s->timed_out = 1;
+    return cli_signals_caught() || s->timed_out;
 }
 
-/* Per step: checkpoint (when asked) so that a killed job loses at most one step. */
-static void on_step(const tcm_fbp_step *row, const tcm_fbp_position *pos, void *user)
+/* Per step: a checkpoint (when asked, at most every --checkpoint-every seconds). */
+static void on_step(const tcm_focus_step *row, const tcm_run_position *pos, void *user)
 {
-    solve_run *r = user;
+    solve_run *s = user;
     (void)row;
-    if (r->o->checkpoint && tcm_fbp_checkpoint_save(r->o->checkpoint, r->g, r->proto, pos, r->history) != TCM_OK)
-        r->save_failed = 1;
+    if (!s->o->checkpoint || omp_get_wtime() - s->last_save < s->o->checkpoint_every) return;
+    if (tcm_focus_checkpoint_save(s->o->checkpoint, s->r.engine, s->proto, pos, s->history) != TCM_OK)
+        s->save_failed = 1;
+    s->last_save = omp_get_wtime();
 }
 
-/* The protocol chosen by --protocol and its options. */
-static int make_protocol(const cli_args *a, const solve_opts *o, tcm_protocol **out)
+/* The protocol chosen by --protocol and its options; the coupling range
+ * options are named after the kind's coupling (lambda or gamma). */
+static int make_protocol(const cli_args *a, const cli_command *cmd, const solve_opts *o, const tcm_engine *e,
+                         tcm_protocol **out)
 {
-    int st;
-    if (strcmp(o->protocol, "paper") == 0) st = tcm_protocol_paper(out);
-    else if (strcmp(o->protocol, "ladder") == 0)
-        st = tcm_protocol_ladder(out, o->lambda_min, o->lambda_max, o->steps, o->y);
-    else if (strcmp(o->protocol, "list") == 0) {
-        if (!o->steps_list) return cli_usage(a, "--protocol list needs --steps-list \"lambda:y,...\" or a file");
-        st = tcm_protocol_parse(out, o->steps_list);
-    } else
-        return cli_usage(a, "--protocol must be paper, ladder or list (got '%s')", o->protocol);
-    return st ? cli_usage(a, "%s", tcm_last_error()) : CLI_EXIT_OK;
-}
-
-/* The fBP parameters from the options. */
-static int make_params(const cli_args *a, const solve_opts *o, tcm_fbp_params *p)
-{
-    if (tcm_cavity_mode_parse(o->cavity, &p->bp.sweep.cavity)) return cli_usage(a, "--cavity: %s", tcm_last_error());
-    if (tcm_output_mode_parse(o->output, &p->bp.sweep.output)) return cli_usage(a, "--output-factor: %s", tcm_last_error());
-    if (o->damping < 0 || o->damping >= 1) return cli_usage(a, "--damping must be in [0, 1) (got %g)", o->damping);
-    if (o->tol <= 0) return cli_usage(a, "--tol must be > 0 (got %g)", o->tol);
-    if (o->max_sweeps < 1) return cli_usage(a, "--max-sweeps must be >= 1 (got %d)", o->max_sweeps);
-    if (o->resume && !o->checkpoint) return cli_usage(a, "--resume needs --checkpoint FILE");
-    p->bp.sweep.damping = o->damping;
-    p->bp.tol = o->tol;
-    p->bp.max_sweeps = o->max_sweeps;
-    p->stop_at_solution = !o->no_stop;
-    p->on_sweep = on_sweep;
-    p->on_step = on_step;
+    int binary = e->kind == TCM_WEIGHTS_BINARY;
+    const char *mine = binary ? "gamma" : "lambda", *other = binary ? "lambda" : "gamma";
+    char name[32];
+    for (int j = 0; j < 2; j++) {
+        snprintf(name, sizeof name, "%s-%s", other, j ? "max" : "min");
+        if (cli_given(cmd, name))
+            return cli_usage(a, "--%s: the focusing coupling of %s weights is %s (--%s-min, --%s-max)", name,
+                             e->ops->name, mine, mine, mine);
+    }
+    tcm_protocol_spec spec = { (tcm_protocol_kind)o->protocol, binary ? o->gamma_min : o->lambda_min,
+                               binary ? o->gamma_max : o->lambda_max, o->steps, o->y, o->dx, o->drho, o->x,
+                               o->steps_list };
+    if (spec.kind == TCM_PROTOCOL_LIST && !o->steps_list)
+        return cli_usage(a, "--protocol list needs --steps-list \"%s:y,...\" or a file", mine);
+    if (tcm_protocol_make(out, &spec)) return cli_usage(a, "--protocol %s: %s", tcm_names_get(tcm_protocol_kind_names, o->protocol), tcm_last_error());
     return CLI_EXIT_OK;
 }
 
 /* Status word of a finished or stopped run. */
-static const char *run_status(const solve_run *r, const tcm_fbp_result *res)
+static const char *run_status(const solve_run *s, const tcm_focus_result *res)
 {
-    if (res->interrupted) return r->timed_out ? "timeout" : "interrupted";
+    if (res->interrupted) return s->timed_out ? "timeout" : "interrupted";
     return res->solved ? "solved" : "unsolved";
 }
 
-/* SOL.h5: provenance, /weights (the normalised means), /solve (summary,
- * parameters) and /solve/history. */
-static int write_solution(solve_run *r, const tcm_fbp_params *p, const tcm_fbp_result *res, const tcm_run_info *ri)
+/* Attributes of /solve: outcome and every parameter. */
+static int solve_attrs(tcm_h5_out *h, const solve_run *s, const tcm_focus_params *p, const tcm_focus_result *res)
 {
-    tcm_weights *w = tcm_weights_alloc(r->g->K, r->g->n, TCM_WEIGHTS_CONTINUOUS);
-    if (!w) return cli_fail(r->a, tcm_last_error_code(), NULL);
-    tcm_cont_means(r->g, w->w);
-    int st = tcm_weights_normalize(w);
+    const solve_opts *o = s->o;
+    const char *g = "/solve";
+    int st = tcm_h5_out_group(h, g);
+    if (!st) st = tcm_h5_out_attr_string(h, g, "status", run_status(s, res));
+    if (!st) st = tcm_h5_out_attr_string(h, g, "weights", s->r.engine->ops->name);
+    if (!st) st = tcm_h5_out_attr_int(h, g, "errors", res->errors);
+    if (!st) st = tcm_h5_out_attr_int(h, g, "steps", res->steps);
+    if (!st) st = tcm_h5_out_attr_int(h, g, "sweeps", res->total_sweeps);
+    if (!st) st = tcm_h5_out_attr_double(h, g, "seconds", omp_get_wtime() - s->t0);
+    if (!st) st = tcm_h5_out_attr_string(h, g, "protocol", s->proto->name);
+    if (!st) st = tcm_h5_out_attr_int(h, g, "protocol_steps", s->proto->count);
+    if (!st) st = tcm_h5_out_attr_double(h, g, "dx", o->dx);
+    if (!st) st = tcm_h5_out_attr_double(h, g, "drho", o->drho);
+    if (!st) st = tcm_h5_out_attr_double(h, g, "x", o->x);
+    if (!st) st = tcm_h5_out_attr_double(h, g, "init_amplitude", o->e.init ? 0.0 : o->e.init_random);
+    if (!st) st = tcm_h5_out_attr_string(h, g, "init", o->e.init ? o->e.init : "");
+    if (!st) st = tcm_h5_out_attr_int(h, g, "seed", (int64_t)s->a->seed);
+    if (!st) st = tcm_h5_out_attr_int(h, g, "stop_at_solution", p->stop_at_solution);
+    if (!st) st = tcm_h5_out_attr_int(h, g, "max_sweeps_per_step", p->run.max_sweeps);
+    if (!st) st = tcm_results_write_params(h, g, s->r.engine, &p->run);
+    return st;
+}
+
+/* SOL.h5: provenance, /weights (the configuration), /solve, /solve/history,
+ * and /checkpoint (the state, for --init) when the run was stopped. */
+static int write_solution(const solve_run *s, const tcm_focus_params *p, const tcm_focus_result *res,
+                          const char *cmdline)
+{
+    tcm_weights *w = tcm_engine_weights(s->r.engine);
+    if (!w) return cli_fail(s->a, tcm_last_error_code(), NULL);
     tcm_h5_out *h = NULL;
-    if (!st) st = tcm_h5_out_open(&h, r->o->out, "solve", r->a->force);
-    if (!st) st = tcm_results_write_run_info(h, ri, r->g->inst);
-    if (!st) st = tcm_h5_out_weights(h, w);
-    if (!st) st = tcm_h5_out_group(h, "/solve");
-    if (!st) st = tcm_h5_out_attr_string(h, "/solve", "status", run_status(r, res));
-    if (!st) st = tcm_h5_out_attr_int(h, "/solve", "errors", res->errors);
-    if (!st) st = tcm_h5_out_attr_int(h, "/solve", "steps", res->steps);
-    if (!st) st = tcm_h5_out_attr_int(h, "/solve", "sweeps", res->total_sweeps);
-    if (!st) st = tcm_h5_out_attr_double(h, "/solve", "seconds", ri->wall_seconds);
-    if (!st) st = tcm_h5_out_attr_string(h, "/solve", "protocol", r->proto->name);
-    if (!st) st = tcm_h5_out_attr_string(h, "/solve", "cavity", tcm_cavity_mode_name(p->bp.sweep.cavity));
-    if (!st) st = tcm_h5_out_attr_double(h, "/solve", "damping", p->bp.sweep.damping);
-    if (!st) st = tcm_h5_out_attr_double(h, "/solve", "tol", p->bp.tol);
-    if (!st) st = tcm_h5_out_attr_int(h, "/solve", "max_sweeps_per_step", p->bp.max_sweeps);
-    if (!st) st = tcm_h5_out_attr_int(h, "/solve", "stop_at_solution", p->stop_at_solution);
-    if (!st) st = tcm_results_write_fbp_history(h, "/solve/history", r->history, res->steps);
-    tcm_weights_free(w);
-    if (st) {
-        tcm_h5_out_abort(h);
-        return cli_fail(r->a, st, NULL);
+    int rc = cli_engine_open_result(s->a, &s->r, s->o->out, "solve", cmdline, s->t0, &h);
+    if (rc != CLI_EXIT_OK) {
+        tcm_weights_free(w);
+        return rc;
     }
-    return tcm_h5_out_commit(h) ? cli_fail(r->a, tcm_last_error_code(), NULL) : CLI_EXIT_OK;
+    tcm_table t;
+    tcm_results_history_table(s->r.engine, &t);
+    int st = tcm_h5_out_weights(h, w);
+    if (!st) st = solve_attrs(h, s, p, res);
+    if (!st) st = tcm_table_write_h5(&t, h, "/solve/history", s->history, (size_t)res->steps);
+    if (!st && res->interrupted) st = tcm_results_write_checkpoint(h, s->r.engine);
+    tcm_weights_free(w);
+    return cli_engine_finish_result(s->a, h, st);
 }
 
-static int print_summary(const solve_run *r, const tcm_fbp_result *res, double seconds)
+static int print_summary(const solve_run *s, const tcm_focus_result *res)
 {
-    cli_summary s;
-    cli_summary_begin(&s, r->a);
-    cli_summary_str(&s, "status", run_status(r, res));
-    cli_summary_int(&s, "errors", res->errors);
-    cli_summary_int(&s, "steps", res->steps);
-    cli_summary_int(&s, "sweeps", res->total_sweeps);
-    cli_summary_double(&s, "seconds", seconds);
-    cli_summary_str(&s, "output", r->o->out);
-    if (r->o->checkpoint) cli_summary_str(&s, "checkpoint", r->o->checkpoint);
-    return cli_summary_end(&s);
+    const tcm_engine_ops *ops = s->r.engine->ops;
+    cli_summary sum;
+    cli_summary_begin(&sum, s->a);
+    cli_summary_str(&sum, "status", run_status(s, res));
+    cli_summary_str(&sum, "weights", ops->name);
+    cli_summary_int(&sum, "errors", res->errors);
+    cli_summary_int(&sum, "M", s->r.engine->M);
+    cli_summary_int(&sum, "steps", res->steps);
+    cli_summary_int(&sum, "sweeps", res->total_sweeps);
+    cli_summary_str(&sum, "protocol", s->proto->name);
+    if (res->steps > 0) { /* the last step: its coupling and the engine's record */
+        const tcm_focus_step *last = &s->history[res->steps - 1];
+        cli_summary_double(&sum, ops->coupling_name, last->coupling);
+        cli_summary_double(&sum, "y", last->y);
+        for (int x = 0; x < ops->step_extras; x++) cli_summary_double(&sum, ops->step_extra_names[x], last->extra[x]);
+    }
+    cli_summary_double(&sum, "seconds", omp_get_wtime() - s->t0);
+    cli_summary_str(&sum, "output", s->o->out);
+    if (s->o->checkpoint) cli_summary_str(&sum, "checkpoint", s->o->checkpoint);
+    return cli_summary_end(&sum);
 }
 
-/* Start or resume the protocol, then write the results. */
-static int solve(solve_run *r, const tcm_fbp_params *p, char *cmdline)
+/* Start or resume the protocol, then the checkpoint and the results. */
+static int focus(solve_run *s, tcm_focus_params *p, const char *cmdline)
 {
-    tcm_fbp_position pos = TCM_FBP_POSITION_INIT;
-    tcm_fbp_result res;
+    tcm_focus_result res;
     int st = TCM_OK;
-    if (r->o->resume) st = tcm_fbp_checkpoint_load(r->o->checkpoint, r->g, r->proto, &pos, r->history);
-    if (st) return cli_fail(r->a, st, NULL);
-    if ((st = tcm_fbp_run(r->g, r->proto, p, &pos, r->history, &res))) return cli_fail(r->a, st, NULL);
-    cli_progress_done(r->a);
-    if (res.interrupted && r->o->checkpoint &&
-        (st = tcm_fbp_checkpoint_save(r->o->checkpoint, r->g, r->proto, &pos, r->history)))
-        return cli_fail(r->a, st, NULL);
-    if (r->save_failed) cli_error(r->a->cmd, "warning: a step checkpoint could not be written to %s", r->o->checkpoint);
-    tcm_run_info ri = { cmdline, r->a->pos[0], omp_get_max_threads(), omp_get_wtime() - r->t0 };
-    int rc = write_solution(r, p, &res, &ri);
-    if (rc == CLI_EXIT_OK) rc = print_summary(r, &res, ri.wall_seconds);
-    if (rc == CLI_EXIT_OK && res.interrupted && !r->timed_out) rc = CLI_EXIT_INTERRUPTED;
+    if (s->o->resume) st = tcm_focus_checkpoint_load(s->o->checkpoint, s->r.engine, s->proto, &s->pos, s->history);
+    if (st) return cli_fail(s->a, st, "--resume");
+    if ((st = tcm_driver_focus(s->r.engine, s->proto, p, &s->pos, s->history, &res))) return cli_fail(s->a, st, NULL);
+    cli_progress_done(s->a);
+    if (s->o->checkpoint &&
+        (st = tcm_focus_checkpoint_save(s->o->checkpoint, s->r.engine, s->proto, &s->pos, s->history)))
+        return cli_fail(s->a, st, "writing the checkpoint %s", s->o->checkpoint);
+    if (s->save_failed) return cli_fail(s->a, TCM_EIO, "a step checkpoint could not be written to %s", s->o->checkpoint);
+    int rc = write_solution(s, p, &res, cmdline);
+    if (rc == CLI_EXIT_OK) rc = print_summary(s, &res);
+    if (rc == CLI_EXIT_OK && res.interrupted && !s->timed_out) rc = CLI_EXIT_INTERRUPTED;
     return rc;
 }
 
-/* Load the instance, build the graph, run. */
-static int run(const cli_args *a, const solve_opts *o, tcm_protocol *proto, const tcm_fbp_params *p, char *cmdline)
+/* Defaults that depend on the weight kind and the architecture. */
+static const cli_default solve_defaults[] = {
+    { "protocol", CLI_FOR_CONT, "paper" },
+    { "max-sweeps", CLI_FOR_CONT, "200" },
+    { "tol", CLI_FOR_CONT, "1e-6" },
+    { "init-random", CLI_FOR_CONT, "0" },
+    { "protocol", CLI_FOR_BIN, "standard-reinforcement" },
+    { "init-random", CLI_FOR_BIN, "0.1" },
+    { "max-sweeps", CLI_FOR_BIN_TREE, "1" },
+    { "tol", CLI_FOR_BIN_TREE, "1e-3" },
+    { "dx", CLI_FOR_BIN_TREE, "0.002" },
+    { "max-sweeps", CLI_FOR_BIN_FULL, "1000" },
+    { "tol", CLI_FOR_BIN_FULL, "1e-3" },
+    { "dx", CLI_FOR_BIN_FULL, "0.01" },
+};
+
+/* Load the instance, build the engine and the protocol, run. */
+static int run(const cli_args *a, cli_command *cmd, solve_opts *o, char *cmdline)
 {
-    solve_run r = { a, o, NULL, proto, NULL, omp_get_wtime(), 0, 0 };
-    tcm_instance *inst = NULL;
-    int st = tcm_h5_read_instance(a->pos[0], &inst), rc;
-    if (st) return cli_fail(a, st, NULL);
-    r.g = tcm_graph_alloc(inst, 0);
-    r.history = calloc((size_t)proto->count, sizeof *r.history);
-    if (!r.g || !r.history || tcm_graph_enable_focusing(r.g)) {
-        rc = cli_fail(a, r.g ? TCM_ENOMEM : tcm_last_error_code(), NULL);
-    } else {
-        tcm_fbp_params pp = *p;
-        pp.user = &r;
-        rc = solve(&r, &pp, cmdline);
+    solve_run s = { a, o, { NULL, NULL, TCM_RUN_PARAMS_INIT }, NULL, NULL, TCM_RUN_POSITION_INIT,
+                    omp_get_wtime(), omp_get_wtime(), 0, 0 };
+    /* --init-amplitude (the older name) given: no default for --init-random. */
+    cli_default defaults[sizeof solve_defaults / sizeof solve_defaults[0]];
+    int n = 0;
+    for (size_t j = 0; j < sizeof solve_defaults / sizeof solve_defaults[0]; j++)
+        if (!cli_given(cmd, "init-amplitude") || strcmp(solve_defaults[j].option, "init-random") != 0)
+            defaults[n++] = solve_defaults[j];
+    int rc = cli_engine_open(a, cmd, &o->e, defaults, n, &s.r);
+    if (rc == CLI_EXIT_OK && o->e.max_sweeps < 1) rc = cli_usage(a, "--max-sweeps must be >= 1 (got %d)", o->e.max_sweeps);
+    if (rc == CLI_EXIT_OK) rc = make_protocol(a, cmd, o, s.r.engine, &s.proto);
+    if (rc == CLI_EXIT_OK && !(s.history = calloc((size_t)s.proto->count, sizeof *s.history)))
+        rc = cli_fail(a, TCM_ENOMEM, "out of memory");
+    if (rc == CLI_EXIT_OK && !o->resume) rc = cli_engine_init(a, &o->e, &s.r);
+    if (rc == CLI_EXIT_OK) {
+        tcm_focus_params p = TCM_FOCUS_PARAMS_INIT;
+        p.run = s.r.run;
+        p.run.max_seconds = 0; /* --max-seconds bounds the whole protocol (on_sweep) */
+        p.stop_at_solution = !o->no_stop;
+        p.record = !o->no_record;
+        p.on_sweep = on_sweep;
+        p.on_step = on_step;
+        p.user = &s;
+        rc = focus(&s, &p, cmdline);
     }
-    free(r.history);
-    tcm_graph_free(r.g);
-    tcm_instance_free(inst);
+    free(s.history);
+    tcm_protocol_free(s.proto);
+    cli_engine_close(&s.r);
     return rc;
 }
 
 int cmd_solve(int argc, char **argv)
 {
-    if (cli_route_is_binary(argc, argv)) return cmd_solve_binary(argc, argv);
-    tcm_weight_kind kind = TCM_WEIGHTS_CONTINUOUS;
-    int explicit_kind = cli_route_explicit(argc, argv, &kind);
-    solve_opts o = { NULL, "paper", NULL, "exact", "exact", NULL, 0.5, 30.0, 10.0, 0.5, 1e-6, 0.0, 30, 200, 0, 0 };
-    const char *weights = "continuous";
+    solve_opts o = { CLI_ENGINE_OPTS_INIT, NULL, NULL, NULL, TCM_PROTOCOL_PAPER, 30, 0, 0, 0,
+                     0.5, 30.0, 0.1, 10.0, 10.0, 0.002, 0.01, 0.5, 0.0, -1.0 };
     cli_option opts[] = {
-        CLI_OPT("output", 'o', CLI_STRING, &o.out, "SOL.h5", "result file: /weights (the solution, normalised per unit), /solve, /solve/history", NULL),
-        CLI_OPT("weights", 0, CLI_STRING, &weights, "continuous|binary", "weight kind (binary: see `tcmbp solve --weights binary --help`)", "the instance's"),
-        CLI_OPT("protocol", 0, CLI_STRING, &o.protocol, "paper|ladder|list", "paper: y = 10, lambda 0.5..30 in 30 geometric steps; ladder: --lambda-min/--lambda-max/--steps/--y; list: --steps-list", "paper"),
-        CLI_OPT("lambda-min", 0, CLI_DOUBLE, &o.lambda_min, "L", "first coupling of a ladder", "0.5"),
-        CLI_OPT("lambda-max", 0, CLI_DOUBLE, &o.lambda_max, "L", "last coupling of a ladder", "30"),
-        CLI_OPT("steps", 0, CLI_INT, &o.steps, "S", "steps of a ladder", "30"),
-        CLI_OPT("y", 0, CLI_DOUBLE, &o.y, "Y", "replicas of a ladder", "10"),
-        CLI_OPT("steps-list", 0, CLI_STRING, &o.steps_list, "LIST|FILE", "explicit steps \"lambda:y,lambda:y,...\" or a file of \"lambda y\" lines", NULL),
-        CLI_OPT("cavity", 0, CLI_STRING, &o.cavity, "exact|fast", "hidden-unit factor (exact reaches higher alpha; fast is cheaper)", "exact"),
-        CLI_OPT("output-factor", 0, CLI_STRING, &o.output, "exact|clt", "majority output factor", "exact"),
-        CLI_OPT("damping", 0, CLI_DOUBLE, &o.damping, "D", "message damping", "0.5"),
-        CLI_OPT("tol", 0, CLI_DOUBLE, &o.tol, "T", "a step has converged when the largest message change is <= T", "1e-6"),
-        CLI_OPT("max-sweeps", 0, CLI_INT, &o.max_sweeps, "S", "at most S sweeps per step", "200"),
-        CLI_OPT("max-seconds", 0, CLI_DOUBLE, &o.max_seconds, "SEC", "stop after SEC seconds (status timeout; checkpoint written with --checkpoint)", "0 (none)"),
+        CLI_OPT("output", 'o', CLI_STRING, &o.out, "SOL.h5",
+                "result file: /weights (the solution: normalised means, or signs as int8), /solve, /solve/history", NULL),
+        CLI_CHOICE_OPT("protocol", &o.protocol, tcm_protocol_kind_names,
+                       "paper (y = 10, coupling 0.5..30 in 30 geometric steps), ladder or scoping (--steps geometric "
+                       "couplings from the -min to the -max option, fixed --y), standard-reinforcement (coupling "
+                       "inf, y = 1/(1-x), x = 0, dx, ..; binary weights), pseudo-reinforcement (rho = 0, drho, ..; "
+                       "coupling atanh(rho^x), y = 1 + rho^(1-2x)/(1-rho)) or list (--steps-list)",
+                       "continuous paper, binary standard-reinforcement"),
+        CLI_OPT("lambda-min", 0, CLI_DOUBLE, &o.lambda_min, "L", "continuous weights: first focusing coupling of a ladder", "0.5"),
+        CLI_OPT("lambda-max", 0, CLI_DOUBLE, &o.lambda_max, "L", "continuous weights: last focusing coupling of a ladder", "30"),
+        CLI_OPT("gamma-min", 0, CLI_DOUBLE, &o.gamma_min, "G", "binary weights: first focusing coupling of scoping", "0.1"),
+        CLI_OPT("gamma-max", 0, CLI_DOUBLE, &o.gamma_max, "G", "binary weights: last focusing coupling of scoping", "10"),
+        CLI_OPT("steps", 0, CLI_INT, &o.steps, "S", "steps of a ladder or scoping", "30"),
+        CLI_OPT("y", 0, CLI_DOUBLE, &o.y, "Y", "replicas of a ladder or scoping", "10"),
+        CLI_OPT("dx", 0, CLI_DOUBLE, &o.dx, "DX", "standard reinforcement step", "tree 0.002, fully connected 0.01"),
+        CLI_OPT("drho", 0, CLI_DOUBLE, &o.drho, "DR", "pseudo-reinforcement step", "0.01"),
+        CLI_OPT("x", 0, CLI_DOUBLE, &o.x, "X", "pseudo-reinforcement exponent", "0.5"),
+        CLI_OPT("steps-list", 0, CLI_STRING, &o.steps_list, "LIST|FILE",
+                "explicit steps \"coupling:y,coupling:y,...\" (binary: coupling may be inf) or a file of \"coupling y\" lines", NULL),
+        CLI_ENGINE_ROWS(o.e, "a step has converged when the largest message (and chi) change is <= T "
+                             "[default: continuous 1e-6, binary 1e-3]",
+                        "at most S sweeps per protocol step", "continuous 200, binary tree 1, binary fully connected 1000",
+                        "continuous 0, binary 0.1"),
+        CLI_OPT("init-amplitude", 0, CLI_DOUBLE, &o.init_amplitude, "AMP", "the same as --init-random", NULL),
         CLI_OPT("no-stop-at-solution", 0, CLI_FLAG, &o.no_stop, NULL, "run the whole protocol even after a solution is found", NULL),
-        CLI_OPT("checkpoint", 0, CLI_STRING, &o.checkpoint, "CK.h5", "write messages and the protocol position after every step and on SIGINT/SIGTERM", NULL),
-        CLI_OPT("resume", 0, CLI_FLAG, &o.resume, NULL, "continue the run saved in --checkpoint (same instance and protocol): same result as an uninterrupted run", NULL),
+        CLI_OPT("no-record", 0, CLI_FLAG, &o.no_record, NULL,
+                "binary weights: skip the per-step thermodynamic record (S, q, q~, F, Sigma_int: about one sweep per step)", NULL),
+        CLI_OPT("checkpoint", 0, CLI_STRING, &o.checkpoint, "CK.h5",
+                "write the state and the protocol position to CK.h5 after every step (at most every "
+                "--checkpoint-every seconds), at the end and on SIGINT/SIGTERM or timeout", NULL),
+        CLI_OPT("checkpoint-every", 0, CLI_DOUBLE, &o.checkpoint_every, "SEC",
+                "least seconds between two step checkpoints (0: after every step; with many short steps, as in "
+                "binary reinforcement, a few seconds keep the cost small)", "0"),
+        CLI_OPT("resume", 0, CLI_FLAG, &o.resume, NULL,
+                "continue the run saved in --checkpoint (same instance and protocol): the same result as an "
+                "uninterrupted run, bit for bit, for any thread count", NULL),
         CLI_END };
     cli_command cmd = { "solve", "[options] INSTANCE -o SOL.h5",
-        "Focusing belief propagation (y interacting replicas tied to a centre with coupling lambda, "
-        "lambda raised step by step) for continuous weights. Stops as soon as the committee machine whose "
-        "weights are the marginal means classifies every pattern (status solved), or at the end of the "
-        "protocol (unsolved). SOL.h5 is a weights source for eval, volume and other tools. Killed by "
-        "SIGINT/SIGTERM it writes the checkpoint and SOL.h5 and exits with code 3; --resume continues.",
-        opts, 1, 1, "not used (the algorithm is deterministic)" };
+        "Focusing belief propagation for continuous or binary weights (--weights; by default the instance's "
+        "kind): y interacting replicas tied to a centre with a coupling (lambda for continuous weights, gamma "
+        "for binary ones) raised step by step by the protocol. Stops as soon as the configuration of the "
+        "marginals (their means, or their signs) classifies every pattern (status solved), or at the end of "
+        "the protocol (unsolved). Defaults depend on the instance: continuous weights run the paper's "
+        "protocol with up to 200 sweeps per step; binary tree machines run standard reinforcement with one "
+        "sweep per step; binary fully connected machines converge every step (up to 1000 sweeps, dx 0.01). "
+        "SOL.h5 is a weights source for eval, volume and other tools. Killed by SIGINT/SIGTERM it writes the "
+        "checkpoint and SOL.h5 (with the state in /checkpoint) and exits with code 3; --resume continues.",
+        opts, 1, 1, "seed of the random initial messages (--init-random)" };
     cli_args a;
     int rc = cli_parse(&cmd, &a, argc, argv);
     if (rc != CLI_CONTINUE) return rc;
-    if (explicit_kind < 0) return cli_usage(&a, "--weights must be continuous or binary (got '%s')", weights);
     if (!o.out) return cli_usage(&a, "missing -o SOL.h5");
-    tcm_fbp_params p = TCM_FBP_PARAMS_INIT;
-    tcm_protocol *proto = NULL;
-    if ((rc = make_params(&a, &o, &p)) || (rc = make_protocol(&a, &o, &proto))) return rc;
-    if ((rc = cli_check_output(&a, o.out)) == CLI_EXIT_OK) {
-        char *cmdline = cli_command_line(argc, argv);
-        cli_signals_install();
-        rc = run(&a, &o, proto, &p, cmdline);
-        free(cmdline);
+    if (o.resume && !o.checkpoint) return cli_usage(&a, "--resume needs --checkpoint FILE");
+    if (o.checkpoint_every < 0) return cli_usage(&a, "--checkpoint-every must be >= 0 (got %g)", o.checkpoint_every);
+    if (cli_given(&cmd, "init-amplitude")) {
+        if (cli_given(&cmd, "init-random") && o.e.init_random != o.init_amplitude)
+            return cli_usage(&a, "--init-amplitude and --init-random disagree (%g, %g)", o.init_amplitude, o.e.init_random);
+        o.e.init_random = o.init_amplitude;
     }
-    tcm_protocol_free(proto);
+    if (o.resume && (o.e.init || cli_given(&cmd, "init-random") || cli_given(&cmd, "init-amplitude")))
+        return cli_usage(&a, "--resume excludes --init and --init-random");
+    if ((rc = cli_check_output(&a, o.out)) != CLI_EXIT_OK) return rc;
+    char *cmdline = cli_command_line(argc, argv);
+    cli_signals_install();
+    rc = run(&a, &cmd, &o, cmdline);
+    free(cmdline);
     return rc;
 }

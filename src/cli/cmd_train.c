@@ -176,7 +176,7 @@ static int write_output(const cli_args *a, const char *path, const tcm_instance 
 {
     tcm_h5_out *h = NULL;
     int st = tcm_h5_out_open(&h, path, "weights", a->force);
-    if (!st) st = tcm_results_write_run_info(h, ri, inst);
+    if (!st) st = tcm_results_write_run_info(h, ri, inst, NULL);
     if (!st) st = write_weights(h, w);
     if (!st) st = tcm_h5_out_group(h, "/train");
     if (!st) st = write_params(h, p);

@@ -1,9 +1,11 @@
 /* `tcmbp volume INSTANCE --reference REF`: the local-entropy curve around a
- * configuration (spec 3, continuous weights): a warm-started ladder of
- * couplings lambda; per point d, S, S0(d), S - S0, convergence. Output: an
- * HDF5 table /volume, optionally CSV; the points on stderr as they come. */
+ * configuration, for either weight kind (docs/EQUATIONS.md 3): a
+ * warm-started ladder of couplings lambda; per point the distance d, S,
+ * S0(d), S - S0 and convergence. Output: the HDF5 table /volume, optionally
+ * CSV; the points on stderr as they come; --checkpoint/--resume continue an
+ * interrupted ladder exactly. */
 #include "cli.h"
-#include "route.h"
+#include "engine_cli.h"
 #include "signals.h"
 
 #include <omp.h>
@@ -11,128 +13,71 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tcmbp/driver.h"
 #include "tcmbp/error.h"
 #include "tcmbp/h5.h"
 #include "tcmbp/results.h"
-#include "tcmbp/volume.h"
-
-#define VOLUME_COLUMNS 12
+#include "tcmbp/table.h"
 
 typedef struct {
-    const char *reference, *out, *csv, *cavity, *output;
-    double lambda_min, lambda_max, damping, tol;
-    int steps, max_sweeps;
+    cli_engine_opts e;
+    const char *reference, *out, *csv, *checkpoint;
+    double lambda_min, lambda_max;
+    int steps, resume;
     cli_doubles lambdas;
 } volume_opts;
 
-/* After each point: a line on stderr when it is a terminal (not --quiet); stop on a signal. */
+/* Everything a run needs, shared with the callbacks. */
+typedef struct {
+    const cli_args *a;
+    const volume_opts *o;
+    cli_engine_run r;
+    tcm_weights *ref;
+    double *lambdas;
+    int count;
+    tcm_volume_point *points;
+    tcm_run_position pos;
+    double t0;
+    int timed_out, save_failed;
+} volume_run;
+
+/* Per sweep: progress line; stop on a signal or at the time limit. */
+static int on_sweep(const tcm_progress *pr, void *user)
+{
+    volume_run *v = user;
+    cli_progress(v->a, "point %d/%d  lambda %.4g  sweep %d  change %.3g  %.1fs", v->pos.next_step + 1, v->count,
+                 v->lambdas[v->pos.next_step], pr->sweep, pr->change, omp_get_wtime() - v->t0);
+    if (v->o->e.max_seconds > 0 && omp_get_wtime() - v->t0 >= v->o->e.max_seconds) v->timed_out = 1;
+    return cli_signals_caught() || v->timed_out;
+}
+
+/* After each point: a line on stderr when it is a terminal (not --quiet). */
 static int on_point(const tcm_volume_point *pt, int index, int count, void *user)
 {
-    const cli_args *a = user;
-    if (cli_progress_enabled(a))
+    volume_run *v = user;
+    if (cli_progress_enabled(v->a)) {
+        cli_progress_done(v->a);
         fprintf(stderr, "tcmbp volume: %2d/%d lambda %-9.4g d %-10.4g S %-10.5g S-S0 %-10.5g %s (%d sweeps)\n",
                 index + 1, count, pt->lambda, pt->distance, pt->entropy, pt->local_entropy,
                 tcm_bp_status_name(pt->status), pt->sweeps);
-    return cli_signals_caught();
+    }
+    return 0;
 }
 
-/* Column-major copy of the points for the table writers. */
-static double *point_columns(const tcm_volume_point *pts, int n)
+/* The checkpoint after each point (when asked). */
+static void on_position(const tcm_run_position *pos, const tcm_volume_point *points, void *user)
 {
-    double *c = malloc((size_t)(n > 0 ? n : 1) * VOLUME_COLUMNS * sizeof(double));
-    for (int j = 0; c && j < n; j++) {
-        const tcm_volume_point *p = &pts[j];
-        double v[VOLUME_COLUMNS] = { p->lambda, p->distance, p->entropy, p->s0, p->local_entropy,
-                                     p->status == TCM_BP_CONVERGED, p->status, p->sweeps, p->change,
-                                     p->q, p->chibar, p->seconds };
-        for (int k = 0; k < VOLUME_COLUMNS; k++) c[(size_t)k * (size_t)n + (size_t)j] = v[k];
-    }
-    return c;
-}
-
-static const char *const column_names[VOLUME_COLUMNS] = { "lambda", "distance", "entropy", "s0", "local_entropy",
-                                                          "converged", "status", "sweeps", "change", "q",
-                                                          "chibar", "seconds" };
-
-/* The CSV file (header line + one row per point), written to PATH.tmp then renamed. */
-static int write_csv(const cli_args *a, const char *path, const tcm_volume_point *pts, int n)
-{
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        cli_error(a->cmd, "cannot write %s", tmp);
-        return CLI_EXIT_RUNTIME;
-    }
-    double *c = point_columns(pts, n);
-    for (int k = 0; k < VOLUME_COLUMNS; k++) fprintf(f, "%s%s", column_names[k], k + 1 < VOLUME_COLUMNS ? "," : "\n");
-    for (int j = 0; c && j < n; j++)
-        for (int k = 0; k < VOLUME_COLUMNS; k++)
-            fprintf(f, "%.17g%s", c[(size_t)k * (size_t)n + (size_t)j], k + 1 < VOLUME_COLUMNS ? "," : "\n");
-    free(c);
-    if (fclose(f) != 0 || rename(tmp, path) != 0) {
-        remove(tmp);
-        cli_error(a->cmd, "cannot write %s", path);
-        return CLI_EXIT_RUNTIME;
-    }
-    return CLI_EXIT_OK;
-}
-
-/* OUT.h5: provenance, /reference (normalised), /volume table with parameters. */
-static int write_h5(const cli_args *a, const volume_opts *o, const tcm_graph *g, const tcm_weights *ref,
-                    const tcm_volume_point *pts, int n, int count, const tcm_run_info *ri)
-{
-    double *c = point_columns(pts, n);
-    const double *cols[VOLUME_COLUMNS];
-    for (int k = 0; c && k < VOLUME_COLUMNS; k++) cols[k] = c + (size_t)k * (size_t)n;
-    size_t dims[2] = { (size_t)ref->K, (size_t)ref->n };
-    tcm_h5_out *h = NULL;
-    int st = c ? tcm_h5_out_open(&h, o->out, "volume", a->force) : TCM_ERROR(TCM_ENOMEM, "out of memory");
-    if (!st) st = tcm_results_write_run_info(h, ri, g->inst);
-    if (!st) st = tcm_h5_out_double(h, "/reference", 2, dims, ref->w);
-    if (!st) st = tcm_h5_out_attr_string(h, "/reference", "source", o->reference);
-    if (!st) st = tcm_h5_out_attr_string(h, "/reference", "normalization", "per-unit: sum_i w_ki^2 = n");
-    if (!st) st = tcm_h5_out_table(h, "/volume", VOLUME_COLUMNS, column_names, (size_t)n, cols);
-    if (!st) st = tcm_h5_out_attr_string(h, "/volume", "status", n < count ? "interrupted" : "done");
-    if (!st) st = tcm_h5_out_attr_string(h, "/volume", "weights", "continuous");
-    if (!st) st = tcm_h5_out_attr_string(h, "/volume", "cavity", o->cavity);
-    if (!st) st = tcm_h5_out_attr_double(h, "/volume", "damping", o->damping);
-    if (!st) st = tcm_h5_out_attr_double(h, "/volume", "tol", o->tol);
-    if (!st) st = tcm_h5_out_attr_int(h, "/volume", "max_sweeps", o->max_sweeps);
-    free(c);
-    if (st) {
-        tcm_h5_out_abort(h);
-        return cli_fail(a, st, NULL);
-    }
-    return tcm_h5_out_commit(h) ? cli_fail(a, tcm_last_error_code(), NULL) : CLI_EXIT_OK;
-}
-
-static int print_summary(const cli_args *a, const volume_opts *o, const tcm_volume_point *pts, int n, int count,
-                         double seconds)
-{
-    int conv = 0;
-    double dmin = 1.0;
-    for (int j = 0; j < n; j++)
-        if (pts[j].status == TCM_BP_CONVERGED) {
-            conv++;
-            dmin = pts[j].distance < dmin ? pts[j].distance : dmin;
-        }
-    cli_summary s;
-    cli_summary_begin(&s, a);
-    cli_summary_str(&s, "status", n < count ? "interrupted" : "done");
-    cli_summary_int(&s, "points", n);
-    cli_summary_int(&s, "converged", conv);
-    cli_summary_double(&s, "min_distance", conv ? dmin : -1.0);
-    cli_summary_str(&s, "reference_normalized", "per_unit");
-    cli_summary_double(&s, "seconds", seconds);
-    if (o->out) cli_summary_str(&s, "output", o->out);
-    if (o->csv) cli_summary_str(&s, "csv", o->csv);
-    return cli_summary_end(&s);
+    volume_run *v = user;
+    if (v->o->checkpoint &&
+        tcm_volume_checkpoint_save(v->o->checkpoint, v->r.engine, v->lambdas, v->count, pos, points) != TCM_OK)
+        v->save_failed = 1;
 }
 
 /* The couplings: an explicit --lambdas list or the geometric ladder. */
 static int make_ladder(const cli_args *a, const volume_opts *o, double **out, int *count)
 {
+    for (int j = 0; j < o->lambdas.n; j++)
+        if (o->lambdas.v[j] < 0) return cli_usage(a, "--lambdas: couplings must be >= 0 (got %g)", o->lambdas.v[j]);
     *count = o->lambdas.n > 0 ? o->lambdas.n : o->steps;
     if (*count < 1) return cli_usage(a, "--steps must be >= 1 (got %d)", o->steps);
     *out = malloc((size_t)*count * sizeof(double));
@@ -143,99 +88,213 @@ static int make_ladder(const cli_args *a, const volume_opts *o, double **out, in
     }
     if (tcm_volume_ladder(*out, *count, o->lambda_min, o->lambda_max)) {
         free(*out);
-        return cli_usage(a, "%s", tcm_last_error());
+        *out = NULL;
+        return cli_usage(a, "--lambda-min/--lambda-max: %s", tcm_last_error());
     }
     return CLI_EXIT_OK;
 }
 
-/* Load instance and reference (normalised per unit), run the ladder, write. */
-static int run(const cli_args *a, const volume_opts *o, const tcm_volume_params *p, const double *lambdas, int count,
-               char *cmdline)
+/* Status word of the ladder. */
+static const char *run_status(const volume_run *v)
 {
-    double t0 = omp_get_wtime();
-    tcm_instance *inst = NULL;
-    tcm_weights *ref = NULL;
-    tcm_graph *g = NULL;
-    tcm_volume_point *pts = calloc((size_t)count, sizeof *pts);
-    int done = 0, rc = CLI_EXIT_OK;
-    int st = pts ? tcm_h5_read_instance(a->pos[0], &inst) : TCM_ERROR(TCM_ENOMEM, "out of memory");
-    if (!st) st = tcm_weights_load(&ref, o->reference, inst->K, inst->n, TCM_WEIGHTS_CONTINUOUS);
-    if (!st && (st = tcm_weights_normalize(ref))) {
+    if (v->pos.finished) return "done";
+    return v->timed_out ? "timeout" : "interrupted";
+}
+
+/* The reference: loaded as the engine's kind, normalised per unit for continuous weights. */
+static int load_reference(volume_run *v)
+{
+    const tcm_engine *e = v->r.engine;
+    int st = tcm_weights_load(&v->ref, v->o->reference, e->K, e->n, e->kind);
+    if (!st && e->kind == TCM_WEIGHTS_CONTINUOUS && (st = tcm_weights_normalize(v->ref))) {
         char why[512]; /* copy: TCM_ERROR formats into the buffer tcm_last_error() returns */
         snprintf(why, sizeof why, "%s", tcm_last_error());
-        TCM_ERROR(st, "reference %s: %s", o->reference, why);
+        TCM_ERROR(st, "reference %s: %s", v->o->reference, why);
     }
-    if (!st && !(g = tcm_graph_alloc(inst, 0))) st = tcm_last_error_code();
-    if (!st) st = tcm_volume_run(g, ref->w, lambdas, count, p, pts, &done);
-    if (st) rc = cli_fail(a, st, NULL);
-    tcm_run_info ri = { cmdline, a->pos[0], omp_get_max_threads(), omp_get_wtime() - t0 };
-    if (rc == CLI_EXIT_OK && o->out) rc = write_h5(a, o, g, ref, pts, done, count, &ri);
-    if (rc == CLI_EXIT_OK && o->csv) rc = write_csv(a, o->csv, pts, done);
-    if (rc == CLI_EXIT_OK) rc = print_summary(a, o, pts, done, count, ri.wall_seconds);
-    if (rc == CLI_EXIT_OK && done < count) rc = CLI_EXIT_INTERRUPTED;
-    tcm_graph_free(g);
-    tcm_weights_free(ref);
-    tcm_instance_free(inst);
-    free(pts);
+    return st ? cli_fail(v->a, st, "--reference") : CLI_EXIT_OK;
+}
+
+/* Training errors of the reference on the patterns used (-1 if it cannot be evaluated). */
+static int reference_errors(const volume_run *v)
+{
+    if (v->r.engine->M == 0) return 0;
+    tcm_instance used = *v->r.inst;
+    used.M = v->r.engine->M;
+    tcm_eval ev;
+    return tcm_weights_eval(v->ref, &used, &ev, NULL, NULL) == TCM_OK ? ev.errors : -1;
+}
+
+/* The CSV file (header line + one row per point), written to PATH.tmp then renamed. */
+static int write_csv(const volume_run *v, const tcm_table *t)
+{
+    const char *path = v->o->csv;
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f) return cli_fail(v->a, TCM_EIO, "cannot write %s", tmp);
+    int st = tcm_table_write_csv(t, f, v->points, (size_t)v->pos.next_step);
+    if (fclose(f) != 0 || st || rename(tmp, path) != 0) {
+        remove(tmp);
+        return cli_fail(v->a, TCM_EIO, "cannot write %s", path);
+    }
+    return CLI_EXIT_OK;
+}
+
+/* OUT.h5: provenance, /reference, the /volume table with its parameters. */
+static int write_h5(const volume_run *v, const tcm_table *t, const char *cmdline)
+{
+    tcm_h5_out *h = NULL;
+    const tcm_engine *e = v->r.engine;
+    int rc = cli_engine_open_result(v->a, &v->r, v->o->out, "volume", cmdline, v->t0, &h);
+    if (rc != CLI_EXIT_OK) return rc;
+    size_t dims[2] = { (size_t)v->ref->K, (size_t)v->ref->n };
+    const char *norm = e->kind == TCM_WEIGHTS_CONTINUOUS ? "per-unit: sum_i w_ki^2 = n" : "none: signs +-1";
+    int st = tcm_h5_out_double(h, "/reference", 2, dims, v->ref->w);
+    if (!st) st = tcm_h5_out_attr_string(h, "/reference", "source", v->o->reference);
+    if (!st) st = tcm_h5_out_attr_string(h, "/reference", "normalization", norm);
+    if (!st) st = tcm_table_write_h5(t, h, "/volume", v->points, (size_t)v->pos.next_step);
+    if (!st) st = tcm_h5_out_attr_string(h, "/volume", "status", run_status(v));
+    if (!st) st = tcm_h5_out_attr_string(h, "/volume", "weights", e->ops->name);
+    if (!st) st = tcm_h5_out_attr_string(h, "/volume", "reference", v->o->reference);
+    if (!st) st = tcm_results_write_params(h, "/volume", e, &v->r.run);
+    if (!st) st = tcm_h5_out_attr_int(h, "/volume", "patterns_used", e->M);
+    return cli_engine_finish_result(v->a, h, st);
+}
+
+static int print_summary(const volume_run *v)
+{
+    int n = v->pos.next_step, conv = 0, sweeps = 0;
+    double dmin = 1.0;
+    for (int j = 0; j < n; j++) {
+        sweeps += v->points[j].sweeps;
+        if (v->points[j].converged) {
+            conv++;
+            dmin = v->points[j].distance < dmin ? v->points[j].distance : dmin;
+        }
+    }
+    cli_summary s;
+    cli_summary_begin(&s, v->a);
+    cli_summary_str(&s, "status", run_status(v));
+    cli_summary_str(&s, "weights", v->r.engine->ops->name);
+    cli_summary_int(&s, "points", n);
+    cli_summary_int(&s, "converged", conv);
+    cli_summary_int(&s, "converged_points", conv);
+    cli_summary_double(&s, "min_distance", conv ? dmin : -1.0);
+    cli_summary_str(&s, "reference_normalized", v->r.engine->kind == TCM_WEIGHTS_CONTINUOUS ? "per_unit" : "none");
+    cli_summary_int(&s, "reference_errors", reference_errors(v));
+    cli_summary_int(&s, "sweeps", sweeps);
+    if (n > 0) cli_summary_double(&s, "entropy", v->points[n - 1].entropy);
+    if (n > 0) cli_summary_double(&s, "local_entropy", v->points[n - 1].local_entropy);
+    cli_summary_double(&s, "seconds", omp_get_wtime() - v->t0);
+    if (v->o->out) cli_summary_str(&s, "output", v->o->out);
+    if (v->o->csv) cli_summary_str(&s, "csv", v->o->csv);
+    if (v->o->checkpoint) cli_summary_str(&s, "checkpoint", v->o->checkpoint);
+    return cli_summary_end(&s);
+}
+
+/* Run (or resume) the ladder, then the checkpoint of a stopped run and the results. */
+static int ladder(volume_run *v, const char *cmdline)
+{
+    tcm_volume_params p = TCM_VOLUME_PARAMS_INIT;
+    p.run = v->r.run;
+    p.run.max_seconds = 0; /* --max-seconds bounds the whole ladder (on_sweep) */
+    p.run.progress = on_sweep;
+    p.run.user = v;
+    p.on_point = on_point;
+    p.on_position = on_position;
+    p.user = v;
+    const tcm_engine *e = v->r.engine;
+    int st = v->o->resume ? tcm_volume_checkpoint_load(v->o->checkpoint, v->r.engine, v->ref->w, v->lambdas,
+                                                      v->count, &v->pos, v->points)
+                          : TCM_OK;
+    if (st) return cli_fail(v->a, st, "--resume");
+    if ((st = tcm_driver_volume(v->r.engine, v->ref->w, v->lambdas, v->count, &p, &v->pos, v->points)))
+        return cli_fail(v->a, st, NULL);
+    cli_progress_done(v->a);
+    if (!v->pos.finished && v->o->checkpoint &&
+        (st = tcm_volume_checkpoint_save(v->o->checkpoint, e, v->lambdas, v->count, &v->pos, v->points)))
+        return cli_fail(v->a, st, "writing the checkpoint %s", v->o->checkpoint);
+    if (v->save_failed) return cli_fail(v->a, TCM_EIO, "a checkpoint could not be written to %s", v->o->checkpoint);
+    tcm_table t;
+    tcm_results_volume_table(e, &t);
+    int rc = v->o->out ? write_h5(v, &t, cmdline) : CLI_EXIT_OK;
+    if (rc == CLI_EXIT_OK && v->o->csv) rc = write_csv(v, &t);
+    if (rc == CLI_EXIT_OK) rc = print_summary(v);
+    if (rc == CLI_EXIT_OK && !v->pos.finished && !v->timed_out) rc = CLI_EXIT_INTERRUPTED;
+    return rc;
+}
+
+/* Load instance and reference, build the engine, run, write. */
+static int run(const cli_args *a, cli_command *cmd, const volume_opts *o, const char *cmdline)
+{
+    static const cli_default defaults[] = {
+        { "lambda-min", CLI_FOR_CONT, "0.5" }, { "lambda-max", CLI_FOR_CONT, "1000" },
+        { "max-sweeps", CLI_FOR_CONT, "500" }, { "lambda-min", CLI_FOR_BIN, "0.05" },
+        { "lambda-max", CLI_FOR_BIN, "5" },    { "max-sweeps", CLI_FOR_BIN, "1000" },
+    };
+    volume_run v = { a, o, { NULL, NULL, TCM_RUN_PARAMS_INIT }, NULL, NULL, 0, NULL, TCM_RUN_POSITION_INIT,
+                     omp_get_wtime(), 0, 0 };
+    int rc = cli_engine_open(a, cmd, &o->e, defaults, (int)(sizeof defaults / sizeof defaults[0]), &v.r);
+    if (rc == CLI_EXIT_OK && o->e.max_sweeps < 1) rc = cli_usage(a, "--max-sweeps must be >= 1 (got %d)", o->e.max_sweeps);
+    if (rc == CLI_EXIT_OK) rc = make_ladder(a, o, &v.lambdas, &v.count);
+    if (rc == CLI_EXIT_OK && !(v.points = calloc((size_t)v.count, sizeof *v.points)))
+        rc = cli_fail(a, TCM_ENOMEM, "out of memory");
+    if (rc == CLI_EXIT_OK) rc = load_reference(&v);
+    if (rc == CLI_EXIT_OK && !o->resume) rc = cli_engine_init(a, &o->e, &v.r);
+    if (rc == CLI_EXIT_OK) rc = ladder(&v, cmdline);
+    cli_engine_close(&v.r);
+    tcm_weights_free(v.ref);
+    free(v.lambdas);
+    free(v.points);
     return rc;
 }
 
 int cmd_volume(int argc, char **argv)
 {
-    if (cli_route_is_binary(argc, argv)) return cmd_volume_binary(argc, argv);
-    tcm_weight_kind kind = TCM_WEIGHTS_CONTINUOUS;
-    int explicit_kind = cli_route_explicit(argc, argv, &kind);
-    volume_opts o = { NULL, NULL, NULL, "exact", "exact", 0.5, 1000.0, 0.5, 1e-6, 25, 500, { 0, { 0 } } };
-    const char *weights = "continuous";
+    volume_opts o = { CLI_ENGINE_OPTS_INIT, NULL, NULL, NULL, NULL, 0.5, 1000.0, 25, 0, { 0, { 0 } } };
     cli_option opts[] = {
-        CLI_OPT("reference", 'r', CLI_STRING, &o.reference, "REF", "the configuration to measure around: FILE.h5 (its /weights), FILE.h5:/dataset, FILE.npy or a text file; normalised per unit", NULL),
-        CLI_OPT("output", 'o', CLI_STRING, &o.out, "OUT.h5", "write the table /volume and the normalised /reference", NULL),
+        CLI_OPT("reference", 'r', CLI_STRING, &o.reference, "REF",
+                "the configuration to measure around: FILE.h5 (its /weights), FILE.h5:/dataset, FILE.npy or a text "
+                "file; continuous weights are normalised per unit, binary ones must be +-1", NULL),
+        CLI_OPT("output", 'o', CLI_STRING, &o.out, "OUT.h5", "write the table /volume and the /reference", NULL),
         CLI_OPT("csv", 0, CLI_STRING, &o.csv, "FILE.csv", "also write the table as CSV (header line with the column names)", NULL),
-        CLI_OPT("weights", 0, CLI_STRING, &weights, "continuous|binary", "weight kind (binary: Hamming distances)", "the instance's"),
-        CLI_OPT("lambda-min", 0, CLI_DOUBLE, &o.lambda_min, "L", "smallest coupling (largest distance)", "0.5"),
-        CLI_OPT("lambda-max", 0, CLI_DOUBLE, &o.lambda_max, "L", "largest coupling (smallest distance)", "1000"),
+        CLI_OPT("lambda-min", 0, CLI_DOUBLE, &o.lambda_min, "L", "smallest coupling (largest distance)",
+                "continuous 0.5, binary 0.05"),
+        CLI_OPT("lambda-max", 0, CLI_DOUBLE, &o.lambda_max, "L", "largest coupling (smallest distance)",
+                "continuous 1000, binary 5"),
         CLI_OPT("steps", 0, CLI_INT, &o.steps, "S", "geometric steps from --lambda-min to --lambda-max", "25"),
         CLI_OPT("lambdas", 0, CLI_DOUBLES, &o.lambdas, "L1,L2,...", "explicit couplings, in the order given (overrides the ladder)", NULL),
-        CLI_OPT("cavity", 0, CLI_STRING, &o.cavity, "exact|fast", "hidden-unit factor mode", "exact"),
-        CLI_OPT("output-factor", 0, CLI_STRING, &o.output, "exact|clt", "majority output factor", "exact"),
-        CLI_OPT("damping", 0, CLI_DOUBLE, &o.damping, "D", "message damping", "0.5"),
-        CLI_OPT("tol", 0, CLI_DOUBLE, &o.tol, "T", "convergence tolerance on the largest message and chi change", "1e-6"),
-        CLI_OPT("max-sweeps", 0, CLI_INT, &o.max_sweeps, "S", "sweeps per coupling before it is recorded as not converged", "500"),
+        CLI_ENGINE_ROWS(o.e, "a coupling has converged when the largest message (and chi) change is <= T",
+                        "sweeps per coupling before it is recorded as not converged", "continuous 500, binary 1000",
+                        "0"),
+        CLI_OPT("checkpoint", 0, CLI_STRING, &o.checkpoint, "CK.h5",
+                "write the state and the points done to CK.h5 after every point and on SIGINT/SIGTERM or timeout", NULL),
+        CLI_OPT("resume", 0, CLI_FLAG, &o.resume, NULL,
+                "continue the ladder saved in --checkpoint (same instance, reference and couplings): the same "
+                "table as an uninterrupted run, bit for bit", NULL),
         CLI_END };
     cli_command cmd = { "volume", "[options] INSTANCE --reference REF [-o OUT.h5] [--csv FILE]",
-        "Local entropy around a reference configuration (continuous weights): for each coupling lambda of a "
-        "ladder (each warm-started from the previous one) BP with a field pulling the weights towards REF gives "
-        "the mean squared distance d = |w - REF|^2/(2N), the entropy S of the solutions at that distance, "
-        "S0(d) = ln sqrt(d(2-d)) (the value without patterns) and the normalised local entropy S - S0 (<= 0; "
-        "near 0 inside a wide flat minimum). REF is normalised per unit first. A coupling that does not converge "
-        "is recorded (converged = 0) and the ladder goes on; expect it at large lambda around non-solutions.",
-        opts, 1, 1, "not used (deterministic)" };
+        "Local entropy around a reference configuration, for continuous or binary weights (--weights; by "
+        "default the instance's kind): for each coupling lambda of a ladder (each warm-started from the "
+        "previous one) BP with a field pulling the weights towards REF gives the distance d (continuous: "
+        "|w - REF|^2/(2N); binary: the expected Hamming fraction), the entropy S of the solutions at that "
+        "distance, S0(d) (the value without patterns: ln sqrt(d(2-d)), or -d ln d - (1-d) ln(1-d)) and the "
+        "normalised local entropy S - S0 (<= 0; near 0 inside a wide flat minimum). A coupling that does not "
+        "converge is recorded (converged = 0) and the ladder goes on; expect it at large lambda around "
+        "non-solutions. SIGINT/SIGTERM stop within a sweep: the points done are written, with the "
+        "checkpoint, and the exit code is 3.",
+        opts, 1, 1, "seed of --init-random" };
     cli_args a;
     int rc = cli_parse(&cmd, &a, argc, argv);
     if (rc != CLI_CONTINUE) return rc;
-    if (explicit_kind < 0) return cli_usage(&a, "--weights must be continuous or binary (got '%s')", weights);
     if (!o.reference) return cli_usage(&a, "missing --reference REF");
-    tcm_volume_params p = TCM_VOLUME_PARAMS_INIT;
-    if (tcm_cavity_mode_parse(o.cavity, &p.bp.sweep.cavity)) return cli_usage(&a, "--cavity: %s", tcm_last_error());
-    if (tcm_output_mode_parse(o.output, &p.bp.sweep.output)) return cli_usage(&a, "--output-factor: %s", tcm_last_error());
-    if (o.damping < 0 || o.damping >= 1) return cli_usage(&a, "--damping must be in [0, 1) (got %g)", o.damping);
-    if (o.tol <= 0 || o.max_sweeps < 1) return cli_usage(&a, "--tol must be > 0 and --max-sweeps >= 1");
-    p.bp.sweep.damping = o.damping;
-    p.bp.tol = o.tol;
-    p.bp.max_sweeps = o.max_sweeps;
-    p.on_point = on_point;
-    p.user = &a;
-    for (int j = 0; j < o.lambdas.n; j++)
-        if (o.lambdas.v[j] < 0) return cli_usage(&a, "--lambdas: couplings must be >= 0 (got %g)", o.lambdas.v[j]);
-    double *lambdas = NULL;
-    int count = 0;
-    if ((rc = make_ladder(&a, &o, &lambdas, &count))) return rc;
-    if (o.out && (rc = cli_check_output(&a, o.out))) return free(lambdas), rc;
-    if (o.csv && (rc = cli_check_output(&a, o.csv))) return free(lambdas), rc;
+    if (o.resume && !o.checkpoint) return cli_usage(&a, "--resume needs --checkpoint CK.h5");
+    if (o.resume && (o.e.init || o.e.init_random > 0)) return cli_usage(&a, "--resume excludes --init and --init-random");
+    if (o.out && (rc = cli_check_output(&a, o.out))) return rc;
+    if (o.csv && (rc = cli_check_output(&a, o.csv))) return rc;
     char *cmdline = cli_command_line(argc, argv);
     cli_signals_install();
-    rc = run(&a, &o, &p, lambdas, count, cmdline);
+    rc = run(&a, &cmd, &o, cmdline);
     free(cmdline);
-    free(lambdas);
     return rc;
 }

@@ -2,7 +2,6 @@
  * `tcmbp help [CMD]`, `--help` and `--version`. Each subcommand lives in
  * src/cli/cmd_<name>.c and parses its own options with cli.h. */
 #include "cli.h"
-#include "cmd_binary.h"
 #include "cmd_train.h"
 
 #include "tcmbp/error.h"

@@ -1,6 +1,7 @@
-/* Binary-weight BP (spec 2-4): the deterministic sweep (parallel or block
- * schedule, marginals summed in pattern order, focusing fields), the BP
- * driver, the local-volume ladder and the focusing-BP protocol driver. */
+/* One deterministic binary-weight BP sweep (spec 2-4): factor updates in
+ * parallel over patterns or in fixed blocks, marginals summed in pattern
+ * order, focusing fields; and the sign configuration with its errors. The
+ * drivers (plain BP, volume, focusing) are driver.c's, over engine_bin.c. */
 #include "tcmbp/bbp.h"
 
 #include <math.h>
@@ -114,7 +115,7 @@ static double focus_update(tcm_bgraph *g, double gamma, double y, double damping
     return change;
 }
 
-static int check_sweep_params(const tcm_bbp_sweep_params *p)
+int tcm_bbp_check_sweep_params(const tcm_bbp_sweep_params *p)
 {
     if (!(p->damping >= 0.0 && p->damping < 1.0))
         return TCM_ERROR(TCM_EINVAL, "damping must be in [0, 1), got %g", p->damping);
@@ -127,7 +128,7 @@ static int check_sweep_params(const tcm_bbp_sweep_params *p)
 
 int tcm_bbp_sweep(tcm_bgraph *g, const tcm_bbp_sweep_params *p, tcm_bbp_change *change)
 {
-    int st = check_sweep_params(p);
+    int st = tcm_bbp_check_sweep_params(p);
     if (!st) st = tcm_bgraph_reserve(g, tcm_bin_work_size(g->K, g->n, p->hidden));
     if (st) return st;
     memset(change, 0, sizeof *change);
@@ -141,54 +142,7 @@ int tcm_bbp_sweep(tcm_bgraph *g, const tcm_bbp_sweep_params *p, tcm_bbp_change *
     return TCM_OK;
 }
 
-/* ---- BP driver ------------------------------------------------------------------ */
-
-static int check_params(const tcm_bbp_params *p)
-{
-    if (!(p->tol > 0.0)) return TCM_ERROR(TCM_EINVAL, "tolerance must be > 0, got %g", p->tol);
-    if (p->max_sweeps < 0) return TCM_ERROR(TCM_EINVAL, "max sweeps must be >= 0, got %d", p->max_sweeps);
-    return check_sweep_params(&p->sweep);
-}
-
-int tcm_bbp_iterate(tcm_bgraph *g, const tcm_bbp_params *p, tcm_bbp_result *r)
-{
-    int st = check_params(p);
-    if (!st) st = tcm_bgraph_reserve(g, tcm_bin_work_size(g->K, g->n, p->sweep.hidden));
-    if (st) return st;
-    double t0 = omp_get_wtime();
-    r->status = TCM_BP_NOT_CONVERGED;
-    r->sweeps = 0;
-    r->nonfinite_sweep = 0;
-    r->change = INFINITY;
-    tcm_bbp_rebuild_marginals(g); /* the state may have been loaded or edited */
-    while (r->sweeps < p->max_sweeps) {
-        tcm_bbp_change c;
-        if ((st = tcm_bbp_sweep(g, &p->sweep, &c))) return st;
-        r->sweeps++;
-        r->change = fmax(c.messages, c.focus);
-        r->seconds = omp_get_wtime() - t0;
-        if (c.nonfinite > 0) {
-            r->status = TCM_BP_NONFINITE;
-            r->nonfinite_sweep = r->sweeps;
-            break;
-        }
-        if (r->change <= p->tol) {
-            r->status = TCM_BP_CONVERGED;
-            break;
-        }
-        tcm_bbp_progress pr = { r->sweeps, r->change, r->seconds };
-        if (p->progress && p->progress(&pr, p->user)) {
-            r->status = TCM_BP_INTERRUPTED;
-            break;
-        }
-        if (p->max_seconds > 0 && r->seconds >= p->max_seconds) {
-            r->status = TCM_BP_TIMEOUT;
-            break;
-        }
-    }
-    r->seconds = omp_get_wtime() - t0;
-    return TCM_OK;
-}
+/* ---- configuration -------------------------------------------------------- */
 
 void tcm_bbp_signs(const tcm_bgraph *g, double *w)
 {
@@ -209,139 +163,4 @@ int tcm_bbp_errors(const tcm_bgraph *g, int *errors)
     tcm_weights_free(w);
     if (!st) *errors = ev.errors;
     return st;
-}
-
-int tcm_bbp_measure(tcm_bgraph *g, const tcm_bbp_params *p, tcm_bbp_result *r)
-{
-    tcm_bin_thermo t;
-    int st = tcm_bin_thermo_compute(g, p->sweep.hidden, p->sweep.output, &t);
-    if (st) return st;
-    r->phi = t.phi;
-    r->entropy = t.entropy;
-    r->q = t.q;
-    r->overlap = t.overlap;
-    r->distance = t.distance;
-    return tcm_bbp_errors(g, &r->errors);
-}
-
-int tcm_bbp_run(tcm_bgraph *g, const tcm_bbp_params *p, tcm_bbp_result *r)
-{
-    memset(r, 0, sizeof *r);
-    int st = tcm_bbp_iterate(g, p, r);
-    if (st) return st;
-    return tcm_bbp_measure(g, p, r);
-}
-
-/* ---- local volume ------------------------------------------------------------- */
-
-/* One point of the ladder: set lambda, iterate from the current state, measure. */
-static int volume_point(tcm_bgraph *g, const tcm_bbp_volume_params *p, double lambda, tcm_bbp_volume_point *pt)
-{
-    int st = tcm_bgraph_set_reference(g, g->wref, lambda);
-    if (st) return st;
-    tcm_bbp_result r;
-    memset(&r, 0, sizeof r);
-    if ((st = tcm_bbp_iterate(g, &p->bp, &r)) || (st = tcm_bbp_measure(g, &p->bp, &r))) return st;
-    pt->lambda = lambda;
-    pt->distance = r.distance;
-    pt->entropy = r.entropy;
-    pt->s0 = tcm_bin_s0(r.distance);
-    pt->local_entropy = r.entropy - pt->s0;
-    pt->q = r.q;
-    pt->status = r.status;
-    pt->sweeps = r.sweeps;
-    pt->change = r.change;
-    pt->seconds = r.seconds;
-    return TCM_OK;
-}
-
-int tcm_bbp_volume_run(tcm_bgraph *g, const double *wref, const double *lambdas, int count,
-                       const tcm_bbp_volume_params *p, tcm_bbp_volume_point *points, int *done)
-{
-    *done = 0;
-    if (count < 1 || !wref) return TCM_ERROR(TCM_EINVAL, "a volume ladder needs a reference and at least one lambda");
-    for (int j = 0; j < count; j++)
-        if (!(lambdas[j] >= 0.0) || !isfinite(lambdas[j]))
-            return TCM_ERROR(TCM_EINVAL, "lambda must be finite and >= 0, got %g at position %d", lambdas[j], j + 1);
-    int st = tcm_bgraph_set_reference(g, wref, lambdas[0]);
-    if (st) return st;
-    for (int j = 0; j < count; j++) {
-        if ((st = volume_point(g, p, lambdas[j], &points[j]))) return st;
-        *done = j + 1;
-        if (p->on_point && p->on_point(&points[j], j, count, p->user)) break;
-        if (points[j].status == TCM_BP_INTERRUPTED) break;
-    }
-    return TCM_OK;
-}
-
-/* ---- focusing BP -------------------------------------------------------------- */
-
-/* Run protocol step s: BP at (gamma, y), then errors and the record. */
-static int focus_step(tcm_bgraph *g, const tcm_protocol_step *ps, const tcm_bbp_focus_params *p, int s,
-                      tcm_bbp_focus_step *row)
-{
-    tcm_bbp_params bp = p->bp;
-    bp.sweep.gamma = ps->coupling;
-    bp.sweep.y = ps->y;
-    tcm_bbp_result r;
-    memset(&r, 0, sizeof r);
-    memset(row, 0, sizeof *row);
-    int st = tcm_bbp_iterate(g, &bp, &r);
-    if (!st) st = tcm_bbp_errors(g, &row->errors);
-    if (st) return st;
-    tcm_bin_record *rec = &row->rec;
-    if (p->record) {
-        if ((st = tcm_bin_record_compute(g, bp.sweep.hidden, bp.sweep.output, ps->coupling, ps->y, rec))) return st;
-    } else {
-        rec->S = rec->q = rec->q_tilde = rec->free_entropy = rec->F = rec->sigma_int = NAN;
-        rec->gamma = ps->coupling;
-        rec->pol = tanh(ps->coupling);
-        rec->y = ps->y;
-    }
-    row->step = s;
-    row->status = r.status;
-    row->sweeps = r.sweeps;
-    row->change = r.change;
-    row->seconds = r.seconds;
-    return TCM_OK;
-}
-
-static int check_protocol(const tcm_protocol *proto)
-{
-    if (!proto || proto->count < 1) return TCM_ERROR(TCM_EINVAL, "a focusing protocol needs at least one step");
-    for (int s = 0; s < proto->count; s++) {
-        const tcm_protocol_step *ps = &proto->steps[s];
-        if (!(ps->coupling >= 0.0) || !(ps->y >= 1.0) || !isfinite(ps->y))
-            return TCM_ERROR(TCM_EINVAL, "protocol step %d: need gamma >= 0 and finite y >= 1, got %g:%g", s + 1,
-                             ps->coupling, ps->y);
-    }
-    return TCM_OK;
-}
-
-int tcm_bbp_focus_run(tcm_bgraph *g, const tcm_protocol *proto, const tcm_bbp_focus_params *p,
-                      tcm_bbp_focus_step *steps, tcm_bbp_focus_result *r)
-{
-    memset(r, 0, sizeof *r);
-    int st = check_protocol(proto);
-    if (!st) st = check_params(&p->bp);
-    if (!st) st = tcm_bgraph_enable_focusing(g);
-    if (st) return st;
-    double t0 = omp_get_wtime();
-    tcm_bbp_rebuild_marginals(g);
-    if ((st = tcm_bbp_errors(g, &r->errors))) return st;
-    r->status = TCM_BP_CONVERGED;
-    for (int s = 0; s < proto->count && !(p->stop_at_solution && r->errors == 0); s++) {
-        tcm_bbp_focus_step row;
-        if ((st = focus_step(g, &proto->steps[s], p, s, &row))) return st;
-        if (steps) steps[s] = row;
-        r->steps = s + 1;
-        r->sweeps += row.sweeps;
-        r->errors = row.errors;
-        r->status = row.status;
-        if (p->on_step && p->on_step(&row, proto->count, p->user)) r->status = TCM_BP_INTERRUPTED;
-        if (r->status == TCM_BP_INTERRUPTED) break;
-    }
-    r->solved = r->errors == 0;
-    r->seconds = omp_get_wtime() - t0;
-    return TCM_OK;
 }

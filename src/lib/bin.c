@@ -515,12 +515,13 @@ int tcm_bin_record_compute(tcm_bgraph *g, tcm_hidden_mode hm, tcm_output_mode om
     return TCM_OK;
 }
 
-const char *tcm_hidden_mode_name(tcm_hidden_mode m) { return m == TCM_HIDDEN_EXACT ? "exact" : "clt"; }
+const char *const tcm_hidden_mode_names[] = { TCM_HIDDEN_MODES(TCM_ENUM_NAME) NULL };
+
+const char *tcm_hidden_mode_name(tcm_hidden_mode m) { return tcm_names_get(tcm_hidden_mode_names, (int)m); }
 
 int tcm_hidden_mode_parse(const char *s, tcm_hidden_mode *out)
 {
-    if (s && strcmp(s, "clt") == 0) *out = TCM_HIDDEN_CLT;
-    else if (s && strcmp(s, "exact") == 0) *out = TCM_HIDDEN_EXACT;
-    else return TCM_ERROR(TCM_EINVAL, "unknown hidden-unit mode '%s' (clt or exact)", s ? s : "");
-    return TCM_OK;
+    int v, st = tcm_names_parse(tcm_hidden_mode_names, "hidden-unit mode", s, &v);
+    if (!st) *out = (tcm_hidden_mode)v;
+    return st;
 }

@@ -348,14 +348,15 @@ double tcm_cont_pattern_free_entropy(const tcm_graph *g, int a, tcm_output_mode 
     return f;
 }
 
-const char *tcm_cavity_mode_name(tcm_cavity_mode m) { return m == TCM_CAVITY_FAST ? "fast" : "exact"; }
+const char *const tcm_cavity_mode_names[] = { TCM_CAVITY_MODES(TCM_ENUM_NAME) NULL };
+
+const char *tcm_cavity_mode_name(tcm_cavity_mode m) { return tcm_names_get(tcm_cavity_mode_names, (int)m); }
 
 int tcm_cavity_mode_parse(const char *s, tcm_cavity_mode *out)
 {
-    if (s && strcmp(s, "exact") == 0) *out = TCM_CAVITY_EXACT;
-    else if (s && strcmp(s, "fast") == 0) *out = TCM_CAVITY_FAST;
-    else return TCM_ERROR(TCM_EINVAL, "unknown cavity mode '%s' (exact or fast)", s ? s : "");
-    return TCM_OK;
+    int v, st = tcm_names_parse(tcm_cavity_mode_names, "cavity mode", s, &v);
+    if (!st) *out = (tcm_cavity_mode)v;
+    return st;
 }
 
 /* sum_a of the pattern terms of F, in pattern order (deterministic for any thread count). */

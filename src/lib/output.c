@@ -226,12 +226,13 @@ double tcm_output_logz(tcm_output_mode mode, int K, int sigma, const double *lp,
     return tcm_output_update(mode, K, sigma, lp, lq, NULL, work);
 }
 
-const char *tcm_output_mode_name(tcm_output_mode m) { return m == TCM_OUTPUT_CLT ? "clt" : "exact"; }
+const char *const tcm_output_mode_names[] = { TCM_OUTPUT_MODES(TCM_ENUM_NAME) NULL };
+
+const char *tcm_output_mode_name(tcm_output_mode m) { return tcm_names_get(tcm_output_mode_names, (int)m); }
 
 int tcm_output_mode_parse(const char *s, tcm_output_mode *out)
 {
-    if (s && strcmp(s, "exact") == 0) *out = TCM_OUTPUT_EXACT;
-    else if (s && strcmp(s, "clt") == 0) *out = TCM_OUTPUT_CLT;
-    else return TCM_ERROR(TCM_EINVAL, "unknown output factor mode '%s' (exact or clt)", s ? s : "");
-    return TCM_OK;
+    int v, st = tcm_names_parse(tcm_output_mode_names, "output factor mode", s, &v);
+    if (!st) *out = (tcm_output_mode)v;
+    return st;
 }

@@ -167,3 +167,20 @@ int tcm_protocol_parse(tcm_protocol **out, const char *text)
     }
     return st;
 }
+
+const char *const tcm_protocol_kind_names[] = { TCM_PROTOCOL_KINDS(TCM_ENUM_NAME) NULL };
+
+int tcm_protocol_make(tcm_protocol **out, const tcm_protocol_spec *s)
+{
+    switch (s->kind) {
+    case TCM_PROTOCOL_PAPER: return tcm_protocol_paper(out);
+    case TCM_PROTOCOL_LADDER: return tcm_protocol_ladder(out, s->lo, s->hi, s->steps, s->y);
+    case TCM_PROTOCOL_STANDARD_REINFORCEMENT: return tcm_protocol_standard_reinforcement(out, s->dx);
+    case TCM_PROTOCOL_SCOPING: return tcm_protocol_scoping(out, s->lo, s->hi, s->steps, s->y);
+    case TCM_PROTOCOL_PSEUDO_REINFORCEMENT: return tcm_protocol_pseudo_reinforcement(out, s->drho, s->x);
+    case TCM_PROTOCOL_LIST:
+        if (!s->list) return TCM_ERROR(TCM_EINVAL, "a list protocol needs its steps (\"coupling:y,...\" or a file)");
+        return tcm_protocol_parse(out, s->list);
+    }
+    return TCM_ERROR(TCM_EINVAL, "unknown protocol kind %d", (int)s->kind);
+}

@@ -1,8 +1,11 @@
-/* Writers for run provenance, BP results and message checkpoints, and the
- * checkpoint reader, all through the generic HDF5 layer of h5.c. */
+/* The result-file schema for every engine (results.h), written through the
+ * generic HDF5 layer: provenance, /bp, the tables from their column
+ * descriptors, and checkpoints of the state, ladders and protocols. */
 #include "tcmbp/results.h"
 
 #include <inttypes.h>
+#include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,19 +14,24 @@
 
 #include "tcmbp/error.h"
 
-/* Path "group/name" into buf. */
-static const char *join(char *buf, size_t len, const char *group, const char *name)
+const char *tcm_results_join(char *buf, size_t len, const char *group, const char *name)
 {
     snprintf(buf, len, "%s/%s", group, name);
     return buf;
 }
 
-int tcm_results_write_run_info(tcm_h5_out *o, const tcm_run_info *ri, const tcm_instance *inst)
+/* The instance fingerprint as 16 hex digits. */
+static void fingerprint_hex(const tcm_instance *inst, char *buf, size_t len)
+{
+    snprintf(buf, len, "%016" PRIx64, tcm_instance_fingerprint(inst));
+}
+
+int tcm_results_write_run_info(tcm_h5_out *o, const tcm_run_info *ri, const tcm_instance *inst, const char *weights)
 {
     char host[256] = "unknown", fp[32], when[32];
     if (gethostname(host, sizeof host - 1) != 0) strcpy(host, "unknown");
     host[sizeof host - 1] = '\0';
-    snprintf(fp, sizeof fp, "%016" PRIx64, tcm_instance_fingerprint(inst));
+    fingerprint_hex(inst, fp, sizeof fp);
     time_t now = time(NULL);
     struct tm tmv;
     strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tmv));
@@ -35,88 +43,116 @@ int tcm_results_write_run_info(tcm_h5_out *o, const tcm_run_info *ri, const tcm_
     if (!st) st = tcm_h5_out_attr_string(o, "/", "instance", ri->instance ? ri->instance : "");
     if (!st) st = tcm_h5_out_attr_string(o, "/", "instance_fingerprint", fp);
     if (!st) st = tcm_h5_out_attr_string(o, "/", "created", when);
+    if (!st && weights) st = tcm_h5_out_attr_string(o, "/", "weights", weights);
     return st;
 }
 
-/* Marginal means and variances of every weight (K x n each). */
-static int write_marginals(tcm_h5_out *o, const char *group, const tcm_graph *g)
+int tcm_results_write_common_modes(tcm_h5_out *o, const char *group, const tcm_engine_modes *m)
 {
-    double *m = malloc(g->nw * sizeof(double)), *v = malloc(g->nw * sizeof(double));
-    if (!m || !v) {
-        free(m);
-        free(v);
-        return TCM_ERROR(TCM_ENOMEM, "out of memory writing marginals");
-    }
-    for (size_t ki = 0; ki < g->nw; ki++) {
-        double zeta = tcm_graph_precision(g, ki);
-        m[ki] = g->mu[ki] / zeta;
-        v[ki] = 1.0 / zeta;
-    }
-    char path[256];
-    size_t dims[2] = { (size_t)g->K, (size_t)g->n }, kd[1] = { (size_t)g->K };
-    int st = tcm_h5_out_double(o, join(path, sizeof path, group, "mean"), 2, dims, m);
-    if (!st) st = tcm_h5_out_double(o, join(path, sizeof path, group, "variance"), 2, dims, v);
-    if (!st) st = tcm_h5_out_double(o, join(path, sizeof path, group, "chi"), 1, kd, g->chi);
-    free(m);
-    free(v);
+    int st = tcm_h5_out_attr_string(o, group, "output", tcm_output_mode_name(m->output));
+    if (!st) st = tcm_h5_out_attr_string(o, group, "schedule", tcm_names_get(tcm_schedule_names, (int)m->schedule));
+    if (!st) st = tcm_h5_out_attr_int(o, group, "block_size", m->block_size);
+    if (!st) st = tcm_h5_out_attr_double(o, group, "damping", m->damping);
     return st;
 }
 
-static const char *schedule_name(tcm_schedule s) { return s == TCM_SCHEDULE_BLOCK ? "block" : "parallel"; }
+int tcm_results_write_params(tcm_h5_out *o, const char *group, const tcm_engine *e, const tcm_run_params *p)
+{
+    int st = e->ops->write_modes(e, &p->modes, o, group);
+    if (!st) st = tcm_h5_out_attr_double(o, group, "tol", p->tol);
+    if (!st) st = tcm_h5_out_attr_int(o, group, "max_sweeps", p->max_sweeps);
+    return st;
+}
 
-int tcm_results_write_bp(tcm_h5_out *o, const char *group, const tcm_graph *g, const tcm_bp_params *p,
+/* An engine-specific number (NaN where the engine has no such quantity) as
+ * an attribute only where it exists. */
+static int attr_if_defined(tcm_h5_out *o, const char *group, const char *name, double v)
+{
+    return isnan(v) ? TCM_OK : tcm_h5_out_attr_double(o, group, name, v);
+}
+
+int tcm_results_write_bp(tcm_h5_out *o, const char *group, const tcm_engine *e, const tcm_run_params *p,
                          const tcm_bp_result *r)
 {
+    const tcm_engine_thermo *t = &r->thermo;
+    int has_norm = !isnan(e->ops->norm_mean(e));
     int st = tcm_h5_out_group(o, group);
-    if (!st) st = write_marginals(o, group, g);
+    if (!st) st = e->ops->write_marginals(e, o, group);
+    if (!st) st = tcm_h5_out_attr_string(o, group, "weights", e->ops->name);
     if (!st) st = tcm_h5_out_attr_string(o, group, "status", tcm_bp_status_name(r->status));
     if (!st) st = tcm_h5_out_attr_int(o, group, "sweeps", r->sweeps);
     if (!st) st = tcm_h5_out_attr_double(o, group, "change", r->change);
-    if (!st) st = tcm_h5_out_attr_double(o, group, "chi_change", r->chi_change);
+    if (!st && has_norm) st = tcm_h5_out_attr_double(o, group, "chi_change", r->norm_change);
     if (!st) st = tcm_h5_out_attr_int(o, group, "nonfinite_sweep", r->nonfinite_sweep);
-    if (!st) st = tcm_h5_out_attr_double(o, group, "phi", r->phi);
-    if (!st) st = tcm_h5_out_attr_double(o, group, "entropy", r->entropy);
-    if (!st) st = tcm_h5_out_attr_double(o, group, "q", r->q);
-    if (!st) st = tcm_h5_out_attr_double(o, group, "chibar", r->chibar);
+    if (!st) st = tcm_h5_out_attr_double(o, group, "phi", t->phi);
+    if (!st) st = tcm_h5_out_attr_double(o, group, "entropy", t->entropy);
+    if (!st) st = tcm_h5_out_attr_double(o, group, "q", t->q);
+    if (!st) st = attr_if_defined(o, group, "chibar", t->chibar);
     if (!st) st = tcm_h5_out_attr_int(o, group, "errors", r->errors);
     if (!st) st = tcm_h5_out_attr_double(o, group, "seconds", r->seconds);
-    if (!st) st = tcm_h5_out_attr_string(o, group, "cavity", tcm_cavity_mode_name(p->sweep.cavity));
-    if (!st) st = tcm_h5_out_attr_string(o, group, "output", tcm_output_mode_name(p->sweep.output));
-    if (!st) st = tcm_h5_out_attr_string(o, group, "schedule", schedule_name(p->sweep.schedule));
-    if (!st) st = tcm_h5_out_attr_int(o, group, "block_size", p->sweep.block_size);
-    if (!st) st = tcm_h5_out_attr_double(o, group, "damping", p->sweep.damping);
-    if (!st) st = tcm_h5_out_attr_double(o, group, "tol", p->tol);
-    if (!st) st = tcm_h5_out_attr_int(o, group, "max_sweeps", p->max_sweeps);
-    if (!st) st = tcm_h5_out_attr_int(o, group, "patterns_used", g->M);
+    if (!st) st = tcm_results_write_params(o, group, e, p);
+    if (!st) st = tcm_h5_out_attr_int(o, group, "patterns_used", e->M);
     return st;
 }
 
-int tcm_checkpoint_write(tcm_h5_out *o, const char *group, const tcm_graph *g)
+/* ---- tables ------------------------------------------------------------------ */
+
+/* The engine's extra columns, doubles at extra[0..count). */
+static void add_extras(tcm_table *t, const char *const *names, int count, size_t offset)
 {
-    char path[256], fp[32];
-    size_t ed[3] = { (size_t)g->M, (size_t)g->K, (size_t)g->n }, wd[2] = { (size_t)g->K, (size_t)g->n };
-    size_t kd[1] = { (size_t)g->K };
-    snprintf(fp, sizeof fp, "%016" PRIx64, tcm_instance_fingerprint(g->inst));
+    for (int x = 0; x < count && x < TCM_ENGINE_MAX_EXTRAS; x++)
+        tcm_table_add(t, names[x], TCM_COL_DOUBLE, offset + (size_t)x * sizeof(double), 0);
+}
+
+void tcm_results_volume_table(const tcm_engine *e, tcm_table *t)
+{
+    tcm_table_init(t, sizeof(tcm_volume_point));
+    tcm_table_add(t, "lambda", TCM_COL_DOUBLE, offsetof(tcm_volume_point, lambda), 0);
+    tcm_table_add(t, "distance", TCM_COL_DOUBLE, offsetof(tcm_volume_point, distance), 0);
+    tcm_table_add(t, "entropy", TCM_COL_DOUBLE, offsetof(tcm_volume_point, entropy), 0);
+    tcm_table_add(t, "s0", TCM_COL_DOUBLE, offsetof(tcm_volume_point, s0), 0);
+    tcm_table_add(t, "local_entropy", TCM_COL_DOUBLE, offsetof(tcm_volume_point, local_entropy), 0);
+    tcm_table_add(t, "converged", TCM_COL_INT, offsetof(tcm_volume_point, converged), 0);
+    tcm_table_add(t, "status", TCM_COL_INT, offsetof(tcm_volume_point, status), 0);
+    tcm_table_add(t, "sweeps", TCM_COL_INT, offsetof(tcm_volume_point, sweeps), 0);
+    tcm_table_add(t, "change", TCM_COL_DOUBLE, offsetof(tcm_volume_point, change), 0);
+    tcm_table_add(t, "q", TCM_COL_DOUBLE, offsetof(tcm_volume_point, q), 0);
+    add_extras(t, e->ops->point_extra_names, e->ops->point_extras, offsetof(tcm_volume_point, extra));
+    tcm_table_add(t, "seconds", TCM_COL_DOUBLE, offsetof(tcm_volume_point, seconds), 0);
+}
+
+void tcm_results_history_table(const tcm_engine *e, tcm_table *t)
+{
+    tcm_table_init(t, sizeof(tcm_focus_step));
+    tcm_table_add(t, "step", TCM_COL_INT, offsetof(tcm_focus_step, step), 0);
+    tcm_table_add(t, e->ops->coupling_name, TCM_COL_DOUBLE, offsetof(tcm_focus_step, coupling), 0);
+    tcm_table_add(t, "y", TCM_COL_DOUBLE, offsetof(tcm_focus_step, y), 0);
+    tcm_table_add(t, "sweeps", TCM_COL_INT, offsetof(tcm_focus_step, sweeps), 0);
+    tcm_table_add(t, "status", TCM_COL_INT, offsetof(tcm_focus_step, status), 0);
+    tcm_table_add(t, "change", TCM_COL_DOUBLE, offsetof(tcm_focus_step, change), 0);
+    tcm_table_add(t, "errors", TCM_COL_INT, offsetof(tcm_focus_step, errors), 0);
+    add_extras(t, e->ops->step_extra_names, e->ops->step_extras, offsetof(tcm_focus_step, extra));
+    tcm_table_add(t, "converged", TCM_COL_INT, offsetof(tcm_focus_step, converged), 1);
+    tcm_table_add(t, "seconds", TCM_COL_DOUBLE, offsetof(tcm_focus_step, seconds), 0);
+}
+
+/* ---- checkpoints ----------------------------------------------------------- */
+
+int tcm_results_checkpoint_header(tcm_h5_out *o, const char *group, const tcm_engine *e)
+{
+    char fp[32];
+    fingerprint_hex(e->inst, fp, sizeof fp);
     int st = tcm_h5_out_group(o, group);
-    if (!st) st = tcm_h5_out_double(o, join(path, sizeof path, group, "U"), 3, ed, g->U);
-    if (!st) st = tcm_h5_out_double(o, join(path, sizeof path, group, "V"), 3, ed, g->V);
-    if (!st) st = tcm_h5_out_double(o, join(path, sizeof path, group, "chi"), 1, kd, g->chi);
-    if (!st && g->ustar) {
-        st = tcm_h5_out_double(o, join(path, sizeof path, group, "ustar"), 2, wd, g->ustar);
-        if (!st) st = tcm_h5_out_double(o, join(path, sizeof path, group, "vstar"), 2, wd, g->vstar);
-        if (!st) st = tcm_h5_out_double(o, join(path, sizeof path, group, "chistar"), 1, kd, g->chistar);
-    }
-    if (!st) st = tcm_h5_out_attr_int(o, group, "M", g->M);
-    if (!st) st = tcm_h5_out_attr_int(o, group, "K", g->K);
-    if (!st) st = tcm_h5_out_attr_int(o, group, "n", g->n);
-    if (!st) st = tcm_h5_out_attr_double(o, group, "lambda", g->lambda);
-    if (!st) st = tcm_h5_out_attr_int(o, group, "needs_normalize", g->needs_normalize);
+    if (!st) st = tcm_h5_out_attr_string(o, group, "weights", e->ops->name);
+    if (!st) st = tcm_h5_out_attr_int(o, group, "M", e->M);
+    if (!st) st = tcm_h5_out_attr_int(o, group, "K", e->K);
+    if (!st) st = tcm_h5_out_attr_int(o, group, "n", e->n);
     if (!st) st = tcm_h5_out_attr_string(o, group, "instance_fingerprint", fp);
     return st;
 }
 
-int tcm_checkpoint_check_header(const tcm_h5_in *in, const char *path, const char *group, const tcm_instance *inst,
-                                int M, int K, int n)
+/* The header written by tcm_results_checkpoint_header against e. */
+static int check_header(const tcm_h5_in *in, const char *path, const char *group, const tcm_engine *e)
 {
     int64_t fm, fk, fn;
     char fp[32], want[32];
@@ -125,17 +161,38 @@ int tcm_checkpoint_check_header(const tcm_h5_in *in, const char *path, const cha
     if (!st) st = tcm_h5_in_attr_int(in, group, "n", &fn);
     if (!st) st = tcm_h5_in_attr_string(in, group, "instance_fingerprint", fp, sizeof fp);
     if (st) return st;
-    snprintf(want, sizeof want, "%016" PRIx64, tcm_instance_fingerprint(inst));
-    if (fm != M || fk != K || fn != n)
+    fingerprint_hex(e->inst, want, sizeof want);
+    if (fm != e->M || fk != e->K || fn != e->n)
         return TCM_ERROR(TCM_EFORMAT, "%s: checkpoint is for M=%" PRId64 " K=%" PRId64 " n=%" PRId64
-                         " but the run has M=%d K=%d n=%d", path, fm, fk, fn, M, K, n);
+                         " but the run has M=%d K=%d n=%d", path, fm, fk, fn, e->M, e->K, e->n);
     if (strcmp(fp, want) != 0)
         return TCM_ERROR(TCM_EFORMAT, "%s: checkpoint was made on another instance (fingerprint %s, expected %s)",
                          path, fp, want);
     return TCM_OK;
 }
 
-int tcm_checkpoint_read_exact(const tcm_h5_in *in, const char *path, const char *name, size_t count, double *buf)
+int tcm_results_checkpoint_open(tcm_h5_in **in, const char *path, const char *group, const tcm_engine *e,
+                                const char *mine, const char *other)
+{
+    char p[256];
+    int st = tcm_h5_in_open(in, path);
+    if (st) return st;
+    if (!tcm_h5_in_has(*in, group))
+        st = TCM_ERROR(TCM_EFORMAT, "%s has no checkpoint group %s (write one with --checkpoint)", path, group);
+    else if (!tcm_h5_in_has(*in, tcm_results_join(p, sizeof p, group, mine)))
+        st = TCM_ERROR(TCM_EFORMAT, "%s: %s %s", path, group,
+                       tcm_h5_in_has(*in, tcm_results_join(p, sizeof p, group, other))
+                           ? "is a checkpoint of the other weight kind, not of this run's"
+                           : "has no messages of this weight kind");
+    if (!st) st = check_header(*in, path, group, e);
+    if (st) {
+        tcm_h5_in_close(*in);
+        *in = NULL;
+    }
+    return st;
+}
+
+int tcm_results_read_exact(const tcm_h5_in *in, const char *path, const char *name, size_t count, double *buf)
 {
     int rank;
     size_t dims[4], total = 1;
@@ -144,101 +201,111 @@ int tcm_checkpoint_read_exact(const tcm_h5_in *in, const char *path, const char 
     for (int d = 0; d < rank; d++) total *= dims[d];
     if (total != count)
         return TCM_ERROR(TCM_EFORMAT, "%s: %s holds %zu values, expected %zu", path, name, total, count);
-    return tcm_h5_in_double(in, name, buf);
+    if ((st = tcm_h5_in_double(in, name, buf))) return st;
+    for (size_t j = 0; j < count; j++)
+        if (isnan(buf[j])) return TCM_ERROR(TCM_ENUMERIC, "%s: %s has NaN at position %zu", path, name, j);
+    return TCM_OK;
 }
 
-int tcm_checkpoint_read(tcm_graph *g, const char *path, const char *group)
+int tcm_results_write_checkpoint(tcm_h5_out *o, const tcm_engine *e)
 {
-    tcm_h5_in *in = NULL;
-    char p[256];
-    int st = tcm_h5_in_open(&in, path);
-    if (st) return st;
-    if (!tcm_h5_in_has(in, group)) {
-        tcm_h5_in_close(in);
-        return TCM_ERROR(TCM_EFORMAT, "%s has no checkpoint group %s (write one with --checkpoint)", path, group);
-    }
-    st = tcm_checkpoint_check_header(in, path, group, g->inst, g->M, g->K, g->n);
-    size_t K = (size_t)g->K;
-    if (!st) st = tcm_checkpoint_read_exact(in, path, join(p, sizeof p, group, "U"), g->ne, g->U);
-    if (!st) st = tcm_checkpoint_read_exact(in, path, join(p, sizeof p, group, "V"), g->ne, g->V);
-    if (!st) st = tcm_checkpoint_read_exact(in, path, join(p, sizeof p, group, "chi"), K, g->chi);
-    int64_t nn = 1;
-    if (!st && g->ustar && tcm_h5_in_has(in, join(p, sizeof p, group, "ustar"))) {
-        st = tcm_checkpoint_read_exact(in, path, p, g->nw, g->ustar);
-        if (!st) st = tcm_checkpoint_read_exact(in, path, join(p, sizeof p, group, "vstar"), g->nw, g->vstar);
-        if (!st) st = tcm_checkpoint_read_exact(in, path, join(p, sizeof p, group, "chistar"), K, g->chistar);
-        /* A full state (messages, focusing fields, chi) needs no re-normalisation:
-         * this keeps a resumed run bitwise identical to an uninterrupted one. */
-        if (!st && tcm_h5_in_attr_int(in, group, "needs_normalize", &nn) != TCM_OK) nn = 1;
-    }
-    if (!st) g->needs_normalize = (int)nn;
-    tcm_h5_in_close(in);
+    tcm_h5_out_plain_doubles(o); /* messages do not compress; keep checkpoints fast */
+    return e->ops->checkpoint_write(e, o, "/checkpoint");
+}
+
+int tcm_results_read_checkpoint(tcm_engine *e, const char *path)
+{
+    return e->ops->checkpoint_read(e, path, "/checkpoint", 0);
+}
+
+/* Position attributes of group. */
+static int write_position(tcm_h5_out *o, const char *group, const tcm_run_position *pos)
+{
+    int st = tcm_h5_out_group(o, group);
+    if (!st) st = tcm_h5_out_attr_int(o, group, "next_step", pos->next_step);
+    if (!st) st = tcm_h5_out_attr_int(o, group, "sweeps_in_step", pos->sweeps_in_step);
+    if (!st) st = tcm_h5_out_attr_double(o, group, "step_seconds", pos->step_seconds);
+    if (!st) st = tcm_h5_out_attr_int(o, group, "finished", pos->finished);
+    if (!st) st = tcm_h5_out_attr_int(o, group, "solved", pos->solved);
+    if (!st) st = tcm_h5_out_attr_int(o, group, "total_sweeps", pos->total_sweeps);
     return st;
 }
 
-#define HISTORY_COLUMNS 10
-
-int tcm_results_write_fbp_history(tcm_h5_out *o, const char *group, const tcm_fbp_step *history, int count)
+/* Read the position attributes of group. */
+static int read_position(const tcm_h5_in *in, const char *group, tcm_run_position *pos)
 {
-    static const char *const names[HISTORY_COLUMNS] = { "step",   "lambda", "y",   "sweeps",  "status",
-                                                        "change", "errors", "chi", "chistar", "seconds" };
-    size_t rows = count > 0 ? (size_t)count : 0;
-    double *buf = malloc((rows ? rows : 1) * HISTORY_COLUMNS * sizeof(double));
-    if (!buf) return TCM_ERROR(TCM_ENOMEM, "out of memory writing the history");
-    const double *cols[HISTORY_COLUMNS];
-    for (int c = 0; c < HISTORY_COLUMNS; c++) cols[c] = buf + (size_t)c * rows;
-    for (size_t r = 0; r < rows; r++) {
-        const tcm_fbp_step *h = &history[r];
-        double v[HISTORY_COLUMNS] = { h->step, h->lambda, h->y, h->sweeps, h->status,
-                                      h->change, h->errors, h->chibar, h->chistarbar, h->seconds };
-        for (int c = 0; c < HISTORY_COLUMNS; c++) buf[(size_t)c * rows + r] = v[c];
+    int64_t v[5];
+    const char *names[5] = { "next_step", "sweeps_in_step", "finished", "solved", "total_sweeps" };
+    for (int j = 0; j < 5; j++) {
+        int st = tcm_h5_in_attr_int(in, group, names[j], &v[j]);
+        if (st) return st;
     }
-    int st = tcm_h5_out_table(o, group, HISTORY_COLUMNS, names, rows, cols);
-    free(buf);
-    return st;
+    *pos = (tcm_run_position){ (int)v[0], (int)v[1], 0.0, (int)v[2], (int)v[3], (int)v[4] };
+    return tcm_h5_in_attr_double(in, group, "step_seconds", &pos->step_seconds);
 }
 
-/* Position attributes of /fbp. */
-static int write_position(tcm_h5_out *o, const tcm_fbp_position *pos)
-{
-    int st = tcm_h5_out_group(o, "/fbp");
-    if (!st) st = tcm_h5_out_attr_int(o, "/fbp", "next_step", pos->next_step);
-    if (!st) st = tcm_h5_out_attr_int(o, "/fbp", "sweeps_in_step", pos->sweeps_in_step);
-    if (!st) st = tcm_h5_out_attr_double(o, "/fbp", "step_seconds", pos->step_seconds);
-    if (!st) st = tcm_h5_out_attr_int(o, "/fbp", "finished", pos->finished);
-    if (!st) st = tcm_h5_out_attr_int(o, "/fbp", "solved", pos->solved);
-    if (!st) st = tcm_h5_out_attr_int(o, "/fbp", "total_sweeps", pos->total_sweeps);
-    return st;
-}
-
-/* The protocol as a table (coupling, y) so that a resume can verify it. */
-static int write_protocol(tcm_h5_out *o, const tcm_protocol *proto)
+/* The schedule (coupling, y per step) as table group/protocol, so that a
+ * resume can verify it; y NULL for a ladder (stored as NaN). */
+static int write_schedule(tcm_h5_out *o, const char *group, const char *name, const double *c, const double *y,
+                          int count)
 {
     static const char *const names[2] = { "coupling", "y" };
-    double *buf = malloc(2 * (size_t)proto->count * sizeof(double));
-    if (!buf) return TCM_ERROR(TCM_ENOMEM, "out of memory writing the protocol");
-    for (int j = 0; j < proto->count; j++) {
-        buf[j] = proto->steps[j].coupling;
-        buf[proto->count + j] = proto->steps[j].y;
+    char p[256];
+    double *buf = malloc(2 * (size_t)count * sizeof(double));
+    if (!buf) return TCM_ERROR(TCM_ENOMEM, "out of memory writing the schedule");
+    for (int j = 0; j < count; j++) {
+        buf[j] = c[j];
+        buf[count + j] = y ? y[j] : NAN;
     }
-    const double *cols[2] = { buf, buf + proto->count };
-    int st = tcm_h5_out_table(o, "/fbp/protocol", 2, names, (size_t)proto->count, cols);
-    if (!st) st = tcm_h5_out_attr_string(o, "/fbp/protocol", "name", proto->name);
+    const double *cols[2] = { buf, buf + count };
+    tcm_results_join(p, sizeof p, group, "protocol");
+    int st = tcm_h5_out_table(o, p, 2, names, (size_t)count, cols);
+    if (!st) st = tcm_h5_out_attr_string(o, p, "name", name);
     free(buf);
     return st;
 }
 
-int tcm_fbp_checkpoint_save(const char *path, const tcm_graph *g, const tcm_protocol *proto,
-                            const tcm_fbp_position *pos, const tcm_fbp_step *history)
+/* Compare the stored schedule with (c, y) (y NULL: couplings only). */
+static int check_schedule(const tcm_h5_in *in, const char *path, const char *group, const double *c,
+                          const double *y, int count)
+{
+    char p[256];
+    size_t rows = 0, rows2 = 0;
+    double *fc = NULL, *fy = NULL;
+    tcm_results_join(p, sizeof p, group, "protocol");
+    int st = tcm_h5_in_table_column(in, p, "coupling", &rows, &fc);
+    if (!st) st = tcm_h5_in_table_column(in, p, "y", &rows2, &fy);
+    if (!st && (rows != (size_t)count || rows2 != rows))
+        st = TCM_ERROR(TCM_EFORMAT, "%s: checkpoint schedule has %zu steps, this run has %d", path, rows, count);
+    for (size_t j = 0; !st && j < rows; j++)
+        if (fc[j] != c[j] || (y && fy[j] != y[j]))
+            st = TCM_ERROR(TCM_EFORMAT, "%s: checkpoint schedule differs from this run's at step %zu", path, j + 1);
+    free(fc);
+    free(fy);
+    return st;
+}
+
+/* Open a run checkpoint file: state, position group, rows table, schedule. */
+typedef struct {
+    const char *group;   /* "/fbp" or "/ladder" */
+    const char *rows;    /* its table: "/fbp/history" or "/ladder/points" */
+    const char *name;    /* schedule name */
+    const double *c, *y; /* schedule */
+    int count;
+    const tcm_table *table;
+    const void *data;    /* rows to write / buffer to read (count rows) */
+} run_file;
+
+static int save_run(const char *path, const tcm_engine *e, const run_file *f, const tcm_run_position *pos)
 {
     tcm_h5_out *o = NULL;
-    int st = tcm_h5_out_open(&o, path, "fbp_checkpoint", 1);
+    int st = tcm_h5_out_open(&o, path, "run_checkpoint", 1);
     if (st) return st;
-    tcm_h5_out_plain_doubles(o); /* messages do not compress; keep checkpoints fast */
-    st = tcm_checkpoint_write(o, "/checkpoint", g);
-    if (!st) st = write_position(o, pos);
-    if (!st) st = write_protocol(o, proto);
-    if (!st) st = tcm_results_write_fbp_history(o, "/fbp/history", history, pos->next_step);
+    st = tcm_results_write_checkpoint(o, e);
+    if (!st) st = tcm_h5_out_attr_string(o, "/", "weights", e->ops->name);
+    if (!st) st = write_position(o, f->group, pos);
+    if (!st) st = write_schedule(o, f->group, f->name, f->c, f->y, f->count);
+    if (!st) st = tcm_table_write_h5(f->table, o, f->rows, f->data, (size_t)pos->next_step);
     if (st) {
         tcm_h5_out_abort(o);
         return st;
@@ -246,67 +313,100 @@ int tcm_fbp_checkpoint_save(const char *path, const tcm_graph *g, const tcm_prot
     return tcm_h5_out_commit(o);
 }
 
-/* Compare the stored protocol with proto. */
-static int check_protocol(const tcm_h5_in *in, const char *path, const tcm_protocol *proto)
+/* The position, schedule check and rows of a run checkpoint (not the state). */
+static int load_run(const char *path, const run_file *f, tcm_run_position *pos, void *rows)
 {
-    size_t rows = 0, rows2 = 0;
-    double *c = NULL, *y = NULL;
-    int st = tcm_h5_in_table_column(in, "/fbp/protocol", "coupling", &rows, &c);
-    if (!st) st = tcm_h5_in_table_column(in, "/fbp/protocol", "y", &rows2, &y);
-    if (!st && (rows != (size_t)proto->count || rows2 != rows))
-        st = TCM_ERROR(TCM_EFORMAT, "%s: checkpoint protocol has %zu steps, this run has %d", path, rows, proto->count);
-    for (size_t j = 0; !st && j < rows; j++)
-        if (c[j] != proto->steps[j].coupling || y[j] != proto->steps[j].y)
-            st = TCM_ERROR(TCM_EFORMAT, "%s: checkpoint protocol differs from this run's at step %zu", path, j);
+    tcm_h5_in *in = NULL;
+    int st = tcm_h5_in_open(&in, path);
+    if (st) return st;
+    if (!tcm_h5_in_has(in, f->group))
+        st = TCM_ERROR(TCM_EFORMAT, "%s is not a checkpoint of this kind of run (no %s)", path, f->group);
+    if (!st) st = check_schedule(in, path, f->group, f->c, f->y, f->count);
+    if (!st) st = read_position(in, f->group, pos);
+    if (!st && (pos->next_step < 0 || pos->next_step > f->count || pos->sweeps_in_step < 0))
+        st = TCM_ERROR(TCM_EFORMAT, "%s: position %d outside the schedule", path, pos->next_step);
+    if (!st) st = tcm_table_read_h5(f->table, in, path, f->rows, rows, (size_t)pos->next_step);
+    tcm_h5_in_close(in);
+    return st;
+}
+
+/* The protocol's couplings and y as two arrays (freed by the caller). */
+static int protocol_arrays(const tcm_protocol *proto, double **c, double **y)
+{
+    *c = malloc((size_t)proto->count * sizeof(double));
+    *y = malloc((size_t)proto->count * sizeof(double));
+    if (!*c || !*y) {
+        free(*c);
+        free(*y);
+        return TCM_ERROR(TCM_ENOMEM, "out of memory for the protocol");
+    }
+    for (int j = 0; j < proto->count; j++) {
+        (*c)[j] = proto->steps[j].coupling;
+        (*y)[j] = proto->steps[j].y;
+    }
+    return TCM_OK;
+}
+
+int tcm_focus_checkpoint_save(const char *path, const tcm_engine *e, const tcm_protocol *proto,
+                              const tcm_run_position *pos, const tcm_focus_step *history)
+{
+    double *c, *y;
+    int st = protocol_arrays(proto, &c, &y);
+    if (st) return st;
+    tcm_table t;
+    tcm_results_history_table(e, &t);
+    run_file f = { "/fbp", "/fbp/history", proto->name, c, y, proto->count, &t, history };
+    st = save_run(path, e, &f, pos);
     free(c);
     free(y);
     return st;
 }
 
-/* Read the /fbp position attributes. */
-static int read_position(const tcm_h5_in *in, tcm_fbp_position *pos)
+/* Derived history columns from the stored ones. */
+static void complete_history(tcm_focus_step *history, int rows)
 {
-    int64_t v[5];
-    const char *names[5] = { "next_step", "sweeps_in_step", "finished", "solved", "total_sweeps" };
-    for (int j = 0; j < 5; j++) {
-        int st = tcm_h5_in_attr_int(in, "/fbp", names[j], &v[j]);
-        if (st) return st;
-    }
-    *pos = (tcm_fbp_position){ (int)v[0], (int)v[1], 0.0, (int)v[2], (int)v[3], (int)v[4] };
-    return tcm_h5_in_attr_double(in, "/fbp", "step_seconds", &pos->step_seconds);
+    for (int r = 0; r < rows; r++) history[r].converged = history[r].status == TCM_BP_CONVERGED;
 }
 
-/* Read the completed history rows (pos->next_step of them). */
-static int read_history(const tcm_h5_in *in, const char *path, int rows_wanted, tcm_fbp_step *history)
+int tcm_focus_checkpoint_load(const char *path, tcm_engine *e, const tcm_protocol *proto, tcm_run_position *pos,
+                              tcm_focus_step *history)
 {
-    static const char *const names[HISTORY_COLUMNS] = { "step",   "lambda", "y",   "sweeps",  "status",
-                                                        "change", "errors", "chi", "chistar", "seconds" };
-    double *col[HISTORY_COLUMNS] = { NULL };
-    size_t rows = 0;
-    int st = TCM_OK;
-    for (int c = 0; c < HISTORY_COLUMNS && !st; c++) st = tcm_h5_in_table_column(in, "/fbp/history", names[c], &rows, &col[c]);
-    if (!st && rows != (size_t)rows_wanted)
-        st = TCM_ERROR(TCM_EFORMAT, "%s: history has %zu rows, the position says %d", path, rows, rows_wanted);
-    for (size_t r = 0; !st && r < rows; r++)
-        history[r] = (tcm_fbp_step){ (int)col[0][r], col[1][r], col[2][r], (int)col[3][r], (int)col[4][r],
-                                     col[5][r], (int)col[6][r], col[7][r], col[8][r], col[9][r] };
-    for (int c = 0; c < HISTORY_COLUMNS; c++) free(col[c]);
+    double *c, *y;
+    int st = protocol_arrays(proto, &c, &y);
+    if (st) return st;
+    tcm_table t;
+    tcm_results_history_table(e, &t);
+    for (int r = 0; r < proto->count; r++)
+        for (int x = 0; x < TCM_ENGINE_MAX_EXTRAS; x++) history[r].extra[x] = NAN;
+    run_file f = { "/fbp", "/fbp/history", proto->name, c, y, proto->count, &t, NULL };
+    st = load_run(path, &f, pos, history);
+    free(c);
+    free(y);
+    if (!st) complete_history(history, pos->next_step);
+    if (!st) st = e->ops->enable_focusing(e);
+    if (!st) st = e->ops->checkpoint_read(e, path, "/checkpoint", 1);
     return st;
 }
 
-int tcm_fbp_checkpoint_load(const char *path, tcm_graph *g, const tcm_protocol *proto, tcm_fbp_position *pos,
-                            tcm_fbp_step *history)
+int tcm_volume_checkpoint_save(const char *path, const tcm_engine *e, const double *lambdas, int count,
+                               const tcm_run_position *pos, const tcm_volume_point *points)
 {
-    tcm_h5_in *in = NULL;
-    int st = tcm_h5_in_open(&in, path);
-    if (st) return st;
-    if (!tcm_h5_in_has(in, "/fbp")) st = TCM_ERROR(TCM_EFORMAT, "%s is not a focusing BP checkpoint (no /fbp)", path);
-    if (!st) st = check_protocol(in, path, proto);
-    if (!st) st = read_position(in, pos);
-    if (!st && (pos->next_step < 0 || pos->next_step > proto->count))
-        st = TCM_ERROR(TCM_EFORMAT, "%s: position %d outside the protocol", path, pos->next_step);
-    if (!st) st = read_history(in, path, pos->next_step, history);
-    tcm_h5_in_close(in);
-    if (!st) st = tcm_checkpoint_read(g, path, "/checkpoint");
+    tcm_table t;
+    tcm_results_volume_table(e, &t);
+    run_file f = { "/ladder", "/ladder/points", "ladder", lambdas, NULL, count, &t, points };
+    return save_run(path, e, &f, pos);
+}
+
+int tcm_volume_checkpoint_load(const char *path, tcm_engine *e, const double *wref, const double *lambdas,
+                               int count, tcm_run_position *pos, tcm_volume_point *points)
+{
+    tcm_table t;
+    tcm_results_volume_table(e, &t);
+    for (int r = 0; r < count; r++)
+        for (int x = 0; x < TCM_ENGINE_MAX_EXTRAS; x++) points[r].extra[x] = NAN;
+    run_file f = { "/ladder", "/ladder/points", "ladder", lambdas, NULL, count, &t, NULL };
+    int st = load_run(path, &f, pos, points);
+    if (!st) st = tcm_driver_volume_restore(e, wref, lambdas, count, pos);
+    if (!st) st = e->ops->checkpoint_read(e, path, "/checkpoint", 1);
     return st;
 }

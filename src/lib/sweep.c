@@ -286,6 +286,8 @@ static void focus_update(tcm_graph *g, const tcm_sweep_params *p, tcm_sweep_chan
     change->chi = fmax(change->chi, fmax(cchange, normalize(g)));
 }
 
+const char *const tcm_schedule_names[] = { TCM_SCHEDULES(TCM_ENUM_NAME) NULL };
+
 int tcm_sweep_run(tcm_graph *g, const tcm_sweep_params *p, tcm_sweep_change *change)
 {
     if (g->ustar && !(p->y >= 1.0 && p->fl >= 0.0 && isfinite(p->fl)))

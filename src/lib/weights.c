@@ -255,27 +255,15 @@ int tcm_weights_eval(const tcm_weights *w, const struct tcm_instance_s *inst, tc
     return TCM_OK;
 }
 
+const char *const tcm_weight_kind_names[] = { TCM_WEIGHT_KINDS(TCM_ENUM_NAME) NULL };
+
 /* Name of a weight kind, "unknown" for values outside the enum. */
-const char *tcm_weight_kind_name(tcm_weight_kind k)
-{
-    switch (k) {
-    case TCM_WEIGHTS_CONTINUOUS: return "continuous";
-    case TCM_WEIGHTS_BINARY: return "binary";
-    default: return "unknown";
-    }
-}
+const char *tcm_weight_kind_name(tcm_weight_kind k) { return tcm_names_get(tcm_weight_kind_names, (int)k); }
 
 /* Parse "continuous" or "binary" (exact, case-sensitive). */
 int tcm_weight_kind_parse(const char *s, tcm_weight_kind *out)
 {
-    if (s && strcmp(s, "continuous") == 0) {
-        *out = TCM_WEIGHTS_CONTINUOUS;
-        return TCM_OK;
-    }
-    if (s && strcmp(s, "binary") == 0) {
-        *out = TCM_WEIGHTS_BINARY;
-        return TCM_OK;
-    }
-    return TCM_ERROR(TCM_EINVAL, "unknown weight kind '%s' (expected continuous or binary)",
-                     s ? s : "(null)");
+    int v, st = tcm_names_parse(tcm_weight_kind_names, "weight kind", s, &v);
+    if (!st) *out = (tcm_weight_kind)v;
+    return st;
 }

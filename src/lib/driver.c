@@ -1,0 +1,300 @@
+/* Plain BP, the local-volume ladder and focusing BP over any engine
+ * (driver.h): one stop rule, one resumable position. */
+#include "tcmbp/driver.h"
+
+#include <math.h>
+#include <omp.h>
+#include <string.h>
+
+#include "tcmbp/error.h"
+
+const char *tcm_bp_status_name(int s)
+{
+    switch (s) {
+    case TCM_BP_CONVERGED: return "converged";
+    case TCM_BP_NOT_CONVERGED: return "not_converged";
+    case TCM_BP_NONFINITE: return "nonfinite";
+    case TCM_BP_TIMEOUT: return "timeout";
+    case TCM_BP_INTERRUPTED: return "interrupted";
+    case TCM_FOCUS_STEP_SOLVED: return "solved";
+    }
+    return "unknown";
+}
+
+int tcm_run_params_check(const tcm_engine *e, const tcm_run_params *p)
+{
+    if (!(p->tol > 0.0)) return TCM_ERROR(TCM_EINVAL, "tolerance must be > 0, got %g", p->tol);
+    if (p->max_sweeps < 0) return TCM_ERROR(TCM_EINVAL, "max sweeps must be >= 0, got %d", p->max_sweeps);
+    if (!(p->max_seconds >= 0.0)) return TCM_ERROR(TCM_EINVAL, "max seconds must be >= 0, got %g", p->max_seconds);
+    return e->ops->check_modes(&p->modes);
+}
+
+int tcm_driver_iterate(tcm_engine *e, const tcm_run_params *p, const tcm_protocol_step *focus, tcm_sweep_hook hook,
+                       void *ctx, tcm_bp_result *r)
+{
+    int st = tcm_run_params_check(e, p);
+    if (!st) st = e->ops->prepare(e, &p->modes);
+    if (st) return st;
+    double t0 = omp_get_wtime();
+    r->status = TCM_BP_NOT_CONVERGED;
+    r->sweeps = 0;
+    r->nonfinite_sweep = 0;
+    r->change = r->norm_change = INFINITY;
+    while (r->sweeps < p->max_sweeps) {
+        tcm_engine_change c;
+        if ((st = e->ops->sweep(e, &p->modes, focus, &c))) return st;
+        r->sweeps++;
+        r->change = fmax(c.messages, c.focus);
+        r->norm_change = c.norm;
+        r->seconds = omp_get_wtime() - t0;
+        if (c.nonfinite > 0) {
+            r->status = TCM_BP_NONFINITE;
+            r->nonfinite_sweep = r->sweeps;
+            break;
+        }
+        tcm_progress pr = { r->sweeps, r->change, r->norm_change, e->ops->norm_mean(e), r->seconds };
+        if (hook && hook(e, &pr, ctx)) {
+            r->status = TCM_BP_INTERRUPTED;
+            break;
+        }
+        if (fmax(r->change, r->norm_change) <= p->tol) {
+            r->status = TCM_BP_CONVERGED;
+            break;
+        }
+        if (p->progress && p->progress(&pr, p->user)) {
+            r->status = TCM_BP_INTERRUPTED;
+            break;
+        }
+        if (p->max_seconds > 0 && r->seconds >= p->max_seconds) {
+            r->status = TCM_BP_TIMEOUT;
+            break;
+        }
+    }
+    r->seconds = omp_get_wtime() - t0;
+    return TCM_OK;
+}
+
+int tcm_driver_measure(tcm_engine *e, const tcm_run_params *p, tcm_bp_result *r)
+{
+    int st = e->ops->thermo(e, &p->modes, &r->thermo);
+    if (!st) st = e->M > 0 ? e->ops->errors(e, &r->errors) : (r->errors = 0, TCM_OK);
+    return st;
+}
+
+int tcm_driver_bp(tcm_engine *e, const tcm_run_params *p, tcm_bp_result *r)
+{
+    memset(r, 0, sizeof *r);
+    int st = tcm_driver_iterate(e, p, NULL, NULL, NULL, r);
+    return st ? st : tcm_driver_measure(e, p, r);
+}
+
+/* ---- local volume ---------------------------------------------------------- */
+
+int tcm_volume_ladder(double *lambdas, int count, double lo, double hi)
+{
+    if (count < 1) return TCM_ERROR(TCM_EINVAL, "a lambda ladder needs at least one step, got %d", count);
+    if (!(lo > 0.0) || !isfinite(hi) || (count > 1 && !(hi > lo)))
+        return TCM_ERROR(TCM_EINVAL, "lambda ladder needs 0 < min < max, got %g and %g", lo, hi);
+    for (int j = 0; j < count; j++)
+        lambdas[j] = count == 1 ? lo : lo * pow(hi / lo, (double)j / (count - 1));
+    return TCM_OK;
+}
+
+static int check_ladder(const double *wref, const double *lambdas, int count, const tcm_run_position *pos)
+{
+    if (count < 1 || !wref) return TCM_ERROR(TCM_EINVAL, "a volume ladder needs a reference and at least one lambda");
+    for (int j = 0; j < count; j++)
+        if (!(lambdas[j] >= 0.0) || !isfinite(lambdas[j]))
+            return TCM_ERROR(TCM_EINVAL, "lambda must be finite and >= 0, got %g at position %d", lambdas[j], j + 1);
+    if (pos->next_step < 0 || pos->next_step > count)
+        return TCM_ERROR(TCM_EINVAL, "resume position %d outside the ladder's %d points", pos->next_step, count);
+    return TCM_OK;
+}
+
+int tcm_driver_volume_restore(tcm_engine *e, const double *wref, const double *lambdas, int count,
+                              const tcm_run_position *pos)
+{
+    int st = check_ladder(wref, lambdas, count, pos);
+    if (st) return st;
+    int j = pos->next_step < count ? pos->next_step : count - 1;
+    return e->ops->set_reference(e, wref, lambdas[j]);
+}
+
+/* Fill pt from the iteration r at coupling lambda (thermodynamics measured here). */
+static int volume_point(tcm_engine *e, const tcm_run_params *p, double lambda, tcm_bp_result *r, tcm_volume_point *pt)
+{
+    int st = tcm_driver_measure(e, p, r);
+    if (st) return st;
+    const tcm_engine_thermo *t = &r->thermo;
+    memset(pt, 0, sizeof *pt);
+    pt->lambda = lambda;
+    pt->distance = t->distance;
+    pt->entropy = t->entropy;
+    pt->s0 = e->ops->s0(t->distance);
+    pt->local_entropy = t->entropy - pt->s0;
+    pt->q = t->q;
+    pt->status = r->status;
+    pt->converged = r->status == TCM_BP_CONVERGED;
+    pt->sweeps = r->sweeps;
+    pt->change = r->change;
+    pt->seconds = r->seconds;
+    for (int x = 0; x < TCM_ENGINE_MAX_EXTRAS; x++) pt->extra[x] = NAN;
+    e->ops->point_record(t, pt->extra);
+    return TCM_OK;
+}
+
+int tcm_driver_volume(tcm_engine *e, const double *wref, const double *lambdas, int count,
+                      const tcm_volume_params *p, tcm_run_position *pos, tcm_volume_point *points)
+{
+    int st = check_ladder(wref, lambdas, count, pos);
+    if (!st) st = tcm_run_params_check(e, &p->run);
+    if (st) return st;
+    while (!pos->finished && pos->next_step < count) {
+        int j = pos->next_step;
+        /* A continued point has its state, reference included, restored. */
+        if (pos->sweeps_in_step == 0 && (st = e->ops->set_reference(e, wref, lambdas[j]))) return st;
+        tcm_run_params rp = p->run;
+        rp.max_sweeps = p->run.max_sweeps - pos->sweeps_in_step;
+        tcm_bp_result r;
+        memset(&r, 0, sizeof r);
+        if ((st = tcm_driver_iterate(e, &rp, NULL, NULL, NULL, &r))) return st;
+        pos->sweeps_in_step += r.sweeps;
+        pos->step_seconds += r.seconds;
+        pos->total_sweeps += r.sweeps;
+        if (r.status == TCM_BP_INTERRUPTED) return TCM_OK; /* mid-point: resumable */
+        r.sweeps = pos->sweeps_in_step;
+        r.seconds = pos->step_seconds;
+        if ((st = volume_point(e, &p->run, lambdas[j], &r, &points[j]))) return st;
+        pos->next_step = j + 1;
+        pos->sweeps_in_step = 0;
+        pos->step_seconds = 0.0;
+        pos->finished = pos->next_step >= count;
+        int stop = p->on_point && p->on_point(&points[j], j, count, p->user);
+        if (p->on_position) p->on_position(pos, points, p->user);
+        if (stop) break;
+    }
+    return TCM_OK;
+}
+
+/* ---- focusing ----------------------------------------------------------------- */
+
+static int check_protocol(const tcm_engine *e, const tcm_protocol *proto, const tcm_run_position *pos)
+{
+    if (!proto || proto->count < 1) return TCM_ERROR(TCM_EINVAL, "a focusing protocol needs at least one step");
+    for (int s = 0; s < proto->count; s++) {
+        const tcm_protocol_step *ps = &proto->steps[s];
+        int coupling_ok = ps->coupling >= 0.0 && (isfinite(ps->coupling) || e->ops->allows_infinite_coupling);
+        if (!coupling_ok || !(ps->y >= 1.0) || !isfinite(ps->y))
+            return TCM_ERROR(TCM_EINVAL, "protocol step %d: need %s %s>= 0 and finite y >= 1, got %g:%g", s + 1,
+                             e->ops->coupling_name, e->ops->allows_infinite_coupling ? "" : "finite ", ps->coupling,
+                             ps->y);
+    }
+    if (pos->next_step < 0 || pos->next_step > proto->count)
+        return TCM_ERROR(TCM_EINVAL, "resume position %d outside the protocol's %d steps", pos->next_step, proto->count);
+    return TCM_OK;
+}
+
+/* State shared with the per-sweep hook of one step. */
+typedef struct {
+    const tcm_focus_params *p;
+    int step;
+    int sweeps_before;     /* sweeps of this step done by earlier (interrupted) pieces */
+    double seconds_before; /* their seconds */
+    int errors;
+    int solved;       /* the configuration became a solution at this sweep */
+    int stopped;      /* the user callback asked to stop */
+    int status;       /* error status of the error count, if any */
+} step_ctx;
+
+/* After each sweep: count errors (stop at a solution), then ask the user callback. */
+static int after_sweep(tcm_engine *e, const tcm_progress *pr, void *user)
+{
+    step_ctx *c = user;
+    int st = e->ops->errors(e, &c->errors);
+    if (st) {
+        c->status = st;
+        return 1;
+    }
+    if (c->errors == 0 && c->p->stop_at_solution) {
+        c->solved = 1;
+        return 1;
+    }
+    tcm_progress local = *pr;
+    local.sweep += c->sweeps_before;
+    local.seconds += c->seconds_before;
+    if (c->p->on_sweep && c->p->on_sweep(&local, c->step, c->errors, c->p->user)) {
+        c->stopped = 1;
+        return 1;
+    }
+    return 0;
+}
+
+/* Run (the rest of) step pos->next_step; fills the row when the step completes. */
+static int run_step(tcm_engine *e, const tcm_protocol *proto, const tcm_focus_params *p, tcm_run_position *pos,
+                    tcm_focus_step *row, step_ctx *ctx)
+{
+    const tcm_protocol_step *s = &proto->steps[pos->next_step];
+    *ctx = (step_ctx){ p, pos->next_step, pos->sweeps_in_step, pos->step_seconds, -1, 0, 0, TCM_OK };
+    tcm_run_params rp = p->run;
+    rp.max_sweeps = p->run.max_sweeps - pos->sweeps_in_step;
+    rp.progress = NULL; /* the hook reports every sweep */
+    tcm_bp_result r;
+    memset(&r, 0, sizeof r);
+    int st = tcm_driver_iterate(e, &rp, s, after_sweep, ctx, &r);
+    if (st) return st;
+    if (ctx->status) return ctx->status;
+    pos->sweeps_in_step += r.sweeps;
+    pos->step_seconds += r.seconds;
+    pos->total_sweeps += r.sweeps;
+    if (ctx->stopped) return TCM_OK; /* interrupted mid-step: the row is not final */
+    if (ctx->errors < 0 && (st = e->ops->errors(e, &ctx->errors))) return st;
+    memset(row, 0, sizeof *row);
+    *row = (tcm_focus_step){ pos->next_step, s->coupling, s->y, pos->sweeps_in_step,
+                             ctx->solved ? TCM_FOCUS_STEP_SOLVED : (int)r.status, r.status == TCM_BP_CONVERGED,
+                             r.change, ctx->errors, pos->step_seconds, { 0 } };
+    for (int x = 0; x < TCM_ENGINE_MAX_EXTRAS; x++) row->extra[x] = NAN;
+    return e->ops->step_record(e, &p->run.modes, s, p->record, row->extra);
+}
+
+/* Before the first step: a state that already solves the instance ends the run. */
+static int check_initial(tcm_engine *e, const tcm_focus_params *p, tcm_run_position *pos)
+{
+    if (pos->next_step > 0 || pos->sweeps_in_step > 0 || pos->finished || !p->stop_at_solution) return TCM_OK;
+    int errors, st = e->ops->prepare(e, &p->run.modes);
+    if (!st) st = e->M > 0 ? e->ops->errors(e, &errors) : (errors = 0, TCM_OK);
+    if (!st && errors == 0) pos->finished = pos->solved = 1;
+    return st;
+}
+
+int tcm_driver_focus(tcm_engine *e, const tcm_protocol *proto, const tcm_focus_params *p, tcm_run_position *pos,
+                     tcm_focus_step *history, tcm_focus_result *res)
+{
+    double t0 = omp_get_wtime();
+    memset(res, 0, sizeof *res);
+    int st = check_protocol(e, proto, pos);
+    if (!st) st = tcm_run_params_check(e, &p->run);
+    if (!st) st = e->ops->enable_focusing(e);
+    if (!st) st = check_initial(e, p, pos);
+    if (st) return st;
+    while (!pos->finished && pos->next_step < proto->count) {
+        step_ctx ctx;
+        if ((st = run_step(e, proto, p, pos, &history[pos->next_step], &ctx))) return st;
+        if (ctx.stopped) {
+            res->interrupted = 1;
+            break;
+        }
+        const tcm_focus_step *row = &history[pos->next_step];
+        pos->solved = ctx.errors == 0;
+        pos->next_step++;
+        pos->sweeps_in_step = 0;
+        pos->step_seconds = 0.0;
+        if ((pos->solved && p->stop_at_solution) || pos->next_step >= proto->count) pos->finished = 1;
+        if (p->on_step) p->on_step(row, pos, p->user); /* pos is where a resume would start */
+    }
+    res->steps = pos->next_step;
+    res->total_sweeps = pos->total_sweeps;
+    st = e->M > 0 ? e->ops->errors(e, &res->errors) : TCM_OK;
+    res->solved = res->errors == 0;
+    res->seconds = omp_get_wtime() - t0;
+    return st;
+}

@@ -1,0 +1,88 @@
+/* The one place where a weight kind is mapped to its engine (the table
+ * below), and the thin generic entry points over an engine's operations. */
+#include "tcmbp/engine.h"
+#include "engine_impl.h"
+
+#include <stdlib.h>
+
+#include "tcmbp/error.h"
+
+typedef struct {
+    tcm_weight_kind kind;
+    const tcm_engine_ops *ops;
+    void *(*alloc)(const tcm_instance *inst, int M, int nthreads);
+} engine_entry;
+
+static const engine_entry engines[] = {
+    { TCM_WEIGHTS_CONTINUOUS, &tcm_engine_cont_ops, tcm_engine_cont_alloc },
+    { TCM_WEIGHTS_BINARY, &tcm_engine_bin_ops, tcm_engine_bin_alloc },
+};
+
+static const engine_entry *entry_of(tcm_weight_kind kind)
+{
+    for (size_t j = 0; j < sizeof engines / sizeof engines[0]; j++)
+        if (engines[j].kind == kind) return &engines[j];
+    return NULL;
+}
+
+const tcm_engine_ops *tcm_engine_ops_of(tcm_weight_kind kind)
+{
+    const engine_entry *en = entry_of(kind);
+    return en ? en->ops : NULL;
+}
+
+tcm_engine *tcm_engine_alloc(const tcm_instance *inst, tcm_weight_kind kind, int M, int nthreads)
+{
+    const engine_entry *en = entry_of(kind);
+    if (!en) {
+        TCM_ERROR(TCM_EINVAL, "no engine for weight kind %d", (int)kind);
+        return NULL;
+    }
+    if (!inst) {
+        TCM_ERROR(TCM_EINVAL, "no instance");
+        return NULL;
+    }
+    if (M < 0) M = inst->M;
+    if (M > inst->M) {
+        TCM_ERROR(TCM_EINVAL, "%d patterns asked for, the instance has %d", M, inst->M);
+        return NULL;
+    }
+    tcm_engine *e = calloc(1, sizeof *e);
+    if (!e) {
+        TCM_ERROR(TCM_ENOMEM, "out of memory for the engine");
+        return NULL;
+    }
+    *e = (tcm_engine){ en->ops, kind, inst, inst->K, inst->n, M, NULL };
+    if (!(e->state = en->alloc(inst, M, nthreads))) {
+        free(e);
+        return NULL;
+    }
+    return e;
+}
+
+void tcm_engine_free(tcm_engine *e)
+{
+    if (!e) return;
+    e->ops->free_state(e->state);
+    free(e);
+}
+
+tcm_graph *tcm_engine_graph(tcm_engine *e)
+{
+    return e && e->ops == &tcm_engine_cont_ops ? e->state : NULL;
+}
+
+tcm_bgraph *tcm_engine_bgraph(tcm_engine *e)
+{
+    return e && e->ops == &tcm_engine_bin_ops ? e->state : NULL;
+}
+
+tcm_weights *tcm_engine_weights(const tcm_engine *e)
+{
+    tcm_weights *w = tcm_weights_alloc(e->K, e->n, e->kind);
+    if (w && e->ops->configuration(e, w) != TCM_OK) {
+        tcm_weights_free(w);
+        return NULL;
+    }
+    return w;
+}
