@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "tcmbp/bbp.h"
+#include "tcmbp/driver.h"
 #include "tcmbp/error.h"
 #include "tcmbp/rng.h"
 #include "tcmbp/special.h"
@@ -235,17 +236,17 @@ static double count_solutions(const tcm_instance *inst, int M, const double *wre
     return lz;
 }
 
-/* Converged BP (tight tolerance) on g; returns phi * (number of weights) = F. */
-static double converged_free_entropy(tcm_bgraph *g, tcm_hidden_mode hm)
+/* Converged BP (tight tolerance) on the binary engine e; returns phi * (number of weights) = F. */
+static double converged_free_entropy(tcm_engine *e, tcm_hidden_mode hm)
 {
-    tcm_bbp_params p = TCM_BBP_PARAMS_INIT;
-    p.sweep.hidden = hm;
+    tcm_run_params p = TCM_RUN_PARAMS_INIT;
+    p.modes.hidden = hm;
     p.tol = 1e-14;
     p.max_sweeps = 400;
-    tcm_bbp_result r;
-    CU_ASSERT_EQUAL(tcm_bbp_run(g, &p, &r), TCM_OK);
+    tcm_bp_result r;
+    CU_ASSERT_EQUAL(tcm_driver_bp(e, &p, &r), TCM_OK);
     CU_ASSERT_EQUAL(r.status, TCM_BP_CONVERGED);
-    return r.phi * (double)g->nw;
+    return r.thermo.phi * (double)tcm_engine_bgraph(e)->nw;
 }
 
 /* One pattern: the factor graph is a tree, so the Bethe free entropy with the
@@ -258,14 +259,15 @@ static void test_one_pattern_exact(void)
         tcm_instance *inst = random_instance(arch ? 3 : 9, 3, 4, arch ? TCM_ARCH_FULL : TCM_ARCH_TREE, 17);
         double wref[9] = { 1, -1, 1, 1, 1, -1, -1, 1, -1 };
         for (int with_ref = 0; with_ref < 2; with_ref++) {
-            tcm_bgraph *g = tcm_bgraph_alloc_patterns(inst, 1, 0);
-            if (with_ref) tcm_bgraph_set_reference(g, wref, 0.7);
-            double F = converged_free_entropy(g, TCM_HIDDEN_EXACT);
+            tcm_engine *e = tcm_engine_alloc(inst, TCM_WEIGHTS_BINARY, 1, 0);
+            CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+            if (with_ref) tcm_bgraph_set_reference(tcm_engine_bgraph(e), wref, 0.7);
+            double F = converged_free_entropy(e, TCM_HIDDEN_EXACT);
             double exact = count_solutions(inst, 1, with_ref ? wref : NULL, 0.7);
             printf("\n    %s, one pattern%s: Bethe F = %.15f, enumeration %.15f ", arch ? "full" : "tree",
                    with_ref ? ", reference" : "", F, exact);
             CU_ASSERT_DOUBLE_EQUAL(F, exact, 1e-10);
-            tcm_bgraph_free(g);
+            tcm_engine_free(e);
         }
         tcm_instance_free(inst);
     }
@@ -275,21 +277,23 @@ static void test_one_pattern_exact(void)
  * overlap (1/N) sum wref m there. */
 static void lambda_derivative(const tcm_instance *inst, tcm_hidden_mode hm, double *deriv, double *overlap)
 {
-    tcm_bgraph *g = tcm_bgraph_alloc(inst, 0);
+    tcm_engine *e = tcm_engine_alloc(inst, TCM_WEIGHTS_BINARY, -1, 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+    tcm_bgraph *g = tcm_engine_bgraph(e);
     double *wref = malloc(g->nw * sizeof(double)), lam = 0.4, h = 1e-4, phi[2];
     for (size_t j = 0; j < g->nw; j++) wref[j] = j % 2 ? 1.0 : -1.0;
     for (int s = 0; s < 2; s++) {
         tcm_bgraph_set_reference(g, wref, lam + (s ? h : -h));
-        phi[s] = converged_free_entropy(g, hm) / (double)g->nw;
+        phi[s] = converged_free_entropy(e, hm) / (double)g->nw;
     }
     tcm_bgraph_set_reference(g, wref, lam);
-    converged_free_entropy(g, hm);
+    converged_free_entropy(e, hm);
     tcm_bin_thermo t;
     tcm_bin_thermo_compute(g, hm, TCM_OUTPUT_EXACT, &t);
     *deriv = (phi[1] - phi[0]) / (2 * h);
     *overlap = t.overlap;
     free(wref);
-    tcm_bgraph_free(g);
+    tcm_engine_free(e);
 }
 
 /* At a fixed point d phi / d lambda = (1/N) sum wref m, because the Bethe

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tcmbp/bp.h"
+#include "tcmbp/driver.h"
 #include "tcmbp/error.h"
 #include "tcmbp/special.h"
 #include "tcmbp/weights.h"
@@ -39,21 +39,23 @@ static void test_ratio_zero_field(void)
     CU_ASSERT_EQUAL(tcm_ratio_eval(&c, 1.5), 0.0);
 }
 
-/* A graph of a random instance after a few sweeps from random messages. */
-static tcm_graph *swept_graph(tcm_instance **inst, int N, int K, int M, tcm_arch arch, tcm_cavity_mode cm, int threads)
+/* The continuous engine of a random instance after a few sweeps from
+ * random messages (its graph: tcm_engine_graph). */
+static tcm_engine *swept_engine(tcm_instance **inst, int N, int K, int M, tcm_arch arch, tcm_cavity_mode cm,
+                                int threads)
 {
     tcm_instance_params ip = TCM_INSTANCE_PARAMS_INIT;
     ip.N = N, ip.K = K, ip.M = M, ip.arch = arch, ip.seed = 11;
     CU_ASSERT_FATAL(tcm_instance_generate(inst, &ip) == TCM_OK);
-    tcm_graph *g = tcm_graph_alloc(*inst, threads);
-    CU_ASSERT_FATAL(g != NULL);
-    tcm_graph_randomize(g, 1.0, 3);
-    tcm_bp_params p = TCM_BP_PARAMS_INIT;
-    p.sweep.cavity = cm;
+    tcm_engine *e = tcm_engine_alloc(*inst, TCM_WEIGHTS_CONTINUOUS, -1, threads);
+    CU_ASSERT_FATAL(e != NULL && tcm_engine_graph(e) != NULL);
+    tcm_graph_randomize(tcm_engine_graph(e), 1.0, 3);
+    tcm_run_params p = TCM_RUN_PARAMS_INIT;
+    p.modes.cavity = cm;
     p.max_sweeps = 4;
     tcm_bp_result r;
-    CU_ASSERT(tcm_bp_iterate(g, &p, &r) == TCM_OK);
-    return g;
+    CU_ASSERT(tcm_driver_iterate(e, &p, NULL, NULL, NULL, &r) == TCM_OK);
+    return e;
 }
 
 /* The sums a sweep builds while it updates (chunk sums) equal, bit for bit,
@@ -63,7 +65,8 @@ static void test_fused_sums_match_rebuild(void)
     for (int t = 1; t <= 2; t++)
         for (int cm = 0; cm < 2; cm++) {
             tcm_instance *inst;
-            tcm_graph *g = swept_graph(&inst, 303, 3, 700, TCM_ARCH_TREE, (tcm_cavity_mode)cm, t);
+            tcm_engine *e = swept_engine(&inst, 303, 3, 700, TCM_ARCH_TREE, (tcm_cavity_mode)cm, t);
+            tcm_graph *g = tcm_engine_graph(e);
             size_t bytes = g->nw * sizeof(double);
             double *su = malloc(bytes), *sv = malloc(bytes);
             memcpy(su, g->sumU, bytes);
@@ -73,7 +76,7 @@ static void test_fused_sums_match_rebuild(void)
             CU_ASSERT(memcmp(sv, g->sumV, bytes) == 0);
             free(su);
             free(sv);
-            tcm_graph_free(g);
+            tcm_engine_free(e);
             tcm_instance_free(inst);
         }
 }
@@ -152,7 +155,8 @@ static void test_errors_match_eval(void)
 {
     for (int arch = 0; arch < 2; arch++) {
         tcm_instance *inst;
-        tcm_graph *g = swept_graph(&inst, arch ? 101 : 303, 3, 900, (tcm_arch)arch, TCM_CAVITY_FAST, 2);
+        tcm_engine *e = swept_engine(&inst, arch ? 101 : 303, 3, 900, (tcm_arch)arch, TCM_CAVITY_FAST, 2);
+        tcm_graph *g = tcm_engine_graph(e);
         tcm_weights *w = tcm_weights_alloc(g->K, g->n, TCM_WEIGHTS_CONTINUOUS);
         tcm_cont_means(g, w->w);
         tcm_eval ev;
@@ -164,7 +168,7 @@ static void test_errors_match_eval(void)
         g->mu[5] = NAN;
         CU_ASSERT(tcm_cont_errors(g, &errors) == TCM_ENUMERIC);
         tcm_weights_free(w);
-        tcm_graph_free(g);
+        tcm_engine_free(e);
         tcm_instance_free(inst);
     }
 }
