@@ -1,8 +1,13 @@
 /* Tests of the local-volume driver (spec 3, 5): the alpha = 0 curve is
  * ln sqrt(d(2-d)) exactly; around a teacher (a solution) the normalised local
  * entropy is <= 0, rises toward 0 as d shrinks, and lies above the curve
- * around a configuration with errors; thread-count independence. */
-#include "tcmbp/volume.h"
+ * around a configuration with errors; thread-count independence; a ladder
+ * interrupted mid-point, saved and continued in a fresh engine (other
+ * thread count) equals an uninterrupted one bit for bit, for both weight
+ * kinds. */
+#include "tcmbp/driver.h"
+
+#include "test_util.h"
 
 #include <CUnit/CUnit.h>
 #include <math.h>
@@ -11,6 +16,7 @@
 #include <string.h>
 
 #include "tcmbp/error.h"
+#include "tcmbp/results.h"
 #include "tcmbp/rng.h"
 
 static tcm_instance *teacher_instance(int N, int K, double alpha, unsigned seed)
@@ -30,7 +36,7 @@ static tcm_instance *teacher_instance(int N, int K, double alpha, unsigned seed)
 static void test_alpha_zero_curve(void)
 {
     tcm_instance *inst = teacher_instance(99, 3, 1.0, 2);
-    tcm_graph *g = tcm_graph_alloc_patterns(inst, 0, 0);
+    tcm_engine *e = test_engine(inst, TCM_WEIGHTS_CONTINUOUS, 0, 0);
     tcm_weights *ref = tcm_weights_alloc(3, 33, TCM_WEIGHTS_CONTINUOUS);
     tcm_rng r;
     tcm_rng_init(&r, 9, 0);
@@ -38,11 +44,12 @@ static void test_alpha_zero_curve(void)
     CU_ASSERT_EQUAL(tcm_weights_normalize(ref), TCM_OK);
     double lambdas[12];
     tcm_volume_point pts[12];
-    int done;
     CU_ASSERT_EQUAL(tcm_volume_ladder(lambdas, 12, 0.05, 1000.0), TCM_OK);
     tcm_volume_params p = TCM_VOLUME_PARAMS_INIT;
-    p.bp.tol = 1e-12;
-    CU_ASSERT_EQUAL(tcm_volume_run(g, ref->w, lambdas, 12, &p, pts, &done), TCM_OK);
+    p.run.tol = 1e-12;
+    tcm_run_position pos = TCM_RUN_POSITION_INIT;
+    CU_ASSERT_EQUAL(tcm_driver_volume(e, ref->w, lambdas, 12, &p, &pos, pts), TCM_OK);
+    int done = pos.next_step;
     CU_ASSERT_EQUAL(done, 12);
     for (int j = 0; j < done; j++) {
         CU_ASSERT_EQUAL(pts[j].status, TCM_BP_CONVERGED);
@@ -51,7 +58,7 @@ static void test_alpha_zero_curve(void)
     }
     CU_ASSERT(pts[0].distance > 0.9 && pts[11].distance < 1e-3); /* the ladder spans the distances */
     tcm_weights_free(ref);
-    tcm_graph_free(g);
+    tcm_engine_free(e);
     tcm_instance_free(inst);
 }
 
@@ -59,14 +66,15 @@ static void test_alpha_zero_curve(void)
 static void curve(const tcm_instance *inst, const double *wref, const double *lambdas, int count,
                   tcm_volume_point *pts, int nthreads)
 {
-    tcm_graph *g = tcm_graph_alloc(inst, nthreads);
+    tcm_engine *e = test_engine(inst, TCM_WEIGHTS_CONTINUOUS, -1, nthreads);
     tcm_volume_params p = TCM_VOLUME_PARAMS_INIT;
-    p.bp.max_sweeps = 120; /* points that do not converge by then are recorded as such */
-    p.bp.sweep.cavity = TCM_CAVITY_FAST; /* agrees with exact to O(1/N) (test_bp); 4x cheaper */
-    int done;
-    CU_ASSERT_EQUAL(tcm_volume_run(g, wref, lambdas, count, &p, pts, &done), TCM_OK);
+    p.run.max_sweeps = 120; /* points that do not converge by then are recorded as such */
+    p.run.modes.cavity = TCM_CAVITY_FAST; /* agrees with exact to O(1/N) (test_bp); 4x cheaper */
+    tcm_run_position pos = TCM_RUN_POSITION_INIT;
+    CU_ASSERT_EQUAL(tcm_driver_volume(e, wref, lambdas, count, &p, &pos, pts), TCM_OK);
+    int done = pos.next_step;
     CU_ASSERT_EQUAL(done, count);
-    tcm_graph_free(g);
+    tcm_engine_free(e);
 }
 
 /* Teacher-student K = 3, N = 999, alpha = 1: teacher curve vs a perturbed reference with errors. */
@@ -132,6 +140,138 @@ static void test_threads(void)
     tcm_instance_free(inst);
 }
 
+/* ---- interrupted and resumed ladders -------------------------------------- */
+
+/* Progress callback: stop at the limit-th call (an interruption). */
+typedef struct {
+    int limit, seen;
+} stopper;
+
+static int stop_after(const tcm_progress *pr, void *user)
+{
+    (void)pr;
+    stopper *s = user;
+    return ++s->seen >= s->limit;
+}
+
+/* A ladder run on a fresh engine of kind with nthreads threads, from a state
+ * randomised with seed (binary: the zero state is a fixed point at lambda = 0). */
+typedef struct {
+    const tcm_instance *inst;
+    tcm_weight_kind kind;
+    const double *wref;
+    const double *lambdas;
+    int count;
+    tcm_volume_params params;
+} ladder_case;
+
+static tcm_engine *ladder_engine(const ladder_case *c, int nthreads)
+{
+    tcm_engine *e = test_engine(c->inst, c->kind, -1, nthreads);
+    e->ops->randomize(e, 0.3, 5);
+    return e;
+}
+
+/* Where to interrupt the uninterrupted run `full`: in the middle of the first
+ * point after the first that takes at least 4 sweeps, as the number of
+ * progress calls before it (progress is not called at a converging sweep).
+ * Sets *point; -1 when no point qualifies. */
+static int ladder_cut(const tcm_volume_point *full, int count, int *point)
+{
+    int calls = 0;
+    for (int j = 0; j < count; j++) {
+        if (j > 0 && full[j].sweeps >= 4) {
+            *point = j;
+            return calls + full[j].sweeps / 2;
+        }
+        calls += full[j].converged ? full[j].sweeps - 1 : full[j].sweeps;
+    }
+    return -1;
+}
+
+/* Run c uninterrupted with threads[0]; run it again with threads[1] and stop it
+ * mid-point, save a checkpoint, load it into a fresh engine with threads[2]
+ * and continue: the points and the final state must equal the uninterrupted
+ * run's bit for bit. A checkpoint of another ladder is refused. */
+static void check_ladder_resume(const ladder_case *c, const int threads[3])
+{
+    tcm_volume_point full[16], cut_pts[16], resumed[16];
+    CU_ASSERT_FATAL(c->count <= 16);
+    tcm_engine *ef = ladder_engine(c, threads[0]);
+    tcm_run_position pf = TCM_RUN_POSITION_INIT;
+    CU_ASSERT_EQUAL(tcm_driver_volume(ef, c->wref, c->lambdas, c->count, &c->params, &pf, full), TCM_OK);
+    CU_ASSERT(pf.finished);
+    int point = -1, cut = ladder_cut(full, c->count, &point);
+    CU_ASSERT_FATAL(cut > 0);
+
+    char dir[] = "/tmp/tcmbp_volume_XXXXXX", path[64];
+    test_tmp_path(dir, path, sizeof path, "ladder.h5");
+    tcm_engine *es = ladder_engine(c, threads[1]);
+    tcm_volume_params p = c->params;
+    stopper st = { cut, 0 };
+    p.run.progress = stop_after;
+    p.run.user = &st;
+    tcm_run_position pos = TCM_RUN_POSITION_INIT;
+    CU_ASSERT_EQUAL(tcm_driver_volume(es, c->wref, c->lambdas, c->count, &p, &pos, cut_pts), TCM_OK);
+    CU_ASSERT(!pos.finished);
+    CU_ASSERT_EQUAL(pos.next_step, point);
+    CU_ASSERT(pos.sweeps_in_step > 0 && pos.sweeps_in_step < full[point].sweeps); /* mid-point */
+    CU_ASSERT_EQUAL(tcm_volume_checkpoint_save(path, es, c->lambdas, c->count, &pos, cut_pts), TCM_OK);
+    tcm_engine_free(es);
+
+    tcm_engine *er = test_engine(c->inst, c->kind, -1, threads[2]);
+    tcm_run_position pr;
+    CU_ASSERT_EQUAL_FATAL(tcm_volume_checkpoint_load(path, er, c->wref, c->lambdas, c->count, &pr, resumed), TCM_OK);
+    CU_ASSERT(pr.next_step == pos.next_step && pr.sweeps_in_step == pos.sweeps_in_step &&
+              pr.total_sweeps == pos.total_sweeps && !pr.finished);
+    CU_ASSERT_EQUAL(tcm_driver_volume(er, c->wref, c->lambdas, c->count, &c->params, &pr, resumed), TCM_OK);
+    printf("\n    %s ladder: interrupted at point %d after %d of its %d sweeps (%d threads), continued with %d: "
+           "%d sweeps in all (uninterrupted: %d) ", c->kind == TCM_WEIGHTS_BINARY ? "binary" : "continuous", point,
+           pos.sweeps_in_step, full[point].sweeps, threads[1], threads[2], pr.total_sweeps, pf.total_sweeps);
+    CU_ASSERT(pr.finished);
+    CU_ASSERT_EQUAL(pr.total_sweeps, pf.total_sweeps);
+    for (int j = 0; j < c->count; j++) CU_ASSERT(test_same_point(&full[j], &resumed[j]));
+    CU_ASSERT(test_same_state(ef, er));
+    /* another ladder (one coupling changed) is refused */
+    double other[16];
+    memcpy(other, c->lambdas, (size_t)c->count * sizeof(double));
+    other[c->count - 1] *= 2.0;
+    tcm_engine *ex = test_engine(c->inst, c->kind, -1, 1);
+    CU_ASSERT_EQUAL(tcm_volume_checkpoint_load(path, ex, c->wref, other, c->count, &pr, resumed), TCM_EFORMAT);
+    tcm_engine_free(ex);
+    tcm_engine_free(er);
+    tcm_engine_free(ef);
+    test_tmp_remove(dir, path);
+}
+
+/* Continuous weights: teacher instance N = 300 (90000 edges: sweeps use both threads). */
+static void test_resume_continuous(void)
+{
+    tcm_instance *inst = teacher_instance(300, 3, 1.0, 6);
+    double lambdas[4] = { 1, 4, 16, 64 };
+    ladder_case c = { inst, TCM_WEIGHTS_CONTINUOUS, inst->teacher->w, lambdas, 4, TCM_VOLUME_PARAMS_INIT };
+    c.params.run.max_sweeps = 120;
+    c.params.run.modes.cavity = TCM_CAVITY_FAST;
+    check_ladder_resume(&c, (const int[3]){ 2, 1, 2 });
+    check_ladder_resume(&c, (const int[3]){ 1, 2, 1 });
+    tcm_instance_free(inst);
+}
+
+/* Binary weights: teacher instance N = 300, alpha = 0.6 (54000 edges: threads are used). */
+static void test_resume_binary(void)
+{
+    tcm_instance_params ip = TCM_INSTANCE_PARAMS_INIT;
+    ip.N = 300, ip.K = 3, ip.alpha = 0.6, ip.seed = 6, ip.teacher = 1, ip.kind = TCM_WEIGHTS_BINARY;
+    tcm_instance *inst = NULL;
+    CU_ASSERT_EQUAL_FATAL(tcm_instance_generate(&inst, &ip), TCM_OK);
+    double lambdas[4] = { 0.05, 0.2, 0.8, 3.2 };
+    ladder_case c = { inst, TCM_WEIGHTS_BINARY, inst->teacher->w, lambdas, 4, TCM_VOLUME_PARAMS_INIT };
+    c.params.run.max_sweeps = 120;
+    check_ladder_resume(&c, (const int[3]){ 2, 1, 2 });
+    check_ladder_resume(&c, (const int[3]){ 1, 2, 1 });
+    tcm_instance_free(inst);
+}
+
 static void test_ladder(void)
 {
     double l[5];
@@ -141,7 +281,7 @@ static void test_ladder(void)
     CU_ASSERT_DOUBLE_EQUAL(l[4], 16.0, 1e-12);
     CU_ASSERT_EQUAL(tcm_volume_ladder(l, 5, 0.0, 16.0), TCM_EINVAL);
     CU_ASSERT_EQUAL(tcm_volume_ladder(l, 5, 3.0, 2.0), TCM_EINVAL);
-    CU_ASSERT_DOUBLE_EQUAL(tcm_volume_s0(1.0), 0.0, 1e-15);
+    CU_ASSERT_DOUBLE_EQUAL(tcm_engine_ops_of(TCM_WEIGHTS_CONTINUOUS)->s0(1.0), 0.0, 1e-15);
 }
 
 int tcm_test_register(void)
@@ -152,5 +292,7 @@ int tcm_test_register(void)
     if (!CU_add_test(s, "alpha = 0 curve", test_alpha_zero_curve)) return -1;
     if (!CU_add_test(s, "teacher vs reference with errors", test_teacher_curve)) return -1;
     if (!CU_add_test(s, "thread independence", test_threads)) return -1;
+    if (!CU_add_test(s, "resumed ladder = uninterrupted, continuous", test_resume_continuous)) return -1;
+    if (!CU_add_test(s, "resumed ladder = uninterrupted, binary", test_resume_binary)) return -1;
     return 0;
 }
