@@ -52,7 +52,7 @@ static int run(const cli_args *a, cli_command *cmd, const bp_opts *o, const char
     cli_engine_run r;
     tcm_bp_result res;
     int rc = cli_engine_open(a, cmd, &o->e, defaults, 1, &r);
-    if (rc == CLI_EXIT_OK) rc = cli_engine_init(a, &o->e, &r);
+    if (rc == CLI_EXIT_OK) rc = cli_engine_init(a, cmd, &o->e, &r);
     if (rc == CLI_EXIT_OK) {
         r.run.progress = cli_engine_progress;
         r.run.user = (void *)a;

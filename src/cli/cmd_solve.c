@@ -107,7 +107,7 @@ static int solve_attrs(tcm_h5_out *h, const solve_run *s, const tcm_focus_params
     if (!st) st = tcm_h5_out_attr_double(h, g, "dx", o->dx);
     if (!st) st = tcm_h5_out_attr_double(h, g, "drho", o->drho);
     if (!st) st = tcm_h5_out_attr_double(h, g, "x", o->x);
-    if (!st) st = tcm_h5_out_attr_double(h, g, "init_amplitude", o->e.init ? 0.0 : o->e.init_random);
+    if (!st) st = tcm_h5_out_attr_double(h, g, "init_amplitude", o->e.init || o->resume ? 0.0 : o->e.init_random);
     if (!st) st = tcm_h5_out_attr_string(h, g, "init", o->e.init ? o->e.init : "");
     if (!st) st = tcm_h5_out_attr_int(h, g, "seed", (int64_t)s->a->seed);
     if (!st) st = tcm_h5_out_attr_int(h, g, "stop_at_solution", p->stop_at_solution);
@@ -214,7 +214,7 @@ static int run(const cli_args *a, cli_command *cmd, solve_opts *o, char *cmdline
     if (rc == CLI_EXIT_OK) rc = make_protocol(a, cmd, o, s.r.engine, &s.proto);
     if (rc == CLI_EXIT_OK && !(s.history = calloc((size_t)s.proto->count, sizeof *s.history)))
         rc = cli_fail(a, TCM_ENOMEM, "out of memory");
-    if (rc == CLI_EXIT_OK && !o->resume) rc = cli_engine_init(a, &o->e, &s.r);
+    if (rc == CLI_EXIT_OK && !o->resume) rc = cli_engine_init(a, cmd, &o->e, &s.r);
     if (rc == CLI_EXIT_OK) {
         tcm_focus_params p = TCM_FOCUS_PARAMS_INIT;
         p.run = s.r.run;

@@ -240,7 +240,7 @@ static int run(const cli_args *a, cli_command *cmd, const volume_opts *o, const 
     if (rc == CLI_EXIT_OK && !(v.points = calloc((size_t)v.count, sizeof *v.points)))
         rc = cli_fail(a, TCM_ENOMEM, "out of memory");
     if (rc == CLI_EXIT_OK) rc = load_reference(&v);
-    if (rc == CLI_EXIT_OK && !o->resume) rc = cli_engine_init(a, &o->e, &v.r);
+    if (rc == CLI_EXIT_OK && !o->resume) rc = cli_engine_init(a, cmd, &o->e, &v.r);
     if (rc == CLI_EXIT_OK) rc = ladder(&v, cmdline);
     cli_engine_close(&v.r);
     tcm_weights_free(v.ref);

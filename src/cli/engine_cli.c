@@ -82,9 +82,9 @@ int cli_engine_open(const cli_args *a, cli_command *cmd, const cli_engine_opts *
     return CLI_EXIT_OK;
 }
 
-int cli_engine_init(const cli_args *a, const cli_engine_opts *o, cli_engine_run *r)
+int cli_engine_init(const cli_args *a, const cli_command *cmd, const cli_engine_opts *o, cli_engine_run *r)
 {
-    if (o->init && o->init_random > 0) return cli_usage(a, "--init and --init-random exclude each other");
+    if (o->init && cli_given(cmd, "init-random")) return cli_usage(a, "--init and --init-random exclude each other");
     if (o->init) {
         int st = tcm_results_read_checkpoint(r->engine, o->init);
         return st ? cli_fail(a, st, "--init") : CLI_EXIT_OK;

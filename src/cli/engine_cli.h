@@ -87,8 +87,9 @@ int cli_engine_open(const cli_args *a, cli_command *cmd, const cli_engine_opts *
                     int ndefaults, cli_engine_run *r);
 
 /* The initial state: messages of --init, or random ones of --init-random
- * (with --seed), or zero. Prints the error; returns its exit code. */
-int cli_engine_init(const cli_args *a, const cli_engine_opts *o, cli_engine_run *r);
+ * (with --seed; a default amplitude is not used with --init), or zero.
+ * Prints the error; returns its exit code. */
+int cli_engine_init(const cli_args *a, const cli_command *cmd, const cli_engine_opts *o, cli_engine_run *r);
 
 /* Release the engine and the instance (r may be partly filled). */
 void cli_engine_close(cli_engine_run *r);

@@ -179,11 +179,16 @@ int tcm_results_checkpoint_open(tcm_h5_in **in, const char *path, const char *gr
     if (st) return st;
     if (!tcm_h5_in_has(*in, group))
         st = TCM_ERROR(TCM_EFORMAT, "%s has no checkpoint group %s (write one with --checkpoint)", path, group);
-    else if (!tcm_h5_in_has(*in, tcm_results_join(p, sizeof p, group, mine)))
-        st = TCM_ERROR(TCM_EFORMAT, "%s: %s %s", path, group,
-                       tcm_h5_in_has(*in, tcm_results_join(p, sizeof p, group, other))
-                           ? "is a checkpoint of the other weight kind, not of this run's"
-                           : "has no messages of this weight kind");
+    else if (!tcm_h5_in_has(*in, tcm_results_join(p, sizeof p, group, mine))) {
+        char kind[32];
+        if (tcm_h5_in_attr_string(*in, group, "weights", kind, sizeof kind) != TCM_OK) /* older files */
+            snprintf(kind, sizeof kind, "%s", e->kind == TCM_WEIGHTS_BINARY ? "continuous" : "binary");
+        if (tcm_h5_in_has(*in, tcm_results_join(p, sizeof p, group, other)))
+            st = TCM_ERROR(TCM_EFORMAT, "%s: %s holds %s-weight messages, not %s-weight ones", path, group, kind,
+                           e->ops->name);
+        else
+            st = TCM_ERROR(TCM_EFORMAT, "%s: %s has no %s-weight messages", path, group, e->ops->name);
+    }
     if (!st) st = check_header(*in, path, group, e);
     if (st) {
         tcm_h5_in_close(*in);

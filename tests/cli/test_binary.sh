@@ -71,7 +71,7 @@ for c in a["/solve/history"].attrs["columns"]:
 # A checkpoint of one protocol starts a run with another.
 run_ok "$TCMBP" solve "$D/tree.h5" --weights binary --protocol scoping --gamma-min 0.5 --gamma-max 2 --steps 3 --y 3 \
     --no-stop-at-solution --checkpoint "$D/ck.h5" -o "$D/sol_scope.h5"
-py 'f = h5py.File(sys.argv[1], "r"); assert f.attrs["file_kind"] == "checkpoint" and f["/checkpoint/ustar"].shape == (3, 33)' \
+py 'f = h5py.File(sys.argv[1], "r"); assert f.attrs["file_kind"] == "run_checkpoint" and f["/checkpoint/ustar"].shape == (3, 33)' \
     "$D/ck.h5" || fail "checkpoint file layout"
 run_ok "$TCMBP" solve --json "$D/tree.h5" --weights binary --init "$D/ck.h5" --protocol pseudo-reinforcement --drho 0.02 -o "$D/sol_init.h5"
 [ "$(json_get status)" = solved ] || fail "--init from a scoping checkpoint: $(cat "$LOG/out")"
@@ -92,12 +92,13 @@ run_ok "$TCMBP" solve "$D/hard.h5" --weights binary --init "$D/sol_int.h5" --dx 
 
 # ---- volume: a table around the solution; at alpha = 0, S - S0 = 0.
 run_ok "$TCMBP" volume --json "$D/tree.h5" --weights binary --reference "$D/sol_tree.h5" --steps 5 -o "$D/vol.h5" --csv "$D/vol.csv"
-[ "$(json_get status)" = converged ] && [ "$(json_get reference_errors)" = 0 ] || fail "volume: $(cat "$LOG/out")"
+[ "$(json_get status)" = done ] && [ "$(json_get converged)" = 5 ] && [ "$(json_get reference_errors)" = 0 ] || fail "volume: $(cat "$LOG/out")"
 [ "$(wc -l <"$D/vol.csv")" -eq 6 ] || fail "vol.csv should have a header and 5 rows"
 py '
 f = h5py.File(sys.argv[1], "r")
 t = f["/volume"]
-assert list(t.attrs["columns"])[:7] == ["lambda", "distance", "entropy", "s0", "local_entropy", "converged", "sweeps"]
+assert list(t.attrs["columns"]) == ["lambda", "distance", "entropy", "s0", "local_entropy", "converged", "status",
+                                   "sweeps", "change", "q", "overlap", "seconds"]
 d, le = t["distance"][()], t["local_entropy"][()]
 assert len(d) == 5 and np.all(np.diff(d) < 0) and np.all(le < 1e-4) and np.all(t["converged"][()] == 1)
 ' "$D/vol.h5" || fail "vol.h5 table"

@@ -42,7 +42,7 @@ echo "ok: SIGTERM + --resume reproduces the uninterrupted run"
 expect_fail 2 "missing -o" "$TCMBP" solve "$D/i99.h5"
 expect_fail 1 "exists" "$TCMBP" solve --quiet "$D/i99.h5" -o "$D/s99.h5"
 expect_fail 2 "resume needs --checkpoint" "$TCMBP" solve "$D/i99.h5" -o "$D/x.h5" --resume
-expect_fail 2 "protocol must be" "$TCMBP" solve "$D/i99.h5" -o "$D/x.h5" --protocol sideways
+expect_fail 2 "--protocol: .sideways. is not one of paper, ladder" "$TCMBP" solve "$D/i99.h5" -o "$D/x.h5" --protocol sideways
 expect_fail 2 "protocol" "$TCMBP" solve "$D/i99.h5" -o "$D/x.h5" --protocol list --steps-list "0.5:abc"
 expect_fail 2 "damping" "$TCMBP" solve "$D/i99.h5" -o "$D/x.h5" --damping 1.5
 expect_fail 1 "another instance|M=" "$TCMBP" solve --quiet "$D/i99.h5" -o "$D/x.h5" --checkpoint "$D/ck.h5" --resume
