@@ -1,8 +1,10 @@
-/* Tests of the focusing BP solver (spec 4): a small instance is solved and
- * the solution verified by an independent evaluation; an interrupted and
- * resumed run (through a checkpoint file) equals an uninterrupted one bit for
- * bit; 1 and 2 threads give the same result. */
-#include "tcmbp/fbp.h"
+/* Tests of the focusing BP solver (spec 4) through the engine interface: a
+ * small instance is solved and the solution verified by an independent
+ * evaluation; a run of either weight kind interrupted mid-step, saved to a
+ * checkpoint file and continued in a fresh engine (also with another thread
+ * count) equals an uninterrupted one bit for bit; 1 and 2 threads give the
+ * same result. */
+#include "tcmbp/driver.h"
 
 #include "test_util.h"
 
@@ -16,12 +18,13 @@
 #include "tcmbp/error.h"
 #include "tcmbp/results.h"
 
-static tcm_instance *make_instance(int N, int K, double alpha, unsigned seed)
+static tcm_instance *make_instance(int N, int K, double alpha, tcm_weight_kind kind, unsigned seed)
 {
     tcm_instance_params ip = TCM_INSTANCE_PARAMS_INIT;
     ip.N = N;
     ip.K = K;
     ip.alpha = alpha;
+    ip.kind = kind;
     ip.seed = seed;
     tcm_instance *inst = NULL;
     CU_ASSERT_EQUAL_FATAL(tcm_instance_generate(&inst, &ip), TCM_OK);
@@ -43,32 +46,32 @@ static int count_errors(const tcm_instance *inst, const double *w)
     return errors;
 }
 
-/* Run the paper protocol (with a shorter step cap) on a fresh graph. */
-static tcm_fbp_result solve(const tcm_instance *inst, int nthreads, tcm_cavity_mode cm, double *means)
+/* Run the paper protocol on a fresh continuous engine; the marginal means into means. */
+static tcm_focus_result solve(const tcm_instance *inst, int nthreads, tcm_cavity_mode cm, double *means)
 {
-    tcm_graph *g = tcm_graph_alloc(inst, nthreads);
-    CU_ASSERT_EQUAL_FATAL(tcm_graph_enable_focusing(g), TCM_OK);
+    tcm_engine *e = test_engine(inst, TCM_WEIGHTS_CONTINUOUS, -1, nthreads);
     tcm_protocol *proto = NULL;
     CU_ASSERT_EQUAL_FATAL(tcm_protocol_paper(&proto), TCM_OK);
-    tcm_fbp_params p = TCM_FBP_PARAMS_INIT;
-    p.bp.sweep.cavity = cm;
-    tcm_fbp_position pos = TCM_FBP_POSITION_INIT;
-    tcm_fbp_step hist[30];
-    tcm_fbp_result r;
-    CU_ASSERT_EQUAL(tcm_fbp_run(g, proto, &p, &pos, hist, &r), TCM_OK);
-    if (means) tcm_cont_means(g, means);
+    CU_ASSERT_FATAL(proto->count <= 30);
+    tcm_focus_params p = TCM_FOCUS_PARAMS_INIT;
+    p.run.modes.cavity = cm;
+    tcm_run_position pos = TCM_RUN_POSITION_INIT;
+    tcm_focus_step hist[30];
+    tcm_focus_result r;
+    CU_ASSERT_EQUAL(tcm_driver_focus(e, proto, &p, &pos, hist, &r), TCM_OK);
+    if (means) tcm_cont_means(tcm_engine_graph(e), means);
     tcm_protocol_free(proto);
-    tcm_graph_free(g);
+    tcm_engine_free(e);
     return r;
 }
 
 /* K = 3, N = 99, alpha = 1: solved, and the means classify every pattern. */
 static void test_solves_small(void)
 {
-    tcm_instance *inst = make_instance(99, 3, 1.0, 12);
+    tcm_instance *inst = make_instance(99, 3, 1.0, TCM_WEIGHTS_CONTINUOUS, 12);
     double w[99];
     for (int cm = 0; cm < 2; cm++) {
-        tcm_fbp_result r = solve(inst, 0, cm ? TCM_CAVITY_FAST : TCM_CAVITY_EXACT, w);
+        tcm_focus_result r = solve(inst, 0, cm ? TCM_CAVITY_FAST : TCM_CAVITY_EXACT, w);
         printf("\n    K=3 N=99 alpha=1 (%s): solved=%d errors=%d steps=%d sweeps=%d ", cm ? "fast" : "exact",
                r.solved, r.errors, r.steps, r.total_sweeps);
         CU_ASSERT(r.solved);
@@ -77,12 +80,14 @@ static void test_solves_small(void)
     tcm_instance_free(inst);
 }
 
+/* ---- interrupted and resumed runs ------------------------------------------- */
+
 /* Stop after a given number of sweeps in total (an interruption). */
 typedef struct {
     int limit, seen;
 } stopper;
 
-static int stop_after(const tcm_bp_progress *pr, int step, int errors, void *user)
+static int stop_after(const tcm_progress *pr, int step, int errors, void *user)
 {
     (void)pr;
     (void)step;
@@ -91,65 +96,158 @@ static int stop_after(const tcm_bp_progress *pr, int step, int errors, void *use
     return ++s->seen >= s->limit;
 }
 
-/* Interrupt mid-step, save to a checkpoint file, resume in a fresh graph: same means, bit for bit. */
-static void test_resume_equals_uninterrupted(void)
+/* A focusing run: instance, weight kind, protocol, parameters, and the
+ * amplitude of the random initial messages (0: start from zero messages). */
+typedef struct {
+    const tcm_instance *inst;
+    tcm_weight_kind kind;
+    const tcm_protocol *proto;
+    tcm_focus_params params;
+    double amplitude;
+} focus_case;
+
+static tcm_engine *focus_engine(const focus_case *c, int nthreads)
 {
-    tcm_instance *inst = make_instance(201, 3, 1.6, 3);
-    double full[201], resumed[201];
-    tcm_fbp_result rf = solve(inst, 0, TCM_CAVITY_FAST, full);
-    char dir[] = "/tmp/tcmbp_fbp_XXXXXX", path[64];
-    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
-    snprintf(path, sizeof path, "%s/ck.h5", dir);
-    tcm_protocol *proto = NULL;
-    tcm_protocol_paper(&proto);
-    tcm_fbp_step hist[30];
-    tcm_fbp_result r;
-    int cut = rf.total_sweeps / 2 + 7; /* inside some step, not at a boundary */
-    {
-        tcm_graph *g = tcm_graph_alloc(inst, 2);
-        tcm_graph_enable_focusing(g);
-        tcm_fbp_params p = TCM_FBP_PARAMS_INIT;
-        p.bp.sweep.cavity = TCM_CAVITY_FAST;
-        stopper s = { cut, 0 };
-        p.on_sweep = stop_after;
-        p.user = &s;
-        tcm_fbp_position pos = TCM_FBP_POSITION_INIT;
-        CU_ASSERT_EQUAL(tcm_fbp_run(g, proto, &p, &pos, hist, &r), TCM_OK);
-        CU_ASSERT(r.interrupted);
-        CU_ASSERT_EQUAL(tcm_fbp_checkpoint_save(path, g, proto, &pos, hist), TCM_OK);
-        tcm_graph_free(g);
+    tcm_engine *e = test_engine(c->inst, c->kind, -1, nthreads);
+    if (c->amplitude > 0) e->ops->randomize(e, c->amplitude, 7);
+    return e;
+}
+
+/* The sweep after which to interrupt the run whose history is hist (steps
+ * rows): the middle sweep of the first step from the middle of the run on
+ * that has at least 2 sweeps, so that the cut is inside a step and not at
+ * its last sweep; -1 if there is none. (The sweep callback sees every sweep
+ * but the one that finds a solution, which ends the run.) */
+static int focus_cut(const tcm_focus_step *hist, int steps, int total)
+{
+    int before = 0;
+    for (int s = 0; s < steps; s++) {
+        if (before + hist[s].sweeps > total / 2 && hist[s].sweeps >= 2) return before + hist[s].sweeps / 2;
+        before += hist[s].sweeps;
     }
-    tcm_graph *g = tcm_graph_alloc(inst, 1);
-    tcm_graph_enable_focusing(g);
-    tcm_fbp_params p = TCM_FBP_PARAMS_INIT;
-    p.bp.sweep.cavity = TCM_CAVITY_FAST;
-    tcm_fbp_position pos;
-    CU_ASSERT_EQUAL_FATAL(tcm_fbp_checkpoint_load(path, g, proto, &pos, hist), TCM_OK);
-    CU_ASSERT_EQUAL(tcm_fbp_run(g, proto, &p, &pos, hist, &r), TCM_OK);
-    tcm_cont_means(g, resumed);
-    printf("\n    interrupted after %d of %d sweeps; resumed: solved=%d sweeps=%d ", cut, rf.total_sweeps, r.solved,
-           r.total_sweeps);
+    return -1;
+}
+
+/* Run c uninterrupted with threads[0]; again with threads[1], interrupted
+ * mid-step by the sweep callback, saved with tcm_focus_checkpoint_save;
+ * loaded into a fresh engine with threads[2] and continued. The history,
+ * result and final state (messages, marginals, focusing fields) must equal
+ * the uninterrupted run's bit for bit. A checkpoint of another protocol is
+ * refused. */
+static void check_focus_resume(const focus_case *c, const int threads[3])
+{
+    int count = c->proto->count;
+    tcm_focus_step *full = calloc((size_t)count, sizeof *full), *hist = calloc((size_t)count, sizeof *hist);
+    CU_ASSERT_FATAL(full && hist);
+    tcm_engine *ef = focus_engine(c, threads[0]);
+    tcm_run_position pf = TCM_RUN_POSITION_INIT;
+    tcm_focus_result rf, r;
+    CU_ASSERT_EQUAL(tcm_driver_focus(ef, c->proto, &c->params, &pf, full, &rf), TCM_OK);
+    int cut = focus_cut(full, rf.steps, rf.total_sweeps);
+    CU_ASSERT_FATAL(cut > 0);
+
+    char dir[] = "/tmp/tcmbp_fbp_XXXXXX", path[64];
+    test_tmp_path(dir, path, sizeof path, "ck.h5");
+    tcm_engine *es = focus_engine(c, threads[1]);
+    tcm_focus_params p = c->params;
+    stopper s = { cut, 0 };
+    p.on_sweep = stop_after;
+    p.user = &s;
+    tcm_run_position pos = TCM_RUN_POSITION_INIT;
+    CU_ASSERT_EQUAL(tcm_driver_focus(es, c->proto, &p, &pos, hist, &r), TCM_OK);
+    CU_ASSERT(r.interrupted);
+    CU_ASSERT(pos.sweeps_in_step > 0 && pos.sweeps_in_step < full[pos.next_step].sweeps); /* mid-step */
+    CU_ASSERT_EQUAL(tcm_focus_checkpoint_save(path, es, c->proto, &pos, hist), TCM_OK);
+    tcm_engine_free(es);
+
+    tcm_engine *er = test_engine(c->inst, c->kind, -1, threads[2]);
+    tcm_run_position pr;
+    memset(hist, 0, (size_t)count * sizeof *hist);
+    CU_ASSERT_EQUAL_FATAL(tcm_focus_checkpoint_load(path, er, c->proto, &pr, hist), TCM_OK);
+    CU_ASSERT(pr.next_step == pos.next_step && pr.sweeps_in_step == pos.sweeps_in_step &&
+              pr.total_sweeps == pos.total_sweeps && !pr.finished);
+    CU_ASSERT_EQUAL(tcm_driver_focus(er, c->proto, &c->params, &pr, hist, &r), TCM_OK);
+    printf("\n    %s: interrupted in step %d after %d of %d sweeps (%d threads), continued with %d threads: "
+           "solved=%d steps=%d sweeps=%d (uninterrupted: solved=%d steps=%d sweeps=%d) ", er->ops->name,
+           pos.next_step, cut, rf.total_sweeps, threads[1], threads[2], r.solved, r.steps, r.total_sweeps, rf.solved,
+           rf.steps, rf.total_sweeps);
     CU_ASSERT_EQUAL(r.total_sweeps, rf.total_sweeps);
     CU_ASSERT_EQUAL(r.solved, rf.solved);
-    CU_ASSERT(memcmp(full, resumed, sizeof full) == 0);
+    CU_ASSERT_EQUAL(r.errors, rf.errors);
+    CU_ASSERT_EQUAL(r.steps, rf.steps);
+    CU_ASSERT(!r.interrupted);
+    for (int j = 0; j < rf.steps && j < r.steps; j++) CU_ASSERT(test_same_step(&full[j], &hist[j]));
+    CU_ASSERT(test_same_state(ef, er));
+    if (c->kind == TCM_WEIGHTS_CONTINUOUS) { /* the means, as the solution file has them */
+        tcm_graph *g = tcm_engine_graph(ef), *h = tcm_engine_graph(er);
+        double *a = malloc(g->nw * sizeof(double)), *b = malloc(g->nw * sizeof(double));
+        tcm_cont_means(g, a);
+        tcm_cont_means(h, b);
+        CU_ASSERT(memcmp(a, b, g->nw * sizeof(double)) == 0);
+        free(a);
+        free(b);
+    }
     /* a checkpoint of another protocol is refused */
     tcm_protocol *other = NULL;
-    tcm_protocol_ladder(&other, 0.5, 30, 29, 10);
-    CU_ASSERT_EQUAL(tcm_fbp_checkpoint_load(path, g, other, &pos, hist), TCM_EFORMAT);
+    CU_ASSERT_EQUAL_FATAL(tcm_protocol_ladder(&other, 0.5, 30, 29, 10), TCM_OK);
+    tcm_focus_step *oh = calloc((size_t)other->count, sizeof *oh);
+    CU_ASSERT_EQUAL(tcm_focus_checkpoint_load(path, er, other, &pr, oh), TCM_EFORMAT);
+    free(oh);
     tcm_protocol_free(other);
-    tcm_graph_free(g);
+    tcm_engine_free(er);
+    tcm_engine_free(ef);
+    test_tmp_remove(dir, path);
+    free(full);
+    free(hist);
+}
+
+/* Continuous weights, the paper protocol: saved with 2 threads and
+ * continued with 1 (N = 201, alpha = 1.6), and saved with 1 and continued
+ * with 2 on an instance whose sweeps use both threads (N = 300, alpha = 1.2:
+ * 108000 edges >= TCM_PARALLEL_MIN_EDGES). */
+static void test_resume_continuous(void)
+{
+    tcm_protocol *proto = NULL;
+    CU_ASSERT_EQUAL_FATAL(tcm_protocol_paper(&proto), TCM_OK);
+    const struct {
+        int N;
+        double alpha;
+        unsigned seed;
+        int threads[3];
+    } cases[2] = { { 201, 1.6, 3, { 0, 2, 1 } }, { 300, 1.2, 4, { 2, 1, 2 } } };
+    for (int j = 0; j < 2; j++) {
+        tcm_instance *inst = make_instance(cases[j].N, 3, cases[j].alpha, TCM_WEIGHTS_CONTINUOUS, cases[j].seed);
+        focus_case c = { inst, TCM_WEIGHTS_CONTINUOUS, proto, TCM_FOCUS_PARAMS_INIT, 0.0 };
+        c.params.run.modes.cavity = TCM_CAVITY_FAST;
+        check_focus_resume(&c, cases[j].threads);
+        tcm_instance_free(inst);
+    }
     tcm_protocol_free(proto);
-    unlink(path);
-    rmdir(dir);
+}
+
+/* Binary weights, standard reinforcement with up to 3 sweeps per step from
+ * random messages (tree, N = 300, alpha = 0.6: 54000 edges, threads are
+ * used): saved with 1 thread and continued with 2, and the other way round. */
+static void test_resume_binary(void)
+{
+    tcm_protocol *proto = NULL;
+    CU_ASSERT_EQUAL_FATAL(tcm_protocol_standard_reinforcement(&proto, 0.05), TCM_OK);
+    tcm_instance *inst = make_instance(300, 3, 0.6, TCM_WEIGHTS_BINARY, 8);
+    focus_case c = { inst, TCM_WEIGHTS_BINARY, proto, TCM_FOCUS_PARAMS_INIT, 0.1 };
+    c.params.run.max_sweeps = 3;
+    c.params.run.tol = 1e-3;
+    check_focus_resume(&c, (const int[3]){ 2, 1, 2 });
+    check_focus_resume(&c, (const int[3]){ 1, 2, 1 });
     tcm_instance_free(inst);
+    tcm_protocol_free(proto);
 }
 
 /* Same outcome, bit for bit, for 1 and 2 threads (an instance large enough to run in parallel). */
 static void test_threads(void)
 {
-    tcm_instance *inst = make_instance(501, 3, 1.0, 5);
+    tcm_instance *inst = make_instance(501, 3, 1.0, TCM_WEIGHTS_CONTINUOUS, 5);
     double a[501], b[501];
-    tcm_fbp_result ra = solve(inst, 1, TCM_CAVITY_FAST, a), rb = solve(inst, 2, TCM_CAVITY_FAST, b);
+    tcm_focus_result ra = solve(inst, 1, TCM_CAVITY_FAST, a), rb = solve(inst, 2, TCM_CAVITY_FAST, b);
     CU_ASSERT_EQUAL(ra.total_sweeps, rb.total_sweeps);
     CU_ASSERT(memcmp(a, b, sizeof a) == 0);
     tcm_instance_free(inst);
@@ -160,7 +258,8 @@ int tcm_test_register(void)
     CU_pSuite s = CU_add_suite("fbp", NULL, NULL);
     if (!s) return -1;
     if (!CU_add_test(s, "solves K=3 N=99 alpha=1", test_solves_small)) return -1;
-    if (!CU_add_test(s, "resume equals uninterrupted", test_resume_equals_uninterrupted)) return -1;
+    if (!CU_add_test(s, "resume equals uninterrupted, continuous", test_resume_continuous)) return -1;
+    if (!CU_add_test(s, "resume equals uninterrupted, binary", test_resume_binary)) return -1;
     if (!CU_add_test(s, "1 vs 2 threads", test_threads)) return -1;
     return 0;
 }
