@@ -17,14 +17,16 @@ typedef enum {
     TCM_BP_NOT_CONVERGED = 1, /* max_sweeps reached */
     TCM_BP_NONFINITE = 2,     /* a non-finite update appeared (state kept finite) */
     TCM_BP_TIMEOUT = 3,       /* max_seconds reached */
-    TCM_BP_INTERRUPTED = 4    /* a callback asked to stop */
+    TCM_BP_INTERRUPTED = 4,   /* a callback asked to stop */
+    TCM_BP_INVALID = 6        /* the state is not a valid BP state (e.g. a non-positive
+                               * marginal precision): its thermodynamics are NaN */
 } tcm_bp_status;
 
 /* History status of a focusing step that stopped because the configuration
  * became a solution (the other values are tcm_bp_status codes). */
 #define TCM_FOCUS_STEP_SOLVED 5
 
-/* "converged", "not_converged", "nonfinite", "timeout", "interrupted", "solved". */
+/* "converged", "not_converged", "nonfinite", "timeout", "interrupted", "solved", "invalid". */
 const char *tcm_bp_status_name(int status);
 
 /* Reported to the progress callback after every sweep that does not end the run. */
@@ -107,6 +109,8 @@ typedef struct {
     double local_entropy; /* S - S0 */
     double q;
     int converged;        /* status == TCM_BP_CONVERGED */
+    int valid;            /* converged with finite distance and entropies: a number to use
+                           * (0: never average it in; non-finite values stay as they are) */
     int status;           /* tcm_bp_status of the point */
     int sweeps;
     double change;

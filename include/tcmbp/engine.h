@@ -71,6 +71,7 @@ typedef struct {
     int (*prepare)(tcm_engine *e, const tcm_engine_modes *m);
     /* One sweep; focus is the focusing step (coupling, y) or NULL. */
     int (*sweep)(tcm_engine *e, const tcm_engine_modes *m, const tcm_protocol_step *focus, tcm_engine_change *c);
+    /* TCM_ENUMERIC (message set) when the state has no valid thermodynamics. */
     int (*thermo)(tcm_engine *e, const tcm_engine_modes *m, tcm_engine_thermo *t);
     /* Training errors of the engine's configuration (configuration()). */
     int (*errors)(const tcm_engine *e, int *errors);

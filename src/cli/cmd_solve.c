@@ -172,11 +172,14 @@ static int focus(solve_run *s, tcm_focus_params *p, const char *cmdline)
     if (st) return cli_fail(s->a, st, "--resume");
     if ((st = tcm_driver_focus(s->r.engine, s->proto, p, &s->pos, s->history, &res))) return cli_fail(s->a, st, NULL);
     cli_progress_done(s->a);
-    if (s->o->checkpoint &&
-        (st = tcm_focus_checkpoint_save(s->o->checkpoint, s->r.engine, s->proto, &s->pos, s->history)))
-        return cli_fail(s->a, st, "writing the checkpoint %s", s->o->checkpoint);
-    if (s->save_failed) return cli_fail(s->a, TCM_EIO, "a step checkpoint could not be written to %s", s->o->checkpoint);
+    /* The result first: a failed checkpoint must not lose it. */
     int rc = write_solution(s, p, &res, cmdline);
+    if (rc == CLI_EXIT_OK && s->o->checkpoint &&
+        (st = tcm_focus_checkpoint_save(s->o->checkpoint, s->r.engine, s->proto, &s->pos, s->history)))
+        rc = cli_fail(s->a, st, "writing the checkpoint %s (the result %s was written)", s->o->checkpoint, s->o->out);
+    if (rc == CLI_EXIT_OK && s->save_failed)
+        rc = cli_fail(s->a, TCM_EIO, "a step checkpoint could not be written to %s (the result %s was written)",
+                      s->o->checkpoint, s->o->out);
     if (rc == CLI_EXIT_OK) rc = print_summary(s, &res);
     if (rc == CLI_EXIT_OK && res.interrupted && !s->timed_out) rc = CLI_EXIT_INTERRUPTED;
     return rc;
@@ -299,6 +302,9 @@ int cmd_solve(int argc, char **argv)
     if (o.resume && (o.e.init || cli_given(&cmd, "init-random") || cli_given(&cmd, "init-amplitude")))
         return cli_usage(&a, "--resume excludes --init and --init-random");
     if ((rc = cli_check_output(&a, o.out)) != CLI_EXIT_OK) return rc;
+    if (o.checkpoint && !o.resume && (rc = cli_check_output(&a, o.checkpoint)) != CLI_EXIT_OK) return rc;
+    if (o.checkpoint && (strcmp(o.checkpoint, o.out) == 0 || strcmp(o.checkpoint, a.pos[0]) == 0))
+        return cli_usage(&a, "--checkpoint %s names the same file as -o or the instance", o.checkpoint);
     char *cmdline = cli_command_line(argc, argv);
     cli_signals_install();
     rc = run(&a, &cmd, &o, cmdline);

@@ -163,12 +163,13 @@ static int write_h5(const volume_run *v, const tcm_table *t, const char *cmdline
 
 static int print_summary(const volume_run *v)
 {
-    int n = v->pos.next_step, conv = 0, sweeps = 0;
+    int n = v->pos.next_step, conv = 0, valid = 0, sweeps = 0;
     double dmin = 1.0;
     for (int j = 0; j < n; j++) {
         sweeps += v->points[j].sweeps;
-        if (v->points[j].converged) {
-            conv++;
+        conv += v->points[j].converged;
+        if (v->points[j].valid) {
+            valid++;
             dmin = v->points[j].distance < dmin ? v->points[j].distance : dmin;
         }
     }
@@ -179,7 +180,8 @@ static int print_summary(const volume_run *v)
     cli_summary_int(&s, "points", n);
     cli_summary_int(&s, "converged", conv);
     cli_summary_int(&s, "converged_points", conv);
-    cli_summary_double(&s, "min_distance", conv ? dmin : -1.0);
+    cli_summary_int(&s, "valid", valid);
+    cli_summary_double(&s, "min_distance", valid ? dmin : -1.0);
     cli_summary_str(&s, "reference_normalized", v->r.engine->kind == TCM_WEIGHTS_CONTINUOUS ? "per_unit" : "none");
     cli_summary_int(&s, "reference_errors", reference_errors(v));
     cli_summary_int(&s, "sweeps", sweeps);
@@ -211,14 +213,16 @@ static int ladder(volume_run *v, const char *cmdline)
     if ((st = tcm_driver_volume(v->r.engine, v->ref->w, v->lambdas, v->count, &p, &v->pos, v->points)))
         return cli_fail(v->a, st, NULL);
     cli_progress_done(v->a);
-    if (!v->pos.finished && v->o->checkpoint &&
-        (st = tcm_volume_checkpoint_save(v->o->checkpoint, e, v->lambdas, v->count, &v->pos, v->points)))
-        return cli_fail(v->a, st, "writing the checkpoint %s", v->o->checkpoint);
-    if (v->save_failed) return cli_fail(v->a, TCM_EIO, "a checkpoint could not be written to %s", v->o->checkpoint);
     tcm_table t;
     tcm_results_volume_table(e, &t);
     int rc = v->o->out ? write_h5(v, &t, cmdline) : CLI_EXIT_OK;
     if (rc == CLI_EXIT_OK && v->o->csv) rc = write_csv(v, &t);
+    /* After the results: a failed checkpoint must not lose them. */
+    if (rc == CLI_EXIT_OK && !v->pos.finished && v->o->checkpoint &&
+        (st = tcm_volume_checkpoint_save(v->o->checkpoint, e, v->lambdas, v->count, &v->pos, v->points)))
+        rc = cli_fail(v->a, st, "writing the checkpoint %s", v->o->checkpoint);
+    if (rc == CLI_EXIT_OK && v->save_failed)
+        rc = cli_fail(v->a, TCM_EIO, "a checkpoint could not be written to %s", v->o->checkpoint);
     if (rc == CLI_EXIT_OK) rc = print_summary(v);
     if (rc == CLI_EXIT_OK && !v->pos.finished && !v->timed_out) rc = CLI_EXIT_INTERRUPTED;
     return rc;
@@ -292,6 +296,7 @@ int cmd_volume(int argc, char **argv)
     if (o.resume && (o.e.init || o.e.init_random > 0)) return cli_usage(&a, "--resume excludes --init and --init-random");
     if (o.out && (rc = cli_check_output(&a, o.out))) return rc;
     if (o.csv && (rc = cli_check_output(&a, o.csv))) return rc;
+    if (o.checkpoint && !o.resume && (rc = cli_check_output(&a, o.checkpoint))) return rc;
     char *cmdline = cli_command_line(argc, argv);
     cli_signals_install();
     rc = run(&a, &cmd, &o, cmdline);

@@ -17,6 +17,7 @@ const char *tcm_bp_status_name(int s)
     case TCM_BP_TIMEOUT: return "timeout";
     case TCM_BP_INTERRUPTED: return "interrupted";
     case TCM_FOCUS_STEP_SOLVED: return "solved";
+    case TCM_BP_INVALID: return "invalid";
     }
     return "unknown";
 }
@@ -77,6 +78,11 @@ int tcm_driver_iterate(tcm_engine *e, const tcm_run_params *p, const tcm_protoco
 int tcm_driver_measure(tcm_engine *e, const tcm_run_params *p, tcm_bp_result *r)
 {
     int st = e->ops->thermo(e, &p->modes, &r->thermo);
+    if (st == TCM_ENUMERIC) { /* not a number a user may read: the status says so */
+        r->status = TCM_BP_INVALID;
+        r->thermo = (tcm_engine_thermo){ NAN, NAN, NAN, NAN, NAN, NAN };
+        st = TCM_OK;
+    }
     if (!st) st = e->M > 0 ? e->ops->errors(e, &r->errors) : (r->errors = 0, TCM_OK);
     return st;
 }
@@ -135,6 +141,7 @@ static int volume_point(tcm_engine *e, const tcm_run_params *p, double lambda, t
     pt->q = t->q;
     pt->status = r->status;
     pt->converged = r->status == TCM_BP_CONVERGED;
+    pt->valid = pt->converged && isfinite(pt->distance) && isfinite(pt->entropy) && isfinite(pt->local_entropy);
     pt->sweeps = r->sweeps;
     pt->change = r->change;
     pt->seconds = r->seconds;

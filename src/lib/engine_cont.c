@@ -52,8 +52,18 @@ static int sweep(tcm_engine *e, const tcm_engine_modes *m, const tcm_protocol_st
     return st;
 }
 
+/* Every marginal must be a normalisable Gaussian (positive precision): a
+ * fixed point with chi_k + zeta0 <= 0 (one input per unit, some n = 2
+ * instances) has no entropy, whatever the formula would give. */
 static int thermo(tcm_engine *e, const tcm_engine_modes *m, tcm_engine_thermo *t)
 {
+    const tcm_graph *g = G(e);
+    for (size_t ki = 0; ki < g->nw; ki++) {
+        double zeta = tcm_graph_precision(g, ki);
+        if (!(zeta > 0.0) || !isfinite(zeta))
+            return TCM_ERROR(TCM_ENUMERIC, "weight (unit %d, input %d) has marginal precision %g: not a valid "
+                             "Gaussian BP state", (int)(ki / (size_t)g->n), (int)(ki % (size_t)g->n), zeta);
+    }
     tcm_cont_thermo ct;
     tcm_cont_thermo_compute(G(e), m->output, &ct);
     *t = (tcm_engine_thermo){ ct.phi, ct.entropy, ct.q, ct.distance, ct.chibar, NAN };
@@ -204,7 +214,14 @@ const tcm_engine_ops tcm_engine_cont_ops = {
     point_record, write_marginals, write_modes, checkpoint_write, checkpoint_read, bytes_per_edge, free_state,
 };
 
+/* The spherical constraint needs at least two inputs per unit (for n = 1
+ * the sphere is the two points +-1, and Gaussian messages mean nothing). */
 void *tcm_engine_cont_alloc(const tcm_instance *inst, int M, int nthreads)
 {
+    if (inst->n < 2) {
+        TCM_ERROR(TCM_EINVAL, "continuous weights need at least 2 inputs per unit (n = %d: the sphere "
+                  "sum_i x_ki^2 = n of one input is the two points +-1; use --weights binary)", inst->n);
+        return NULL;
+    }
     return tcm_graph_alloc_patterns(inst, M, nthreads);
 }

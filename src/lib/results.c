@@ -113,6 +113,7 @@ void tcm_results_volume_table(const tcm_engine *e, tcm_table *t)
     tcm_table_add(t, "s0", TCM_COL_DOUBLE, offsetof(tcm_volume_point, s0), 0);
     tcm_table_add(t, "local_entropy", TCM_COL_DOUBLE, offsetof(tcm_volume_point, local_entropy), 0);
     tcm_table_add(t, "converged", TCM_COL_INT, offsetof(tcm_volume_point, converged), 0);
+    tcm_table_add(t, "valid", TCM_COL_INT, offsetof(tcm_volume_point, valid), 0);
     tcm_table_add(t, "status", TCM_COL_INT, offsetof(tcm_volume_point, status), 0);
     tcm_table_add(t, "sweeps", TCM_COL_INT, offsetof(tcm_volume_point, sweeps), 0);
     tcm_table_add(t, "change", TCM_COL_DOUBLE, offsetof(tcm_volume_point, change), 0);
