@@ -4,6 +4,9 @@
  * and fully-connected instances (checked with tcm_weights_eval), bitwise
  * thread-count independence, and checkpoints. */
 #include "tcmbp/bbp.h"
+#include "tcmbp/driver.h"
+
+#include "test_util.h"
 
 #include <CUnit/CUnit.h>
 #include <math.h>
@@ -13,8 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tcmbp/bresults.h"
 #include "tcmbp/error.h"
+#include "tcmbp/results.h"
 #include "tcmbp/special.h"
 
 /* ---- replica-symmetric entropy of the binary perceptron ------------------ */
@@ -86,15 +89,14 @@ static tcm_instance *make_instance(int N, int K, double alpha, tcm_arch arch, in
 static void test_alpha_zero(void)
 {
     tcm_instance *inst = make_instance(99, 3, 1.0, TCM_ARCH_TREE, 0, 3);
-    tcm_bgraph *g = tcm_bgraph_alloc_patterns(inst, 0, 0);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(g);
-    tcm_bbp_params p = TCM_BBP_PARAMS_INIT;
-    tcm_bbp_result r;
-    CU_ASSERT_EQUAL(tcm_bbp_run(g, &p, &r), TCM_OK);
+    tcm_engine *e = test_engine(inst, TCM_WEIGHTS_BINARY, 0, 0);
+    tcm_run_params p = TCM_RUN_PARAMS_INIT;
+    tcm_bp_result r;
+    CU_ASSERT_EQUAL(tcm_driver_bp(e, &p, &r), TCM_OK);
     CU_ASSERT_EQUAL(r.status, TCM_BP_CONVERGED);
-    CU_ASSERT_DOUBLE_EQUAL(r.entropy, log(2.0), 1e-15);
+    CU_ASSERT_DOUBLE_EQUAL(r.thermo.entropy, log(2.0), 1e-15);
     CU_ASSERT_EQUAL(r.errors, 0);
-    tcm_bgraph_free(g);
+    tcm_engine_free(e);
     tcm_instance_free(inst);
 }
 
@@ -102,14 +104,16 @@ static void test_alpha_zero(void)
 static void test_alpha_zero_volume(void)
 {
     tcm_instance *inst = make_instance(99, 3, 1.0, TCM_ARCH_FULL, 0, 4);
-    tcm_bgraph *g = tcm_bgraph_alloc_patterns(inst, 0, 0);
-    double *wref = malloc(g->nw * sizeof(double)), lambdas[8];
-    for (size_t j = 0; j < g->nw; j++) wref[j] = (j * 7) % 5 < 2 ? -1.0 : 1.0;
+    tcm_engine *e = test_engine(inst, TCM_WEIGHTS_BINARY, 0, 0);
+    size_t nw = (size_t)e->K * (size_t)e->n;
+    double *wref = malloc(nw * sizeof(double)), lambdas[8];
+    for (size_t j = 0; j < nw; j++) wref[j] = (j * 7) % 5 < 2 ? -1.0 : 1.0;
     for (int j = 0; j < 8; j++) lambdas[j] = 0.02 * pow(2.5, j);
-    tcm_bbp_volume_params p = TCM_BBP_VOLUME_PARAMS_INIT;
-    tcm_bbp_volume_point pts[8];
-    int done;
-    CU_ASSERT_EQUAL(tcm_bbp_volume_run(g, wref, lambdas, 8, &p, pts, &done), TCM_OK);
+    tcm_volume_params p = TCM_VOLUME_PARAMS_INIT;
+    tcm_volume_point pts[8];
+    tcm_run_position pos = TCM_RUN_POSITION_INIT;
+    CU_ASSERT_EQUAL(tcm_driver_volume(e, wref, lambdas, 8, &p, &pos, pts), TCM_OK);
+    int done = pos.next_step;
     CU_ASSERT_EQUAL(done, 8);
     for (int j = 0; j < done; j++) {
         CU_ASSERT_EQUAL(pts[j].status, TCM_BP_CONVERGED);
@@ -117,7 +121,7 @@ static void test_alpha_zero_volume(void)
         CU_ASSERT_DOUBLE_EQUAL(pts[j].local_entropy, 0.0, 1e-13);
     }
     free(wref);
-    tcm_bgraph_free(g);
+    tcm_engine_free(e);
     tcm_instance_free(inst);
 }
 
@@ -131,18 +135,18 @@ static void check_perceptron(double alpha, int ninst)
     int sweeps = 0;
     for (int j = 0; j < ninst; j++) {
         tcm_instance *inst = make_instance(1000, 1, alpha, TCM_ARCH_TREE, 0, 200 + (unsigned)j);
-        tcm_bgraph *g = tcm_bgraph_alloc(inst, 0);
-        tcm_bbp_params p = TCM_BBP_PARAMS_INIT;
+        tcm_engine *e = test_engine(inst, TCM_WEIGHTS_BINARY, -1, 0);
+        tcm_run_params p = TCM_RUN_PARAMS_INIT;
         p.tol = 1e-4; /* the entropy is stationary: its error is second order in this (~1e-8) */
         p.max_sweeps = 500;
-        tcm_bbp_result r;
-        CU_ASSERT_EQUAL(tcm_bbp_run(g, &p, &r), TCM_OK);
+        tcm_bp_result r;
+        CU_ASSERT_EQUAL(tcm_driver_bp(e, &p, &r), TCM_OK);
         CU_ASSERT_EQUAL(r.status, TCM_BP_CONVERGED);
-        sum += r.entropy;
-        sum2 += r.entropy * r.entropy;
-        qsum += r.q;
+        sum += r.thermo.entropy;
+        sum2 += r.thermo.entropy * r.thermo.entropy;
+        qsum += r.thermo.q;
         sweeps += r.sweeps;
-        tcm_bgraph_free(g);
+        tcm_engine_free(e);
         tcm_instance_free(inst);
     }
     double mean = sum / ninst, sd = sqrt(fmax(sum2 / ninst - mean * mean, 0.0) * ninst / (ninst - 1));
@@ -156,32 +160,44 @@ static void check_perceptron(double alpha, int ninst)
 static void test_perceptron_030(void) { check_perceptron(0.3, 4); }
 static void test_perceptron_050(void) { check_perceptron(0.5, 4); }
 
-/* Focusing BP (standard reinforcement) on instance inst; returns the result,
- * and checks the solution with tcm_weights_eval. */
-static tcm_bbp_focus_result focus_solve(const tcm_instance *inst, int nthreads, tcm_schedule sched,
-                                        int max_sweeps, double dx, tcm_bgraph **keep, tcm_bbp_focus_step *steps)
+/* Index of the binary engine's focusing-step extra column `name`. */
+static int step_extra(const char *name)
 {
-    tcm_bgraph *g = tcm_bgraph_alloc(inst, nthreads);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(g);
-    tcm_bgraph_randomize(g, 0.1, 7);
+    const tcm_engine_ops *ops = tcm_engine_ops_of(TCM_WEIGHTS_BINARY);
+    for (int x = 0; x < ops->step_extras; x++)
+        if (strcmp(ops->step_extra_names[x], name) == 0) return x;
+    CU_FAIL_FATAL("no such step extra");
+    return -1;
+}
+
+/* Focusing BP (standard reinforcement) on instance inst; returns the result
+ * (steps: one history row per step, at least 100 rows), and checks the
+ * solution with tcm_weights_eval. keep: the engine is kept there. */
+static tcm_focus_result focus_solve(const tcm_instance *inst, int nthreads, tcm_schedule sched, int max_sweeps,
+                                    double dx, tcm_engine **keep, tcm_focus_step *steps)
+{
+    tcm_engine *e = test_engine(inst, TCM_WEIGHTS_BINARY, -1, nthreads);
+    tcm_bgraph_randomize(tcm_engine_bgraph(e), 0.1, 7);
     tcm_protocol *proto = NULL;
     CU_ASSERT_EQUAL_FATAL(tcm_protocol_standard_reinforcement(&proto, dx), TCM_OK);
-    tcm_bbp_focus_params p = TCM_BBP_FOCUS_PARAMS_INIT;
-    p.bp.max_sweeps = max_sweeps;
-    p.bp.tol = 1e-3;
-    p.bp.sweep.schedule = sched;
-    p.bp.sweep.block_size = 128; /* with n = 100: a block is enough work for two threads */
-    tcm_bbp_focus_result r;
-    CU_ASSERT_EQUAL(tcm_bbp_focus_run(g, proto, &p, steps, &r), TCM_OK);
-    tcm_weights *w = tcm_weights_alloc(g->K, g->n, TCM_WEIGHTS_BINARY);
-    tcm_bbp_signs(g, w->w);
+    CU_ASSERT_FATAL(proto->count <= 100);
+    tcm_focus_params p = TCM_FOCUS_PARAMS_INIT;
+    p.run.max_sweeps = max_sweeps;
+    p.run.tol = 1e-3;
+    p.run.modes.schedule = sched;
+    p.run.modes.block_size = 128; /* with n = 100: a block is enough work for two threads */
+    tcm_run_position pos = TCM_RUN_POSITION_INIT;
+    tcm_focus_result r;
+    CU_ASSERT_EQUAL(tcm_driver_focus(e, proto, &p, &pos, steps, &r), TCM_OK);
+    tcm_weights *w = tcm_engine_weights(e);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(w);
     tcm_eval ev;
     CU_ASSERT_EQUAL(tcm_weights_eval(w, inst, &ev, NULL, NULL), TCM_OK);
     CU_ASSERT_EQUAL(ev.errors, r.errors);
     tcm_weights_free(w);
     tcm_protocol_free(proto);
-    if (keep) *keep = g;
-    else tcm_bgraph_free(g);
+    if (keep) *keep = e;
+    else tcm_engine_free(e);
     return r;
 }
 
@@ -197,12 +213,13 @@ static void test_focusing_solves(void)
     for (int c = 0; c < 3; c++) {
         for (unsigned seed = 1; seed <= cases[c].seeds; seed++) {
             tcm_instance *inst = make_instance(cases[c].N, cases[c].K, cases[c].alpha, cases[c].arch, 0, seed);
-            tcm_bbp_focus_step steps[100];
-            tcm_bbp_focus_result r = focus_solve(inst, 0, TCM_SCHEDULE_PARALLEL, cases[c].sweeps, 0.01, NULL, steps);
+            tcm_focus_step steps[100];
+            tcm_focus_result r = focus_solve(inst, 0, TCM_SCHEDULE_PARALLEL, cases[c].sweeps, 0.01, NULL, steps);
             printf("\n    %s K=%d N=%d M=%d: %s after %d steps, errors %d ", tcm_arch_name(cases[c].arch),
                    cases[c].K, cases[c].N, inst->M, r.solved ? "solved" : "unsolved", r.steps, r.errors);
             CU_ASSERT(r.solved);
-            CU_ASSERT(r.steps > 0 && isfinite(steps[r.steps - 1].rec.sigma_int) && steps[r.steps - 1].rec.S > 0.9);
+            CU_ASSERT(r.steps > 0 && isfinite(steps[r.steps - 1].extra[step_extra("sigma_int")]) &&
+                      steps[r.steps - 1].extra[step_extra("S")] > 0.9);
             tcm_instance_free(inst);
         }
     }
@@ -212,32 +229,37 @@ static void test_focusing_solves(void)
 static void test_thread_independence(void)
 {
     tcm_instance *inst = make_instance(300, 3, 0.6, TCM_ARCH_TREE, 0, 8); /* 54000 edges: threads are used */
+    int extras = tcm_engine_ops_of(TCM_WEIGHTS_BINARY)->step_extras;
     for (int sched = 0; sched < 2; sched++) {
-        tcm_bgraph *g[2];
-        tcm_bbp_focus_step steps[2][100];
-        tcm_bbp_focus_result r[2];
+        tcm_engine *e[2];
+        tcm_focus_step steps[2][100];
+        tcm_focus_result r[2];
         for (int t = 0; t < 2; t++)
-            r[t] = focus_solve(inst, t + 1, sched ? TCM_SCHEDULE_BLOCK : TCM_SCHEDULE_PARALLEL, 3, 0.05, &g[t], steps[t]);
+            r[t] = focus_solve(inst, t + 1, sched ? TCM_SCHEDULE_BLOCK : TCM_SCHEDULE_PARALLEL, 3, 0.05, &e[t], steps[t]);
+        tcm_bgraph *g[2] = { tcm_engine_bgraph(e[0]), tcm_engine_bgraph(e[1]) };
         CU_ASSERT_EQUAL(r[0].steps, r[1].steps);
         CU_ASSERT(memcmp(g[0]->f, g[1]->f, g[0]->ne * sizeof(double)) == 0);
         CU_ASSERT(memcmp(g[0]->field, g[1]->field, g[0]->nw * sizeof(double)) == 0);
         CU_ASSERT(memcmp(g[0]->ustar, g[1]->ustar, g[0]->nw * sizeof(double)) == 0);
-        for (int s = 0; s < r[0].steps && s < r[1].steps; s++)
-            CU_ASSERT(memcmp(&steps[0][s].rec, &steps[1][s].rec, sizeof(tcm_bin_record)) == 0);
-        tcm_bgraph_free(g[0]);
-        tcm_bgraph_free(g[1]);
+        for (int s = 0; s < r[0].steps && s < r[1].steps; s++) /* the record: gamma, y and the extras */
+            CU_ASSERT(test_same_double(steps[0][s].coupling, steps[1][s].coupling) &&
+                      test_same_double(steps[0][s].y, steps[1][s].y) &&
+                      test_same_doubles(steps[0][s].extra, steps[1][s].extra, (size_t)extras));
+        tcm_engine_free(e[0]);
+        tcm_engine_free(e[1]);
     }
     tcm_instance_free(inst);
 }
 
 /* A checkpoint written after a few focusing steps reads back bitwise, and a
- * continuous-weight checkpoint or another instance is refused. */
+ * continuous-weight engine, another instance or a missing group is refused. */
 static void test_checkpoint_roundtrip(void)
 {
     tcm_instance *inst = make_instance(99, 3, 0.5, TCM_ARCH_TREE, 0, 9);
-    tcm_bgraph *g = NULL;
-    tcm_bbp_focus_step steps[100];
-    focus_solve(inst, 0, TCM_SCHEDULE_PARALLEL, 1, 0.05, &g, steps);
+    tcm_engine *e = NULL;
+    tcm_focus_step steps[100];
+    focus_solve(inst, 0, TCM_SCHEDULE_PARALLEL, 1, 0.05, &e, steps);
+    tcm_bgraph *g = tcm_engine_bgraph(e);
     tcm_bbp_rebuild_marginals(g); /* fields summed afresh, as after a read */
     char path[] = "/tmp/tcmbp-test-bbp-XXXXXX";
     int fd = mkstemp(path);
@@ -245,25 +267,30 @@ static void test_checkpoint_roundtrip(void)
     close(fd);
     tcm_h5_out *o = NULL;
     CU_ASSERT_EQUAL_FATAL(tcm_h5_out_open(&o, path, "checkpoint", 1), TCM_OK);
-    CU_ASSERT_EQUAL(tcm_bcheckpoint_write(o, "/checkpoint", g, INFINITY, 3.0, 5), TCM_OK);
+    CU_ASSERT_EQUAL(tcm_results_write_checkpoint(o, e), TCM_OK);
     CU_ASSERT_EQUAL(tcm_h5_out_commit(o), TCM_OK);
-    tcm_bgraph *h = tcm_bgraph_alloc(inst, 0);
+    tcm_engine *he = test_engine(inst, TCM_WEIGHTS_BINARY, -1, 0);
+    tcm_bgraph *h = tcm_engine_bgraph(he);
     tcm_bgraph_enable_focusing(h);
-    CU_ASSERT_EQUAL(tcm_bcheckpoint_read(h, path, "/checkpoint"), TCM_OK);
+    CU_ASSERT_EQUAL(tcm_results_read_checkpoint(he, path), TCM_OK);
     tcm_bbp_rebuild_marginals(h);
     CU_ASSERT(memcmp(g->f, h->f, g->ne * sizeof(double)) == 0);
     CU_ASSERT(memcmp(g->ustar, h->ustar, g->nw * sizeof(double)) == 0);
     CU_ASSERT(memcmp(g->field, h->field, g->nw * sizeof(double)) == 0);
+    tcm_engine *ce = test_engine(inst, TCM_WEIGHTS_CONTINUOUS, -1, 0);
+    CU_ASSERT_EQUAL(tcm_results_read_checkpoint(ce, path), TCM_EFORMAT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(tcm_last_error(), "binary")); /* names the kind it holds */
     tcm_instance *other = make_instance(99, 3, 0.5, TCM_ARCH_TREE, 0, 10);
-    tcm_bgraph *x = tcm_bgraph_alloc(other, 0);
-    CU_ASSERT_EQUAL(tcm_bcheckpoint_read(x, path, "/checkpoint"), TCM_EFORMAT);
+    tcm_engine *x = test_engine(other, TCM_WEIGHTS_BINARY, -1, 0);
+    CU_ASSERT_EQUAL(tcm_results_read_checkpoint(x, path), TCM_EFORMAT);
     CU_ASSERT_PTR_NOT_NULL(strstr(tcm_last_error(), "another instance"));
-    CU_ASSERT_EQUAL(tcm_bcheckpoint_read(x, path, "/nothere"), TCM_EFORMAT);
+    CU_ASSERT_EQUAL(x->ops->checkpoint_read(x, path, "/nothere", 0), TCM_EFORMAT);
     remove(path);
-    tcm_bgraph_free(x);
+    tcm_engine_free(x);
+    tcm_engine_free(ce);
     tcm_instance_free(other);
-    tcm_bgraph_free(h);
-    tcm_bgraph_free(g);
+    tcm_engine_free(he);
+    tcm_engine_free(e);
     tcm_instance_free(inst);
 }
 
@@ -271,25 +298,26 @@ static void test_checkpoint_roundtrip(void)
 static void test_bad_params(void)
 {
     tcm_instance *inst = make_instance(99, 3, 0.5, TCM_ARCH_TREE, 0, 1);
-    tcm_bgraph *g = tcm_bgraph_alloc(inst, 0);
-    tcm_bbp_params p = TCM_BBP_PARAMS_INIT;
-    tcm_bbp_result r;
-    p.sweep.damping = 1.0;
-    CU_ASSERT_EQUAL(tcm_bbp_run(g, &p, &r), TCM_EINVAL);
+    tcm_engine *e = test_engine(inst, TCM_WEIGHTS_BINARY, -1, 0);
+    tcm_run_params p = TCM_RUN_PARAMS_INIT;
+    tcm_bp_result r;
+    p.modes.damping = 1.0;
+    CU_ASSERT_EQUAL(tcm_driver_bp(e, &p, &r), TCM_EINVAL);
     CU_ASSERT_PTR_NOT_NULL(strstr(tcm_last_error(), "damping"));
-    p.sweep.damping = 0.5;
+    p.modes.damping = 0.5;
     p.tol = 0.0;
-    CU_ASSERT_EQUAL(tcm_bbp_run(g, &p, &r), TCM_EINVAL);
+    CU_ASSERT_EQUAL(tcm_driver_bp(e, &p, &r), TCM_EINVAL);
     p.tol = 1e-6;
-    p.sweep.y = 0.5;
-    CU_ASSERT_EQUAL(tcm_bbp_run(g, &p, &r), TCM_EINVAL);
+    tcm_protocol_step bad_y = { 0.0, 0.5 }; /* a sweep with focusing y < 1 */
+    CU_ASSERT_EQUAL(tcm_driver_iterate(e, &p, &bad_y, NULL, NULL, &r), TCM_EINVAL);
     tcm_protocol bad = { 1, NULL, "list" };
     tcm_protocol_step st = { 1.0, 0.2 };
     bad.steps = &st;
-    tcm_bbp_focus_params fp = TCM_BBP_FOCUS_PARAMS_INIT;
-    tcm_bbp_focus_result fr;
-    CU_ASSERT_EQUAL(tcm_bbp_focus_run(g, &bad, &fp, NULL, &fr), TCM_EINVAL);
-    tcm_bgraph_free(g);
+    tcm_focus_params fp = TCM_FOCUS_PARAMS_INIT;
+    tcm_run_position pos = TCM_RUN_POSITION_INIT;
+    tcm_focus_result fr;
+    CU_ASSERT_EQUAL(tcm_driver_focus(e, &bad, &fp, &pos, NULL, &fr), TCM_EINVAL);
+    tcm_engine_free(e);
     tcm_instance_free(inst);
 }
 
