@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <sys/resource.h>
 
-#include "tcmbp/bp.h"
 #include "tcmbp/error.h"
+#include "tcmbp/sweep.h"
 
 /* Peak resident set size of this process in MB. */
 static double peak_mb(void)

@@ -4,7 +4,8 @@
  * instance file, solve, write the solution file. Prints one key=value line
  * per seed: solved, sweeps, seconds, and the share of time in each phase
  * (factor updates, marginals, normalisation and focusing, error checks, file
- * I/O, the rest: allocation and driver), from the graph's phase clocks.
+ * I/O, the rest: allocation and driver), from the graph's phase clocks. The
+ * solver runs through the engine interface (tcm_driver_focus), as the CLI.
  * usage: bench_fbp [--N N] [--K K] [--alpha A] [--seed S] [--seeds COUNT]
  *                  [--threads T] [--cavity exact|fast] [--dir TMPDIR] */
 #include <omp.h>
@@ -13,10 +14,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tcmbp/driver.h"
 #include "tcmbp/error.h"
-#include "tcmbp/fbp.h"
 #include "tcmbp/h5.h"
 #include "tcmbp/results.h"
+#include "tcmbp/table.h"
 
 typedef struct {
     int N, K, seed, seeds, threads;
@@ -42,17 +44,17 @@ static int parse(int argc, char **argv, fbp_opts *o)
     return 0;
 }
 
-/* The solution file as `tcmbp solve` writes it: means, history. */
-static int write_solution(const char *path, tcm_graph *g, const tcm_fbp_step *hist, int steps)
+/* The solution file as `tcmbp solve` writes it: normalised means, history. */
+static int write_solution(const char *path, const tcm_engine *e, const tcm_focus_step *hist, int steps)
 {
-    tcm_weights *w = tcm_weights_alloc(g->K, g->n, TCM_WEIGHTS_CONTINUOUS);
+    tcm_weights *w = tcm_engine_weights(e);
     if (!w) return tcm_last_error_code();
-    tcm_cont_means(g, w->w);
+    tcm_table t;
+    tcm_results_history_table(e, &t);
     tcm_h5_out *h = NULL;
-    int st = tcm_weights_normalize(w);
-    if (!st) st = tcm_h5_out_open(&h, path, "solve", 1);
+    int st = tcm_h5_out_open(&h, path, "solve", 1);
     if (!st) st = tcm_h5_out_weights(h, w);
-    if (!st) st = tcm_results_write_fbp_history(h, "/solve/history", hist, steps);
+    if (!st) st = tcm_table_write_h5(&t, h, "/solve/history", hist, (size_t)steps);
     tcm_weights_free(w);
     if (st) {
         tcm_h5_out_abort(h);
@@ -68,20 +70,20 @@ static int run_one(const fbp_opts *o, int seed, const char *inst_path, const cha
     tcm_instance *inst = NULL;
     int st = tcm_h5_read_instance(inst_path, &inst);
     double t_read = omp_get_wtime() - t0;
-    tcm_graph *g = st ? NULL : tcm_graph_alloc(inst, o->threads);
+    tcm_engine *e = st ? NULL : tcm_engine_alloc(inst, TCM_WEIGHTS_CONTINUOUS, -1, o->threads);
     tcm_protocol *proto = NULL;
-    if (!g || tcm_graph_enable_focusing(g) || tcm_protocol_paper(&proto)) return tcm_last_error_code();
-    tcm_fbp_params p = TCM_FBP_PARAMS_INIT;
-    if ((st = tcm_cavity_mode_parse(o->cavity, &p.bp.sweep.cavity))) return st;
-    tcm_fbp_step *hist = calloc((size_t)proto->count, sizeof *hist);
-    tcm_fbp_position pos = TCM_FBP_POSITION_INIT;
-    tcm_fbp_result res;
+    if (!e || tcm_protocol_paper(&proto)) return tcm_last_error_code();
+    tcm_focus_params p = TCM_FOCUS_PARAMS_INIT;
+    if ((st = tcm_cavity_mode_parse(o->cavity, &p.run.modes.cavity))) return st;
+    tcm_focus_step *hist = calloc((size_t)proto->count, sizeof *hist);
+    tcm_run_position pos = TCM_RUN_POSITION_INIT;
+    tcm_focus_result res;
     double t1 = omp_get_wtime();
-    if (!hist || (st = tcm_fbp_run(g, proto, &p, &pos, hist, &res))) return st ? st : TCM_ENOMEM;
+    if (!hist || (st = tcm_driver_focus(e, proto, &p, &pos, hist, &res))) return st ? st : TCM_ENOMEM;
     double t2 = omp_get_wtime();
-    st = write_solution(sol_path, g, hist, res.steps);
+    st = write_solution(sol_path, e, hist, res.steps);
     double t3 = omp_get_wtime(), total = t3 - t0, io = t_read + (t3 - t2);
-    const tcm_graph_timing *tm = g->timing;
+    const tcm_graph_timing *tm = tcm_engine_graph(e)->timing;
     double rest = total - tm->update - tm->marginals - tm->normalize - tm->errors - io;
     printf("fbp N=%d K=%d alpha=%g seed=%d cavity=%s threads=%d solved=%d errors=%d steps=%d sweeps=%d "
            "seconds=%.3f ms_per_sweep=%.3f update=%.3f marginals=%.3f normalize_focus=%.3f errors_check=%.3f "
@@ -91,7 +93,7 @@ static int run_one(const fbp_opts *o, int seed, const char *inst_path, const cha
            tm->marginals / total, tm->normalize / total, tm->errors / total, io / total, rest / total);
     free(hist);
     tcm_protocol_free(proto);
-    tcm_graph_free(g);
+    tcm_engine_free(e);
     tcm_instance_free(inst);
     return st;
 }

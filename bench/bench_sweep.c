@@ -21,8 +21,8 @@
 #include <time.h>
 
 #include "tcmbp/bbp.h"
-#include "tcmbp/bp.h"
 #include "tcmbp/error.h"
+#include "tcmbp/sweep.h"
 
 typedef struct {
     const char *kind, *arch, *mode;
