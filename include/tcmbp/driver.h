@@ -66,10 +66,13 @@ typedef struct {
     double seconds;
 } tcm_bp_result;
 
-/* Called after every sweep with its progress record, before the
- * convergence test; nonzero stops the run (status INTERRUPTED). Used by the
- * focusing driver to count errors and stop at a solution. */
-typedef int (*tcm_sweep_hook)(tcm_engine *e, const tcm_progress *pr, void *ctx);
+/* Called after every sweep with its progress record and whether this sweep
+ * converged; nonzero stops the run (status INTERRUPTED, also on a
+ * converging sweep). Used by the focusing driver to count errors and stop
+ * at a solution; a stop asked by the user must not be taken on a
+ * converging sweep (the run ends there anyway), so that where a run is
+ * interrupted never changes what it computes. */
+typedef int (*tcm_sweep_hook)(tcm_engine *e, const tcm_progress *pr, int converged, void *ctx);
 
 /* Iterate sweeps from the engine's current state (warm start) with the
  * focusing step `focus` (NULL: none) until convergence, max_sweeps,

@@ -54,11 +54,12 @@ int tcm_driver_iterate(tcm_engine *e, const tcm_run_params *p, const tcm_protoco
             break;
         }
         tcm_progress pr = { r->sweeps, r->change, r->norm_change, e->ops->norm_mean(e), r->seconds };
-        if (hook && hook(e, &pr, ctx)) {
+        int converged = fmax(r->change, r->norm_change) <= p->tol;
+        if (hook && hook(e, &pr, converged, ctx)) {
             r->status = TCM_BP_INTERRUPTED;
             break;
         }
-        if (fmax(r->change, r->norm_change) <= p->tol) {
+        if (converged) {
             r->status = TCM_BP_CONVERGED;
             break;
         }
@@ -214,7 +215,7 @@ typedef struct {
 } step_ctx;
 
 /* After each sweep: count errors (stop at a solution), then ask the user callback. */
-static int after_sweep(tcm_engine *e, const tcm_progress *pr, void *user)
+static int after_sweep(tcm_engine *e, const tcm_progress *pr, int converged, void *user)
 {
     step_ctx *c = user;
     int st = e->ops->errors(e, &c->errors);
@@ -229,7 +230,7 @@ static int after_sweep(tcm_engine *e, const tcm_progress *pr, void *user)
     tcm_progress local = *pr;
     local.sweep += c->sweeps_before;
     local.seconds += c->seconds_before;
-    if (c->p->on_sweep && c->p->on_sweep(&local, c->step, c->errors, c->p->user)) {
+    if (!converged && c->p->on_sweep && c->p->on_sweep(&local, c->step, c->errors, c->p->user)) {
         c->stopped = 1;
         return 1;
     }

@@ -320,12 +320,15 @@ static int save_run(const char *path, const tcm_engine *e, const run_file *f, co
 }
 
 /* The position, schedule check and rows of a run checkpoint (not the state). */
-static int load_run(const char *path, const run_file *f, tcm_run_position *pos, void *rows)
+static int load_run(const char *path, const tcm_engine *e, const run_file *f, tcm_run_position *pos, void *rows)
 {
     tcm_h5_in *in = NULL;
+    char kind[32];
     int st = tcm_h5_in_open(&in, path);
     if (st) return st;
-    if (!tcm_h5_in_has(in, f->group))
+    if (tcm_h5_in_attr_string(in, "/", "weights", kind, sizeof kind) == TCM_OK && strcmp(kind, e->ops->name) != 0)
+        st = TCM_ERROR(TCM_EFORMAT, "%s holds a %s-weight run, not a %s-weight one", path, kind, e->ops->name);
+    else if (!tcm_h5_in_has(in, f->group))
         st = TCM_ERROR(TCM_EFORMAT, "%s is not a checkpoint of this kind of run (no %s)", path, f->group);
     if (!st) st = check_schedule(in, path, f->group, f->c, f->y, f->count);
     if (!st) st = read_position(in, f->group, pos);
@@ -385,7 +388,7 @@ int tcm_focus_checkpoint_load(const char *path, tcm_engine *e, const tcm_protoco
     for (int r = 0; r < proto->count; r++)
         for (int x = 0; x < TCM_ENGINE_MAX_EXTRAS; x++) history[r].extra[x] = NAN;
     run_file f = { "/fbp", "/fbp/history", proto->name, c, y, proto->count, &t, NULL };
-    st = load_run(path, &f, pos, history);
+    st = load_run(path, e, &f, pos, history);
     free(c);
     free(y);
     if (!st) complete_history(history, pos->next_step);
@@ -411,7 +414,7 @@ int tcm_volume_checkpoint_load(const char *path, tcm_engine *e, const double *wr
     for (int r = 0; r < count; r++)
         for (int x = 0; x < TCM_ENGINE_MAX_EXTRAS; x++) points[r].extra[x] = NAN;
     run_file f = { "/ladder", "/ladder/points", "ladder", lambdas, NULL, count, &t, NULL };
-    int st = load_run(path, &f, pos, points);
+    int st = load_run(path, e, &f, pos, points);
     if (!st) st = tcm_driver_volume_restore(e, wref, lambdas, count, pos);
     if (!st) st = e->ops->checkpoint_read(e, path, "/checkpoint", 1);
     return st;
