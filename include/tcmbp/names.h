@@ -13,6 +13,18 @@
 #define TCM_ENUM_VALUE(id, name) id,
 #define TCM_ENUM_NAME(id, name) name,
 
+/* Define PREFIX_name(v) ("unknown" outside the enum) and PREFIX_parse(s,
+ * out) (TCM_EINVAL "unknown WHAT ..." for another string) of enum TYPE
+ * over its name table, in the enum's .c file. */
+#define TCM_NAMES_FUNCTIONS(prefix, type, table, what)                        \
+    const char *prefix##_name(type v) { return tcm_names_get(table, (int)v); } \
+    int prefix##_parse(const char *s, type *out)                              \
+    {                                                                         \
+        int v, st = tcm_names_parse(table, what, s, &v);                      \
+        if (!st) *out = (type)v;                                              \
+        return st;                                                            \
+    }
+
 /* The name of value v in the NULL-terminated table, or "unknown". */
 const char *tcm_names_get(const char *const *names, int v);
 

@@ -517,11 +517,4 @@ int tcm_bin_record_compute(tcm_bgraph *g, tcm_hidden_mode hm, tcm_output_mode om
 
 const char *const tcm_hidden_mode_names[] = { TCM_HIDDEN_MODES(TCM_ENUM_NAME) NULL };
 
-const char *tcm_hidden_mode_name(tcm_hidden_mode m) { return tcm_names_get(tcm_hidden_mode_names, (int)m); }
-
-int tcm_hidden_mode_parse(const char *s, tcm_hidden_mode *out)
-{
-    int v, st = tcm_names_parse(tcm_hidden_mode_names, "hidden-unit mode", s, &v);
-    if (!st) *out = (tcm_hidden_mode)v;
-    return st;
-}
+TCM_NAMES_FUNCTIONS(tcm_hidden_mode, tcm_hidden_mode, tcm_hidden_mode_names, "hidden-unit mode")

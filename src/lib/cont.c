@@ -350,14 +350,7 @@ double tcm_cont_pattern_free_entropy(const tcm_graph *g, int a, tcm_output_mode 
 
 const char *const tcm_cavity_mode_names[] = { TCM_CAVITY_MODES(TCM_ENUM_NAME) NULL };
 
-const char *tcm_cavity_mode_name(tcm_cavity_mode m) { return tcm_names_get(tcm_cavity_mode_names, (int)m); }
-
-int tcm_cavity_mode_parse(const char *s, tcm_cavity_mode *out)
-{
-    int v, st = tcm_names_parse(tcm_cavity_mode_names, "cavity mode", s, &v);
-    if (!st) *out = (tcm_cavity_mode)v;
-    return st;
-}
+TCM_NAMES_FUNCTIONS(tcm_cavity_mode, tcm_cavity_mode, tcm_cavity_mode_names, "cavity mode")
 
 /* sum_a of the pattern terms of F, in pattern order (deterministic for any thread count). */
 static double pattern_terms(tcm_graph *g, tcm_output_mode om)

@@ -228,11 +228,4 @@ double tcm_output_logz(tcm_output_mode mode, int K, int sigma, const double *lp,
 
 const char *const tcm_output_mode_names[] = { TCM_OUTPUT_MODES(TCM_ENUM_NAME) NULL };
 
-const char *tcm_output_mode_name(tcm_output_mode m) { return tcm_names_get(tcm_output_mode_names, (int)m); }
-
-int tcm_output_mode_parse(const char *s, tcm_output_mode *out)
-{
-    int v, st = tcm_names_parse(tcm_output_mode_names, "output factor mode", s, &v);
-    if (!st) *out = (tcm_output_mode)v;
-    return st;
-}
+TCM_NAMES_FUNCTIONS(tcm_output_mode, tcm_output_mode, tcm_output_mode_names, "output factor mode")

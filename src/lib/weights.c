@@ -257,13 +257,4 @@ int tcm_weights_eval(const tcm_weights *w, const struct tcm_instance_s *inst, tc
 
 const char *const tcm_weight_kind_names[] = { TCM_WEIGHT_KINDS(TCM_ENUM_NAME) NULL };
 
-/* Name of a weight kind, "unknown" for values outside the enum. */
-const char *tcm_weight_kind_name(tcm_weight_kind k) { return tcm_names_get(tcm_weight_kind_names, (int)k); }
-
-/* Parse "continuous" or "binary" (exact, case-sensitive). */
-int tcm_weight_kind_parse(const char *s, tcm_weight_kind *out)
-{
-    int v, st = tcm_names_parse(tcm_weight_kind_names, "weight kind", s, &v);
-    if (!st) *out = (tcm_weight_kind)v;
-    return st;
-}
+TCM_NAMES_FUNCTIONS(tcm_weight_kind, tcm_weight_kind, tcm_weight_kind_names, "weight kind")
