@@ -72,7 +72,7 @@ int cmd_bp(int argc, char **argv)
     bp_opts o = { CLI_ENGINE_OPTS_INIT, NULL, 0 };
     cli_option opts[] = {
         CLI_OPT("output", 'o', CLI_STRING, &o.out, "OUT.h5", "write the marginals and the summary (group /bp)", NULL),
-        CLI_ENGINE_ROWS(o.e, "converged when the largest change of any message (and of chi) is <= T",
+        CLI_ENGINE_ROWS(o.e, "converged when the largest change of any message (and of chi) is <= T", "1e-6",
                         "stop after S sweeps (status not_converged)", "1000", "0"),
         CLI_OPT("checkpoint", 0, CLI_FLAG, &o.checkpoint, NULL,
                 "also store all messages in OUT.h5 (/checkpoint) for --init (always done when interrupted)", NULL),

@@ -38,7 +38,7 @@ typedef struct {
     tcm_volume_point *points;
     tcm_run_position pos;
     double t0;
-    int timed_out, save_failed;
+    int timed_out, save_failed, failed;
 } volume_run;
 
 /* Per sweep: progress line; stop on a signal or at the time limit. */
@@ -97,6 +97,7 @@ static int make_ladder(const cli_args *a, const volume_opts *o, double **out, in
 /* Status word of the ladder. */
 static const char *run_status(const volume_run *v)
 {
+    if (v->failed) return "failed";
     if (v->pos.finished) return "done";
     return v->timed_out ? "timeout" : "interrupted";
 }
@@ -210,8 +211,11 @@ static int ladder(volume_run *v, const char *cmdline)
                                                       v->count, &v->pos, v->points)
                           : TCM_OK;
     if (st) return cli_fail(v->a, st, "--resume");
-    if ((st = tcm_driver_volume(v->r.engine, v->ref->w, v->lambdas, v->count, &p, &v->pos, v->points)))
-        return cli_fail(v->a, st, NULL);
+    /* A failure keeps the points done: they are written (status "failed") before the error. */
+    char why[512] = "";
+    int failed = tcm_driver_volume(v->r.engine, v->ref->w, v->lambdas, v->count, &p, &v->pos, v->points);
+    if (failed) snprintf(why, sizeof why, "%s", tcm_last_error());
+    v->failed = failed != 0;
     cli_progress_done(v->a);
     tcm_table t;
     tcm_results_volume_table(e, &t);
@@ -223,6 +227,12 @@ static int ladder(volume_run *v, const char *cmdline)
         rc = cli_fail(v->a, st, "writing the checkpoint %s", v->o->checkpoint);
     if (rc == CLI_EXIT_OK && v->save_failed)
         rc = cli_fail(v->a, TCM_EIO, "a checkpoint could not be written to %s", v->o->checkpoint);
+    if (rc == CLI_EXIT_OK && failed) {
+        int j = v->pos.next_step < v->count ? v->pos.next_step : v->count - 1;
+        cli_error(v->a->cmd, "at point %d (lambda %g; the %d points before it were written): %s", j + 1,
+                  v->lambdas[j], v->pos.next_step, why);
+        return CLI_EXIT_RUNTIME;
+    }
     if (rc == CLI_EXIT_OK) rc = print_summary(v);
     if (rc == CLI_EXIT_OK && !v->pos.finished && !v->timed_out) rc = CLI_EXIT_INTERRUPTED;
     return rc;
@@ -237,7 +247,7 @@ static int run(const cli_args *a, cli_command *cmd, const volume_opts *o, const 
         { "lambda-max", CLI_FOR_BIN, "5" },    { "max-sweeps", CLI_FOR_BIN, "1000" },
     };
     volume_run v = { a, o, { NULL, NULL, TCM_RUN_PARAMS_INIT }, NULL, NULL, 0, NULL, TCM_RUN_POSITION_INIT,
-                     omp_get_wtime(), 0, 0 };
+                     omp_get_wtime(), 0, 0, 0 };
     int rc = cli_engine_open(a, cmd, &o->e, defaults, (int)(sizeof defaults / sizeof defaults[0]), &v.r);
     if (rc == CLI_EXIT_OK && o->e.max_sweeps < 1) rc = cli_usage(a, "--max-sweeps must be >= 1 (got %d)", o->e.max_sweeps);
     if (rc == CLI_EXIT_OK) rc = make_ladder(a, o, &v.lambdas, &v.count);
@@ -268,7 +278,7 @@ int cmd_volume(int argc, char **argv)
                 "continuous 1000, binary 5"),
         CLI_OPT("steps", 0, CLI_INT, &o.steps, "S", "geometric steps from --lambda-min to --lambda-max", "25"),
         CLI_OPT("lambdas", 0, CLI_DOUBLES, &o.lambdas, "L1,L2,...", "explicit couplings, in the order given (overrides the ladder)", NULL),
-        CLI_ENGINE_ROWS(o.e, "a coupling has converged when the largest message (and chi) change is <= T",
+        CLI_ENGINE_ROWS(o.e, "a coupling has converged when the largest message (and chi) change is <= T", "1e-6",
                         "sweeps per coupling before it is recorded as not converged", "continuous 500, binary 1000",
                         "0"),
         CLI_OPT("checkpoint", 0, CLI_STRING, &o.checkpoint, "CK.h5",

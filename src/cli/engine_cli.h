@@ -24,7 +24,7 @@ typedef struct {
 
 /* The option-table rows of the engine options (defaults that depend on the
  * instance are given as text by each command's default table). */
-#define CLI_ENGINE_ROWS(e, tol_help, sweeps_help, sweeps_def, init_random_def)                                  \
+#define CLI_ENGINE_ROWS(e, tol_help, tol_def, sweeps_help, sweeps_def, init_random_def)                               \
     CLI_CHOICE_OPT("weights", &(e).weights, tcm_weight_kind_names, "weight kind of the solver",                 \
                    "the instance's"),                                                                         \
     CLI_CHOICE_OPT("cavity", &(e).cavity, tcm_cavity_mode_names,                                               \
@@ -40,7 +40,7 @@ typedef struct {
                    "refreshed after each (block)", "parallel"),                                               \
     CLI_OPT("block-size", 0, CLI_INT, &(e).block_size, "B", "patterns per block (block schedule)", "64"),     \
     CLI_OPT("damping", 0, CLI_DOUBLE, &(e).damping, "D", "new message = (1-D) computed + D old", "0.5"),     \
-    CLI_OPT("tol", 0, CLI_DOUBLE, &(e).tol, "T", tol_help, "1e-6"),                                             \
+    CLI_OPT("tol", 0, CLI_DOUBLE, &(e).tol, "T", tol_help, tol_def),                                          \
     CLI_OPT("max-sweeps", 0, CLI_INT, &(e).max_sweeps, "S", sweeps_help, sweeps_def),                          \
     CLI_OPT("max-seconds", 0, CLI_DOUBLE, &(e).max_seconds, "SEC",                                            \
             "stop after SEC seconds (status timeout; 0: no limit)", "0"),                                     \
