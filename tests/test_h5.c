@@ -1,6 +1,6 @@
 /* Tests of the h5 module: round trips of instances, weights and generic
- * datasets/attributes/tables; weights import from HDF5 paths, .npy (written
- * here byte by byte) and text; and the error paths (missing files, foreign
+ * datasets/attributes/tables; weights import from HDF5 paths (.npy and
+ * text: test_weights_load.c); and the error paths (missing files, foreign
  * files, newer schemas, refusing to overwrite, failed writes leaving no
  * PATH.tmp behind). All files live in a mkdtemp directory removed at the end. */
 #include "tcmbp/error.h"
@@ -106,33 +106,6 @@ static void write_text(const char *path, const char *text)
         fputs(text, f);
         fclose(f);
     }
-}
-
-/* Write a .npy file: header dict for descr/fortran/shape, padded so the data
- * starts at a multiple of 64, version 1.0 or 2.0. */
-static void write_npy(const char *path, int major, const char *descr, int fortran, const char *shape,
-                      const void *data, size_t bytes)
-{
-    char dict[256];
-    int m = snprintf(dict, sizeof dict, "{'descr': '%s', 'fortran_order': %s, 'shape': %s, }", descr,
-                     fortran ? "True" : "False", shape);
-    size_t pre = major == 1 ? 10 : 12;
-    size_t hlen = (size_t)m + 1;
-    while ((pre + hlen) % 64)
-        hlen++;
-    unsigned char head[12] = {0x93, 'N', 'U', 'M', 'P', 'Y', (unsigned char)major, 0};
-    for (size_t i = 0; i < pre - 8; i++)
-        head[8 + i] = (unsigned char)(hlen >> (8 * i));
-    FILE *f = fopen(path, "wb");
-    if (!f)
-        return;
-    fwrite(head, 1, pre, f);
-    fwrite(dict, 1, (size_t)m, f);
-    for (size_t i = (size_t)m; i < hlen - 1; i++)
-        fputc(' ', f);
-    fputc('\n', f);
-    fwrite(data, 1, bytes, f);
-    fclose(f);
 }
 
 /* Deterministic pseudo-random doubles in (-2, 2) (xorshift). */
@@ -423,67 +396,6 @@ static void assert_weights(const tcm_weights *w, const double *want, int count)
         CU_ASSERT_DOUBLE_EQUAL(w->w[j], want[j], 1e-6 * fabs(want[j]));
 }
 
-static void test_import_npy(void)
-{
-    char path[512];
-    double x[6] = {0.5, -1.25, 2, 3.75, -4, 1e-3};
-    float xf[6];
-    int8_t xb[6] = {1, -1, -1, 1, 1, -1};
-    int32_t xi[6] = {1, -1, -1, 1, 1, -1};
-    double want_b[6];
-    for (int j = 0; j < 6; j++) {
-        xf[j] = (float)x[j];
-        want_b[j] = xb[j];
-    }
-    tcm_weights *w = NULL;
-    write_npy(tpath(path, sizeof path, "f8.npy"), 1, "<f8", 0, "(2, 3)", x, sizeof x);
-    CU_ASSERT_EQUAL(tcm_weights_load(&w, path, 2, 3, TCM_WEIGHTS_CONTINUOUS), TCM_OK);
-    assert_weights(w, x, 6);
-    tcm_weights_free(w);
-    write_npy(tpath(path, sizeof path, "f4.npy"), 2, "<f4", 0, "(6,)", xf, sizeof xf);
-    CU_ASSERT_EQUAL(tcm_weights_load(&w, path, 2, 3, TCM_WEIGHTS_CONTINUOUS), TCM_OK);
-    assert_weights(w, x, 6);
-    tcm_weights_free(w);
-    write_npy(tpath(path, sizeof path, "i1.npy"), 1, "|i1", 0, "(2, 3)", xb, sizeof xb);
-    CU_ASSERT_EQUAL(tcm_weights_load(&w, path, 2, 3, TCM_WEIGHTS_BINARY), TCM_OK);
-    assert_weights(w, want_b, 6);
-    tcm_weights_free(w);
-    write_npy(tpath(path, sizeof path, "i4.npy"), 1, "<i4", 0, "(2, 3)", xi, sizeof xi);
-    CU_ASSERT_EQUAL(tcm_weights_load(&w, path, 2, 3, TCM_WEIGHTS_BINARY), TCM_OK);
-    assert_weights(w, want_b, 6);
-    tcm_weights_free(w);
-    unsigned char be[48]; /* big-endian float64 */
-    for (int j = 0; j < 6; j++) {
-        uint64_t u;
-        memcpy(&u, &x[j], 8);
-        for (int b = 0; b < 8; b++)
-            be[8 * j + b] = (unsigned char)(u >> (56 - 8 * b));
-    }
-    write_npy(tpath(path, sizeof path, "be.npy"), 1, ">f8", 0, "(2, 3)", be, sizeof be);
-    CU_ASSERT_EQUAL(tcm_weights_load(&w, path, 2, 3, TCM_WEIGHTS_CONTINUOUS), TCM_OK);
-    assert_weights(w, x, 6);
-    tcm_weights_free(w);
-}
-
-static void test_import_text(void)
-{
-    char path[512];
-    double want[6] = {0.5, -1.25, 2, 3.75, -4, 1e-3};
-    tcm_weights *w = NULL;
-    write_text(tpath(path, sizeof path, "w.txt"), "# trained elsewhere\n0.5 -1.25\t2   # unit 0\n\n3.75 -4 1e-3\n");
-    CU_ASSERT_EQUAL(tcm_weights_load(&w, path, 2, 3, TCM_WEIGHTS_CONTINUOUS), TCM_OK);
-    assert_weights(w, want, 6);
-    tcm_weights_free(w);
-    write_text(tpath(path, sizeof path, "w.csv"), "0.5,-1.25,2\r\n3.75, -4,1e-3\r\n");
-    CU_ASSERT_EQUAL(tcm_weights_load(&w, path, 2, 3, TCM_WEIGHTS_CONTINUOUS), TCM_OK);
-    assert_weights(w, want, 6);
-    tcm_weights_free(w);
-    write_text(tpath(path, sizeof path, "flat.txt"), "0.5\n-1.25\n2\n3.75\n-4\n1e-3"); /* any layout */
-    CU_ASSERT_EQUAL(tcm_weights_load(&w, path, 2, 3, TCM_WEIGHTS_CONTINUOUS), TCM_OK);
-    assert_weights(w, want, 6);
-    tcm_weights_free(w);
-}
-
 /* "FILE.h5:/path/to/dataset", including a file name with a colon. */
 static void test_import_h5_path(void)
 {
@@ -673,38 +585,7 @@ static void expect_load_error(const char *src, int K, int n, tcm_weight_kind kin
 static void test_import_errors(void)
 {
     char path[512];
-    double x[6] = {1, -1, 1, 1, -1, 0.5};
-    write_npy(tpath(path, sizeof path, "shape.npy"), 1, "<f8", 0, "(2, 3)", x, sizeof x);
-    expect_load_error(path, 2, 4, TCM_WEIGHTS_CONTINUOUS, TCM_EFORMAT,
-                      "weights have shape 2 x 3 but the instance needs 2 x 4");
-    expect_load_error(path, 3, 2, TCM_WEIGHTS_CONTINUOUS, TCM_EFORMAT, "(transposed?)");
-    expect_load_error(path, 2, 3, TCM_WEIGHTS_BINARY, TCM_EFORMAT, "weight (1, 2) = 0.5");
-    write_npy(tpath(path, sizeof path, "fortran.npy"), 1, "<f8", 1, "(2, 3)", x, sizeof x);
-    expect_load_error(path, 2, 3, TCM_WEIGHTS_CONTINUOUS, TCM_EFORMAT, "Fortran");
-    write_npy(tpath(path, sizeof path, "short.npy"), 1, "<f8", 0, "(2, 3)", x, 20);
-    expect_load_error(path, 2, 3, TCM_WEIGHTS_CONTINUOUS, TCM_EFORMAT, "truncated");
-    write_npy(tpath(path, sizeof path, "complex.npy"), 1, "<c16", 0, "(3,)", x, sizeof x);
-    expect_load_error(path, 1, 3, TCM_WEIGHTS_CONTINUOUS, TCM_EFORMAT, "unsupported .npy dtype '<c16'");
-    x[4] = NAN;
-    write_npy(tpath(path, sizeof path, "nan.npy"), 1, "<f8", 0, "(6,)", x, sizeof x);
-    expect_load_error(path, 2, 3, TCM_WEIGHTS_CONTINUOUS, TCM_ENUMERIC, "weight (1, 1) is NaN");
-    write_text(tpath(path, sizeof path, "nan.txt"), "1 2 3\n4 nan 6\n");
-    expect_load_error(path, 2, 3, TCM_WEIGHTS_CONTINUOUS, TCM_ENUMERIC, "line 2: weight (1, 1) is NaN");
-    write_text(tpath(path, sizeof path, "inf.csv"), "1,2,3\n4,5,-inf\n");
-    expect_load_error(path, 2, 3, TCM_WEIGHTS_CONTINUOUS, TCM_ENUMERIC, "infinite");
-    write_text(tpath(path, sizeof path, "bin.txt"), "1 -1 1\n-1 1 0\n");
-    expect_load_error(path, 2, 3, TCM_WEIGHTS_BINARY, TCM_EFORMAT, "must be +-1");
-    write_text(tpath(path, sizeof path, "short.txt"), "1 2 3\n4 5 6\n7 8 9\n");
-    expect_load_error(path, 3, 4, TCM_WEIGHTS_CONTINUOUS, TCM_EFORMAT,
-                      "weights have shape 3 x 3 but the instance needs 3 x 4");
-    write_text(tpath(path, sizeof path, "ragged.txt"), "1 2 3\n4 5\n");
-    expect_load_error(path, 2, 3, TCM_WEIGHTS_CONTINUOUS, TCM_EFORMAT, "holds 5 numbers");
-    write_text(tpath(path, sizeof path, "word.txt"), "1 2 3\n4 five 6\n");
-    expect_load_error(path, 2, 3, TCM_WEIGHTS_CONTINUOUS, TCM_EFORMAT, "line 2: cannot read 'five'");
-    expect_load_error(tpath(path, sizeof path, "absent.npy"), 2, 3, TCM_WEIGHTS_CONTINUOUS, TCM_EIO, path);
-    expect_load_error(tpath(path, sizeof path, "absent.txt"), 2, 3, TCM_WEIGHTS_CONTINUOUS, TCM_EIO, path);
     expect_load_error(tpath(path, sizeof path, "absent.h5"), 2, 3, TCM_WEIGHTS_CONTINUOUS, TCM_EIO, path);
-    expect_load_error("weights.pt", 2, 3, TCM_WEIGHTS_CONTINUOUS, TCM_EINVAL, "unknown weights format");
     expect_load_error(tpath(path, sizeof path, "w_cont.h5"), 3, 8, TCM_WEIGHTS_CONTINUOUS, TCM_EFORMAT,
                       "weights have shape 3 x 7 but the instance needs 3 x 8");
 }
@@ -797,15 +678,13 @@ int tcm_test_register(void)
     if (!CU_add_test(s, "weights round trips", test_weights_round_trips)) return -1;
     if (!CU_add_test(s, "generic datasets, attributes, tables", test_generic_round_trip)) return -1;
     if (!CU_add_test(s, "writer misuse", test_writer_misuse)) return -1;
-    if (!CU_add_test(s, "import .npy", test_import_npy)) return -1;
-    if (!CU_add_test(s, "import text and csv", test_import_text)) return -1;
     if (!CU_add_test(s, "import FILE.h5:/dataset", test_import_h5_path)) return -1;
     if (!CU_add_test(s, "read errors", test_read_errors)) return -1;
     if (!CU_add_test(s, "newer schema version", test_newer_schema)) return -1;
     if (!CU_add_test(s, "existing output without force", test_no_overwrite)) return -1;
     if (!CU_add_test(s, "unwritable directory, stale tmp", test_unwritable_and_stale)) return -1;
     if (!CU_add_test(s, "disk full leaves no tmp", test_disk_full)) return -1;
-    if (!CU_add_test(s, "import errors", test_import_errors)) return -1;
+    if (!CU_add_test(s, "import errors (HDF5 sources)", test_import_errors)) return -1;
     if (!CU_add_test(s, "invalid instance files", test_invalid_instances)) return -1;
     if (!CU_add_test(s, "describe", test_describe)) return -1;
     return 0;
