@@ -65,6 +65,22 @@ static int file_exists(const char *path)
     return stat(path, &st) == 0;
 }
 
+/* Number of temporary files "NAME.tmp*" of path's name left in tmpdir. */
+static int temp_files(const char *path)
+{
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    char prefix[300];
+    snprintf(prefix, sizeof prefix, "%s.tmp", base);
+    DIR *d = opendir(tmpdir);
+    int count = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL)
+        count += strncmp(e->d_name, prefix, strlen(prefix)) == 0;
+    if (d)
+        closedir(d);
+    return count;
+}
+
 /* Whole file into a malloc'd buffer (*len bytes); NULL if unreadable. */
 static unsigned char *slurp(const char *path, size_t *len)
 {
@@ -496,11 +512,12 @@ static void test_no_overwrite(void)
     tcm_instance_free(inst);
 }
 
-/* A directory that does not exist: TCM_EIO and no PATH.tmp anywhere. A
- * stale PATH.tmp from an earlier crash is replaced. */
+/* A directory that does not exist: TCM_EIO and no PATH.tmp* anywhere. A
+ * leftover PATH.tmp or PATH.tmp.XXXXXX (an old crash, or another writer
+ * still at work) is neither used nor removed. */
 static void test_unwritable_and_stale(void)
 {
-    char path[512], tmp[600];
+    char path[512], tmp[600], tmp2[600];
     tcm_instance *inst = make_instance(TCM_ARCH_TREE, TCM_WEIGHTS_CONTINUOUS, 0);
     tpath(path, sizeof path, "no_such_dir/inst.h5");
     CU_ASSERT_EQUAL(tcm_h5_write_instance(path, inst, 0), TCM_EIO);
@@ -509,13 +526,77 @@ static void test_unwritable_and_stale(void)
     CU_ASSERT(!file_exists(tmp));
     tpath(path, sizeof path, "stale.h5");
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    snprintf(tmp2, sizeof tmp2, "%s.tmp.AbC123", path);
     write_text(tmp, "half-written junk");
+    write_text(tmp2, "another writer's file");
     CU_ASSERT_EQUAL(tcm_h5_write_instance(path, inst, 0), TCM_OK);
-    CU_ASSERT(!file_exists(tmp));
+    CU_ASSERT(file_exists(tmp) && file_exists(tmp2) && temp_files(path) == 2);
+    remove(tmp);
+    remove(tmp2);
     tcm_instance *back = NULL;
     CU_ASSERT_EQUAL(tcm_h5_read_instance(path, &back), TCM_OK);
     tcm_instance_free(back);
     tcm_instance_free(inst);
+}
+
+/* Two writers of one path at once (issue 15 item 2): each writes its own
+ * temporary file, each commit puts its own complete file in place, and
+ * without force the later commit is refused because the path appeared
+ * meanwhile (the earlier result is kept, nothing is left behind). */
+static void test_concurrent_writers(void)
+{
+    char path[512];
+    double one = 1.0, two = 2.0;
+    tpath(path, sizeof path, "race.h5");
+    tcm_h5_out *a = NULL, *b = NULL;
+    CU_ASSERT_EQUAL_FATAL(tcm_h5_out_open(&a, path, "test", 0), TCM_OK);
+    CU_ASSERT_EQUAL_FATAL(tcm_h5_out_open(&b, path, "test", 0), TCM_OK);
+    CU_ASSERT(temp_files(path) == 2);
+    CU_ASSERT_EQUAL(tcm_h5_out_double(a, "/a", 0, NULL, &one), TCM_OK);
+    CU_ASSERT_EQUAL(tcm_h5_out_double(b, "/b", 0, NULL, &two), TCM_OK);
+    CU_ASSERT_EQUAL(tcm_h5_out_commit(b), TCM_OK);
+    CU_ASSERT_EQUAL(tcm_h5_out_commit(a), TCM_EEXIST);
+    CU_ASSERT_PTR_NOT_NULL(strstr(tcm_last_error(), "appeared while it was being written"));
+    tcm_h5_in *in = NULL;
+    CU_ASSERT_EQUAL_FATAL(tcm_h5_in_open(&in, path), TCM_OK);
+    CU_ASSERT(tcm_h5_in_has(in, "/b") && !tcm_h5_in_has(in, "/a"));
+    tcm_h5_in_close(in);
+    CU_ASSERT(temp_files(path) == 0);
+    /* with force both commits succeed, each placing its own complete file */
+    CU_ASSERT_EQUAL_FATAL(tcm_h5_out_open(&a, path, "test", 1), TCM_OK);
+    CU_ASSERT_EQUAL_FATAL(tcm_h5_out_open(&b, path, "test", 1), TCM_OK);
+    CU_ASSERT_EQUAL(tcm_h5_out_double(a, "/a", 0, NULL, &one), TCM_OK);
+    CU_ASSERT_EQUAL(tcm_h5_out_double(b, "/b", 0, NULL, &two), TCM_OK);
+    CU_ASSERT_EQUAL(tcm_h5_out_commit(a), TCM_OK);
+    CU_ASSERT_EQUAL_FATAL(tcm_h5_in_open(&in, path), TCM_OK);
+    CU_ASSERT(tcm_h5_in_has(in, "/a") && !tcm_h5_in_has(in, "/b"));
+    tcm_h5_in_close(in);
+    CU_ASSERT_EQUAL(tcm_h5_out_commit(b), TCM_OK);
+    CU_ASSERT_EQUAL_FATAL(tcm_h5_in_open(&in, path), TCM_OK);
+    CU_ASSERT(tcm_h5_in_has(in, "/b") && !tcm_h5_in_has(in, "/a"));
+    tcm_h5_in_close(in);
+    CU_ASSERT(temp_files(path) == 0);
+}
+
+/* An output that exists and is not a regular file (FIFO, directory) is
+ * refused with or without force and left as it was (issue 15 item 3). */
+static void test_non_regular_output(void)
+{
+    char path[512];
+    tcm_h5_out *o = NULL;
+    tpath(path, sizeof path, "fifo_out");
+    CU_ASSERT_EQUAL_FATAL(mkfifo(path, 0600), 0);
+    for (int force = 0; force <= 1; force++) {
+        CU_ASSERT_EQUAL(tcm_h5_out_open(&o, path, "test", force), TCM_EIO);
+        CU_ASSERT_PTR_NOT_NULL(strstr(tcm_last_error(), "it is a FIFO, not a regular file"));
+        CU_ASSERT_PTR_NULL(o);
+    }
+    struct stat st;
+    CU_ASSERT(stat(path, &st) == 0 && S_ISFIFO(st.st_mode));
+    CU_ASSERT(temp_files(path) == 0);
+    remove(path);
+    CU_ASSERT_EQUAL(tcm_h5_out_open(&o, tmpdir, "test", 1), TCM_EIO);
+    CU_ASSERT_PTR_NOT_NULL(strstr(tcm_last_error(), "it is a directory"));
 }
 
 /* Write nsets datasets of nper random doubles with the file size limited to
@@ -551,24 +632,24 @@ static int write_limited(const char *path, rlim_t limit, int nsets, size_t nper,
 
 static void test_disk_full(void)
 {
-    char path[512], copy[512], tmp[600];
+    char path[512], copy[512];
     int stage;
     tpath(path, sizeof path, "full.h5");
     tpath(copy, sizeof copy, "full_copy.h5");
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
     CU_ASSERT_EQUAL_FATAL(write_limited(path, RLIM_INFINITY, 1, 10, &stage), TCM_OK);
     CU_ASSERT_EQUAL_FATAL(write_limited(copy, RLIM_INFINITY, 1, 10, &stage), TCM_OK);
     CU_ASSERT(same_bytes(path, copy));
     /* a large compressed dataset: fails while writing the data */
     CU_ASSERT_EQUAL(write_limited(path, 32768, 1, 200000, &stage), TCM_EIO);
-    CU_ASSERT_PTR_NOT_NULL(strstr(tcm_last_error(), "full.h5.tmp (File too large)"));
-    CU_ASSERT(!file_exists(tmp));
+    CU_ASSERT_PTR_NOT_NULL(strstr(tcm_last_error(), "full.h5.tmp."));
+    CU_ASSERT_PTR_NOT_NULL(strstr(tcm_last_error(), "(File too large)"));
+    CU_ASSERT(temp_files(path) == 0);
     CU_ASSERT(same_bytes(path, copy));
     /* small datasets: the data fit, the cached metadata does not (with
      * HDF5 1.10 this fails in the commit) */
     CU_ASSERT_EQUAL(write_limited(path, 10000, 20, 10, &stage), TCM_EIO);
-    CU_ASSERT_PTR_NOT_NULL(strstr(tcm_last_error(), "full.h5.tmp"));
-    CU_ASSERT(!file_exists(tmp));
+    CU_ASSERT_PTR_NOT_NULL(strstr(tcm_last_error(), "full.h5.tmp."));
+    CU_ASSERT(temp_files(path) == 0);
     CU_ASSERT(same_bytes(path, copy));
 }
 
@@ -684,6 +765,8 @@ int tcm_test_register(void)
     if (!CU_add_test(s, "existing output without force", test_no_overwrite)) return -1;
     if (!CU_add_test(s, "unwritable directory, stale tmp", test_unwritable_and_stale)) return -1;
     if (!CU_add_test(s, "disk full leaves no tmp", test_disk_full)) return -1;
+    if (!CU_add_test(s, "concurrent writers of one path", test_concurrent_writers)) return -1;
+    if (!CU_add_test(s, "non-regular outputs refused", test_non_regular_output)) return -1;
     if (!CU_add_test(s, "import errors (HDF5 sources)", test_import_errors)) return -1;
     if (!CU_add_test(s, "invalid instance files", test_invalid_instances)) return -1;
     if (!CU_add_test(s, "describe", test_describe)) return -1;

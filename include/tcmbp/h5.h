@@ -1,9 +1,10 @@
 /* All HDF5 reading and writing of tcmbp: the core (h5.c, h5_read.c,
  * h5_describe.c, the only files that include hdf5.h) and the instance and
  * weights file schemas (h5_schema.c, on top of the core's API).
- * Outputs are written to "PATH.tmp" and renamed into place on commit, so an
- * interrupted or failed write never leaves a torn file and never touches an
- * existing PATH; an existing PATH is refused unless force is set.
+ * Outputs are written to a unique "PATH.tmp.XXXXXX" and put in place on
+ * commit (tcmbp/atomic.h), so an interrupted or failed write never leaves a
+ * torn file and never touches an existing PATH; an existing PATH is refused
+ * unless force is set, and one that is not a regular file always.
  * Schema: docs/FORMAT.md. */
 #ifndef TCMBP_H5_H
 #define TCMBP_H5_H
@@ -21,16 +22,19 @@
 /* ---- generic writer ---------------------------------------------------- */
 typedef struct tcm_h5_out tcm_h5_out;
 
-/* Create PATH.tmp for writing, removing a stale PATH.tmp first (TCM_EEXIST
- * if PATH exists and !force, "PATH exists (use --force to overwrite)";
- * TCM_EIO if the directory is missing or not writable). The root gets
- * attributes schema_version, creator ("tcmbp VERSION") and file_kind. */
+/* Create the HDF5 file on a unique temporary name PATH.tmp.XXXXXX
+ * (tcm_atomic_open: TCM_EEXIST if PATH exists and !force, "PATH exists (use
+ * --force to overwrite)"; TCM_EIO if PATH is not a regular file or the
+ * directory is missing or not writable). The root gets attributes
+ * schema_version, creator ("tcmbp VERSION") and file_kind. */
 int tcm_h5_out_open(tcm_h5_out **out, const char *path, const char *file_kind, int force);
-/* Flush, fsync and close PATH.tmp, then rename it to PATH. o is freed in
- * every case: do not call tcm_h5_out_abort after it. On failure (TCM_EIO,
- * e.g. disk full) PATH.tmp is removed and PATH is left as it was. */
+/* Flush, fsync and close the temporary file, then put it in place
+ * (tcm_atomic_commit: without force refused with TCM_EEXIST if PATH
+ * appeared meanwhile). o is freed in every case: do not call
+ * tcm_h5_out_abort after it. On failure (TCM_EIO, e.g. disk full) the
+ * temporary file is removed and PATH is left as it was. */
 int tcm_h5_out_commit(tcm_h5_out *o);
-/* Close and delete PATH.tmp (NULL-safe), leaving PATH and the last error
+/* Close and delete the temporary file (NULL-safe), leaving PATH and the last error
  * message untouched. Use on every error path after tcm_h5_out_open. */
 void tcm_h5_out_abort(tcm_h5_out *o);
 

@@ -1,6 +1,7 @@
 /* The HDF5 core of tcmbp, part 1: the helpers shared by the core files
  * (errors, object paths) and the writer (create on a temporary name,
- * datasets, attributes, tables, commit/abort). The core (this file,
+ * datasets, attributes, tables, commit/abort; the file is written on a
+ * unique temporary name and put in place by the atomic module). The core (this file,
  * h5_read.c and h5_describe.c, sharing h5_internal.h) is the only code of
  * the project that includes hdf5.h: HDF5's automatic error printing is
  * switched off and every failure becomes a one-line TCM_ERROR naming the
@@ -8,17 +9,16 @@
  * Schema of every file kind: docs/FORMAT.md. */
 #include "h5_internal.h"
 
+#include "tcmbp/atomic.h"
 #include "tcmbp/error.h"
 
 #include "syserr.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #define CHUNK_BYTES ((size_t)256 * 1024)        /* target chunk size */
@@ -181,32 +181,15 @@ hid_t tcm_h5_vlen_string_type(void)
  * ====================================================================== */
 
 struct tcm_h5_out {
-    hid_t file;          /* open PATH.tmp */
-    char *path;          /* final name */
-    char *tmp;           /* path + ".tmp" */
+    hid_t file;            /* open on the temporary file */
+    tcm_atomic_file *af;   /* the temporary file and its target */
+    const char *tmp;       /* its name (owned by af), for messages */
     int no_double_deflate; /* store double datasets uncompressed (checkpoints) */
 };
 
-static void out_free(tcm_h5_out *o)
-{
-    free(o->path);
-    free(o->tmp);
-    free(o);
-}
-
-/* Remove a stale PATH.tmp and create a fresh HDF5 file there. Creating it
- * with open() first gives a precise reason when the directory is missing or
- * not writable. */
+/* Create an HDF5 file on the temporary file of o->af. */
 static int out_create_tmp(tcm_h5_out *o)
 {
-    char e[128];
-    if (unlink(o->tmp) != 0 && errno != ENOENT)
-        return TCM_ERROR(TCM_EIO, "cannot remove stale %s: %s", o->tmp, tcm_errno_text(errno, e, sizeof e));
-    int fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
-    if (fd < 0)
-        return TCM_ERROR(TCM_EIO, "cannot write %s: cannot create %s: %s", o->path, o->tmp,
-                         tcm_errno_text(errno, e, sizeof e));
-    close(fd);
     int rc = TCM_OK;
     hid_t fapl = tcm_h5_file_access_plist();
     o->file = fapl < 0 ? H5I_INVALID_HID : H5Fcreate(o->tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
@@ -214,8 +197,6 @@ static int out_create_tmp(tcm_h5_out *o)
         rc = H5FAIL(TCM_EIO, "cannot create HDF5 file %s", o->tmp);
     if (fapl >= 0)
         H5Pclose(fapl);
-    if (rc != TCM_OK)
-        unlink(o->tmp);
     return rc;
 }
 
@@ -232,36 +213,24 @@ static int out_root_attrs(tcm_h5_out *o, const char *file_kind)
     return rc;
 }
 
-/* Create PATH.tmp for writing; see h5.h. Refuses an existing PATH unless
- * force (TCM_EEXIST), TCM_EIO when PATH.tmp cannot be created. */
+/* Create the temporary file PATH.tmp.XXXXXX for writing; see h5.h. */
 int tcm_h5_out_open(tcm_h5_out **out, const char *path, const char *file_kind, int force)
 {
     if (!out || !path || !*path || !file_kind)
         return TCM_ERROR(TCM_EINVAL, "tcm_h5_out_open: missing argument");
     *out = NULL;
     tcm_h5_quiet();
-    struct stat st;
-    if (stat(path, &st) == 0) {
-        if (S_ISDIR(st.st_mode))
-            return TCM_ERROR(TCM_EIO, "cannot write %s: it is a directory", path);
-        if (!force)
-            return TCM_ERROR(TCM_EEXIST, "%s exists (use --force to overwrite)", path);
-    }
     tcm_h5_out *o = calloc(1, sizeof *o);
-    size_t len = strlen(path);
-    if (o) {
-        o->file = H5I_INVALID_HID;
-        o->path = strdup(path);
-        o->tmp = malloc(len + 5);
-    }
-    if (!o || !o->path || !o->tmp) {
-        if (o)
-            out_free(o);
+    if (!o)
         return TCM_ERROR(TCM_ENOMEM, "out of memory opening %s", path);
+    o->file = H5I_INVALID_HID;
+    int rc = tcm_atomic_open(&o->af, path, force);
+    if (rc != TCM_OK) {
+        free(o);
+        return rc;
     }
-    memcpy(o->tmp, path, len);
-    memcpy(o->tmp + len, ".tmp", 5);
-    int rc = out_create_tmp(o);
+    o->tmp = tcm_atomic_temp_path(o->af);
+    rc = out_create_tmp(o);
     if (rc == TCM_OK)
         rc = out_root_attrs(o, file_kind);
     if (rc != TCM_OK) {
@@ -272,47 +241,46 @@ int tcm_h5_out_open(tcm_h5_out **out, const char *path, const char *file_kind, i
     return TCM_OK;
 }
 
-/* Flush PATH.tmp to stable storage (a full disk may only show up here). */
-static int sync_file(const char *path)
+/* fsync the file through HDF5's own descriptor (the one that wrote it). */
+static int sync_vfd(tcm_h5_out *o)
 {
     char e[128];
-    int fd = open(path, O_RDONLY);
-    if (fd < 0)
-        return TCM_ERROR(TCM_EIO, "cannot reopen %s: %s", path, tcm_errno_text(errno, e, sizeof e));
-    int rc = TCM_OK;
-    if (fsync(fd) != 0)
-        rc = TCM_ERROR(TCM_EIO, "cannot write %s: %s", path, tcm_errno_text(errno, e, sizeof e));
-    close(fd);
-    return rc;
+    void *handle = NULL;
+    if (H5Fget_vfd_handle(o->file, H5P_DEFAULT, &handle) < 0 || !handle)
+        return TCM_OK; /* not a POSIX driver: the atomic commit syncs its own descriptor */
+    if (fsync(*(int *)handle) != 0)
+        return TCM_ERROR(TCM_EIO, "cannot write %s: %s", o->tmp, tcm_errno_text(errno, e, sizeof e));
+    return TCM_OK;
 }
 
-/* Flush and close PATH.tmp, then rename it to PATH. o is freed in every
- * case (do not call tcm_h5_out_abort afterwards). On failure (TCM_EIO, e.g.
- * disk full) PATH.tmp is removed and PATH is left untouched. */
+/* Flush, fsync and close the HDF5 file, then put it in place with
+ * tcm_atomic_commit. o is freed in every case (do not call
+ * tcm_h5_out_abort afterwards). On failure (TCM_EIO, e.g. disk full;
+ * TCM_EEXIST if PATH appeared meanwhile without force) the temporary file
+ * is removed and PATH is left untouched. */
 int tcm_h5_out_commit(tcm_h5_out *o)
 {
     tcm_h5_quiet();
     if (!o)
         return TCM_ERROR(TCM_EINVAL, "tcm_h5_out_commit: no file");
-    char e[128];
     int rc = TCM_OK;
     if (H5Fflush(o->file, H5F_SCOPE_GLOBAL) < 0)
         rc = H5FAIL(TCM_EIO, "cannot write %s", o->tmp);
+    if (rc == TCM_OK)
+        rc = sync_vfd(o);
     if (H5Fclose(o->file) < 0 && rc == TCM_OK)
         rc = H5FAIL(TCM_EIO, "cannot close %s", o->tmp);
     o->file = H5I_INVALID_HID;
     if (rc == TCM_OK)
-        rc = sync_file(o->tmp);
-    if (rc == TCM_OK && rename(o->tmp, o->path) != 0)
-        rc = TCM_ERROR(TCM_EIO, "cannot rename %s to %s: %s", o->tmp, o->path, tcm_errno_text(errno, e, sizeof e));
-    if (rc != TCM_OK)
-        unlink(o->tmp);
-    out_free(o);
+        rc = tcm_atomic_commit(o->af);
+    else
+        tcm_atomic_abort(o->af);
+    free(o);
     return rc;
 }
 
-/* Close and delete PATH.tmp without touching PATH (NULL-safe). The last
- * error message is left as it was. */
+/* Close and delete the temporary file without touching PATH (NULL-safe).
+ * The last error message is left as it was. */
 void tcm_h5_out_abort(tcm_h5_out *o)
 {
     if (!o)
@@ -320,8 +288,8 @@ void tcm_h5_out_abort(tcm_h5_out *o)
     tcm_h5_quiet();
     if (o->file >= 0)
         H5Fclose(o->file);
-    unlink(o->tmp);
-    out_free(o);
+    tcm_atomic_abort(o->af);
+    free(o);
 }
 
 /* Create group name unless it exists; TCM_EINVAL if it is not a group. */
