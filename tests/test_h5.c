@@ -454,6 +454,15 @@ static void test_read_errors(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(tcm_last_error(), "not an instance"));
     CU_ASSERT_EQUAL(tcm_h5_read_instance(tmpdir, &inst), TCM_EIO); /* a directory */
     CU_ASSERT_PTR_NULL(inst);
+    alarm(20); /* a FIFO used to block forever in the open (issue 15 item 20) */
+    CU_ASSERT_EQUAL_FATAL(mkfifo(tpath(path, sizeof path, "fifo.h5"), 0600), 0);
+    CU_ASSERT_EQUAL(tcm_h5_read_instance(path, &inst), TCM_EIO);
+    CU_ASSERT_PTR_NOT_NULL(strstr(tcm_last_error(), "fifo.h5: it is a FIFO, not a regular file"));
+    char *desc = NULL;
+    CU_ASSERT_EQUAL(tcm_h5_describe(path, &desc), TCM_EIO);
+    CU_ASSERT_PTR_NULL(desc);
+    remove(path);
+    alarm(0);
     char *text = NULL;
     CU_ASSERT_EQUAL(tcm_h5_describe(tpath(path, sizeof path, "missing.h5"), &text), TCM_EIO);
     CU_ASSERT_PTR_NULL(text);

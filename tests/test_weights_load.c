@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* The suite's scratch directory (set once by the suite initialiser). */
@@ -200,6 +201,25 @@ static void test_import_errors(void)
     expect_load_error("weights.pt", 2, 3, TCM_WEIGHTS_CONTINUOUS, TCM_EINVAL, "unknown weights format");
 }
 
+/* A FIFO, a directory or a missing file as the source is refused at once
+ * with a clear message (issue 15 item 20: a FIFO used to block forever;
+ * the alarm turns such a hang into a failure). */
+static void test_non_regular_sources(void)
+{
+    char path[512];
+    const char *names[] = {"fifo.npy", "fifo.txt", "fifo.h5"};
+    alarm(20);
+    for (int i = 0; i < 3; i++) {
+        CU_ASSERT_EQUAL_FATAL(mkfifo(tpath(path, sizeof path, names[i]), 0600), 0);
+        expect_load_error(path, 2, 3, TCM_WEIGHTS_CONTINUOUS, TCM_EIO, "it is a FIFO, not a regular file");
+        remove(path);
+    }
+    CU_ASSERT_EQUAL_FATAL(mkdir(tpath(path, sizeof path, "dir.txt"), 0700), 0);
+    expect_load_error(path, 2, 3, TCM_WEIGHTS_CONTINUOUS, TCM_EIO, "it is a directory, not a regular file");
+    rmdir(path);
+    alarm(0);
+}
+
 int tcm_test_register(void)
 {
     CU_pSuite s = CU_add_suite("weights_load", suite_init, suite_clean);
@@ -207,5 +227,6 @@ int tcm_test_register(void)
     if (!CU_add_test(s, "import .npy", test_import_npy)) return -1;
     if (!CU_add_test(s, "import text and csv", test_import_text)) return -1;
     if (!CU_add_test(s, "import errors", test_import_errors)) return -1;
+    if (!CU_add_test(s, "non-regular sources", test_non_regular_sources)) return -1;
     return 0;
 }

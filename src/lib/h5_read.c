@@ -4,6 +4,7 @@
 #include "h5_internal.h"
 
 #include "tcmbp/error.h"
+#include "tcmbp/infile.h"
 
 #include "syserr.h"
 
@@ -13,22 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-/* TCM_EIO naming path unless it is an existing, readable regular file. */
-static int check_readable(const char *path)
-{
-    char e[128];
-    struct stat st;
-    if (stat(path, &st) != 0)
-        return TCM_ERROR(TCM_EIO, "cannot open %s: %s", path, tcm_errno_text(errno, e, sizeof e));
-    if (S_ISDIR(st.st_mode))
-        return TCM_ERROR(TCM_EIO, "cannot open %s: it is a directory", path);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return TCM_ERROR(TCM_EIO, "cannot open %s: %s", path, tcm_errno_text(errno, e, sizeof e));
-    fclose(f);
-    return TCM_OK;
-}
 
 /* Nonzero if the root group has attribute name. */
 int tcm_h5_root_attr_exists(const tcm_h5_in *in, const char *name)
@@ -57,7 +42,7 @@ int tcm_h5_in_open_mode(tcm_h5_in **out, const char *path, int strict)
         return TCM_ERROR(TCM_EINVAL, "tcm_h5_in_open: missing argument");
     *out = NULL;
     tcm_h5_quiet();
-    int rc = check_readable(path);
+    int rc = tcm_infile_check(path); /* refuses a FIFO at once (H5Fopen would block) */
     if (rc != TCM_OK)
         return rc;
     if (IS_HDF5(path) <= 0)

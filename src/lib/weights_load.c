@@ -6,6 +6,7 @@
 
 #include "tcmbp/error.h"
 #include "tcmbp/h5.h"
+#include "tcmbp/infile.h"
 
 #include "syserr.h"
 
@@ -254,13 +255,13 @@ static int npy_read_data(FILE *f, const char *path, const npy_header *h, double 
 /* A .npy file (versions 1-3, C order) into w. */
 static int load_npy(tcm_weights *w, const char *path)
 {
-    char e[128];
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return TCM_ERROR(TCM_EIO, "cannot open %s: %s", path, tcm_errno_text(errno, e, sizeof e));
+    FILE *f;
+    int rc = tcm_infile_open(&f, path);
+    if (rc != TCM_OK)
+        return rc;
     npy_header h;
     memset(&h, 0, sizeof h);
-    int rc = npy_read_header(f, path, &h);
+    rc = npy_read_header(f, path, &h);
     if (rc == TCM_OK && h.fortran && h.rank >= 2)
         rc = TCM_ERROR(TCM_EFORMAT,
                        "%s: Fortran-order .npy arrays are not supported (save numpy.ascontiguousarray(w))", path);
@@ -275,14 +276,13 @@ static int load_npy(tcm_weights *w, const char *path)
 /* The whole file as a NUL-terminated string. */
 static int read_text_file(const char *path, char **text)
 {
-    char e[128];
     *text = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return TCM_ERROR(TCM_EIO, "cannot open %s: %s", path, tcm_errno_text(errno, e, sizeof e));
+    FILE *f;
+    int rc = tcm_infile_open(&f, path);
+    if (rc != TCM_OK)
+        return rc;
     size_t cap = 4096, len = 0;
     char *buf = malloc(cap);
-    int rc = TCM_OK;
     while (buf) {
         len += fread(buf + len, 1, cap - len - 1, f);
         if (len < cap - 1)
