@@ -710,6 +710,98 @@ static int write_raw_instance(const char *path, int K, int bad_entry, int with_o
     return tcm_h5_out_commit(o);
 }
 
+/* An instance whose /patterns and /outputs are float64, with one entry of
+ * each replaced (NAN-free values given as 1 leave that dataset valid). */
+static int write_float_instance(const char *path, double pattern5, double output2)
+{
+    enum { M = 4, N = 6 };
+    double pat[M * N], out[M];
+    for (int j = 0; j < M * N; j++)
+        pat[j] = (j * 7) % 3 ? 1 : -1;
+    for (int a = 0; a < M; a++)
+        out[a] = a % 2 ? 1 : -1;
+    pat[N + 5] = pattern5;
+    out[2] = output2;
+    size_t pd[2] = {M, N}, od[1] = {M};
+    tcm_h5_out *o = NULL;
+    int rc = tcm_h5_out_open(&o, path, "instance", 1);
+    if (rc != TCM_OK)
+        return rc;
+    rc = tcm_h5_out_double(o, "/patterns", 2, pd, pat);
+    if (rc == TCM_OK)
+        rc = tcm_h5_out_double(o, "/outputs", 1, od, out);
+    if (rc == TCM_OK)
+        rc = tcm_h5_out_attr_int(o, "/", "K", 3);
+    if (rc == TCM_OK)
+        rc = tcm_h5_out_attr_string(o, "/", "arch", "full");
+    if (rc != TCM_OK) {
+        tcm_h5_out_abort(o);
+        return rc;
+    }
+    return tcm_h5_out_commit(o);
+}
+
+/* Float /patterns or /outputs (issue 15 item 6): +-1 values are accepted,
+ * anything else is refused naming the dataset, the position and the value
+ * as stored (they used to be converted to int8: 1.4 -> 1, NaN -> 0). */
+static void test_float_instances(void)
+{
+    char path[512];
+    tcm_instance *inst = NULL;
+    tpath(path, sizeof path, "float.h5");
+    CU_ASSERT_EQUAL_FATAL(write_float_instance(path, -1, 1), TCM_OK);
+    CU_ASSERT_EQUAL(tcm_h5_read_instance(path, &inst), TCM_OK);
+    CU_ASSERT(inst && inst->patterns[6 + 5] == -1 && inst->outputs[2] == 1);
+    tcm_instance_free(inst);
+    inst = NULL;
+    const struct {
+        double p, o;
+        const char *msg;
+    } bad[] = {{1.4, 1, "/patterns: pattern 1, input 5 is 1.4, not +-1"},
+               {-1.9, 1, "/patterns: pattern 1, input 5 is -1.9, not +-1"},
+               {1, 1.5, "/outputs: pattern 2 is 1.5, not +-1"},
+               {NAN, 1, "/patterns: pattern 1, input 5 is nan, not +-1"},
+               {1, INFINITY, "/outputs: pattern 2 is inf, not +-1"},
+               {1, 200, "/outputs: pattern 2 is 200, not +-1"}};
+    for (size_t c = 0; c < sizeof bad / sizeof bad[0]; c++) {
+        CU_ASSERT_EQUAL_FATAL(write_float_instance(path, bad[c].p, bad[c].o), TCM_OK);
+        CU_ASSERT_EQUAL(tcm_h5_read_instance(path, &inst), TCM_EFORMAT);
+        if (!strstr(tcm_last_error(), bad[c].msg))
+            fprintf(stderr, "\n  expected '%s' in '%s'\n", bad[c].msg, tcm_last_error());
+        CU_ASSERT_PTR_NOT_NULL(strstr(tcm_last_error(), bad[c].msg));
+        CU_ASSERT_PTR_NULL(inst);
+    }
+}
+
+/* A schema_version below 1 is refused by the reader (issue 15 item 18);
+ * describe still shows the file, marking the version invalid. */
+static void test_invalid_schema(void)
+{
+    char path[512];
+    const int64_t bad[] = {-1, 0};
+    for (int c = 0; c < 2; c++) {
+        tcm_h5_out *o = NULL;
+        CU_ASSERT_EQUAL_FATAL(tcm_h5_out_open(&o, tpath(path, sizeof path, "badschema.h5"), "instance", 1), TCM_OK);
+        CU_ASSERT_EQUAL(tcm_h5_out_attr_int(o, "/", "schema_version", bad[c]), TCM_OK);
+        CU_ASSERT_EQUAL(tcm_h5_out_commit(o), TCM_OK);
+        tcm_h5_in *in = NULL;
+        CU_ASSERT_EQUAL(tcm_h5_in_open(&in, path), TCM_EFORMAT);
+        CU_ASSERT_PTR_NOT_NULL(strstr(tcm_last_error(), "invalid schema version"));
+        CU_ASSERT_PTR_NULL(in);
+        char *text = NULL;
+        CU_ASSERT_EQUAL(tcm_h5_describe(path, &text), TCM_OK);
+        CU_ASSERT(text && strstr(text, "(invalid)"));
+        free(text);
+    }
+    tcm_h5_out *o = NULL; /* a non-integer version is refused too */
+    CU_ASSERT_EQUAL_FATAL(tcm_h5_out_open(&o, path, "instance", 1), TCM_OK);
+    CU_ASSERT_EQUAL(tcm_h5_out_attr_double(o, "/", "schema_version", 0.5), TCM_OK);
+    CU_ASSERT_EQUAL(tcm_h5_out_commit(o), TCM_OK);
+    tcm_h5_in *in = NULL;
+    CU_ASSERT_EQUAL(tcm_h5_in_open(&in, path), TCM_EFORMAT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(tcm_last_error(), "not an integer"));
+}
+
 static void test_invalid_instances(void)
 {
     char path[512];
@@ -779,5 +871,7 @@ int tcm_test_register(void)
     if (!CU_add_test(s, "import errors (HDF5 sources)", test_import_errors)) return -1;
     if (!CU_add_test(s, "invalid instance files", test_invalid_instances)) return -1;
     if (!CU_add_test(s, "describe", test_describe)) return -1;
+    if (!CU_add_test(s, "float patterns and outputs", test_float_instances)) return -1;
+    if (!CU_add_test(s, "invalid schema versions", test_invalid_schema)) return -1;
     return 0;
 }

@@ -180,6 +180,11 @@ static void test_import_errors(void)
     expect_load_error(path, 2, 3, TCM_WEIGHTS_CONTINUOUS, TCM_EFORMAT, "truncated");
     write_npy(tpath(path, sizeof path, "complex.npy"), 1, "<c16", 0, "(3,)", x, sizeof x);
     expect_load_error(path, 1, 3, TCM_WEIGHTS_CONTINUOUS, TCM_EFORMAT, "unsupported .npy dtype '<c16'");
+    write_npy(tpath(path, sizeof path, "huge.npy"), 1, "<f8", 0, "(18446744073709551616, 3)", x, sizeof x);
+    expect_load_error(path, 2, 3, TCM_WEIGHTS_CONTINUOUS, TCM_EFORMAT,
+                      ".npy shape (18446744073709551616, 3) is too large");
+    write_npy(tpath(path, sizeof path, "huge2.npy"), 1, "<f8", 0, "(2, 18446744073709551615)", x, sizeof x);
+    expect_load_error(path, 2, 3, TCM_WEIGHTS_CONTINUOUS, TCM_EFORMAT, "(2, 18446744073709551615) is too large");
     x[4] = NAN;
     write_npy(tpath(path, sizeof path, "nan.npy"), 1, "<f8", 0, "(6,)", x, sizeof x);
     expect_load_error(path, 2, 3, TCM_WEIGHTS_CONTINUOUS, TCM_ENUMERIC, "weight (1, 1) is NaN");

@@ -86,6 +86,10 @@ int tcm_h5_in_has_attr(const tcm_h5_in *in, const char *obj, const char *name);
 const char *tcm_h5_in_path(const tcm_h5_in *in);
 /* Shape of a dataset: *rank and dims[0..rank) (rank <= 4). TCM_EFORMAT if missing. */
 int tcm_h5_in_shape(const tcm_h5_in *in, const char *name, int *rank, size_t dims[4]);
+/* Element type of a dataset: *is_integer (nonzero for an integer type,
+ * zero for a floating-point one) and *bytes per stored element.
+ * TCM_EFORMAT if missing or not numeric. */
+int tcm_h5_in_type(const tcm_h5_in *in, const char *name, int *is_integer, size_t *bytes);
 /* Read a whole dataset converted to the given type; the caller sizes data
  * from tcm_h5_in_shape. TCM_EFORMAT if missing. */
 int tcm_h5_in_double(const tcm_h5_in *in, const char *name, double *data);

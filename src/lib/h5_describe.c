@@ -255,7 +255,7 @@ static void describe_header(describe_ctx *c)
     if (!tcm_h5_root_attr_exists(in, "file_kind") || tcm_h5_in_attr_string(in, "/", "file_kind", kind, sizeof kind))
         snprintf(kind, sizeof kind, "unknown");
     sb_printf(c->sb, "%s: tcmbp %s file, schema version %lld%s\n", in->path, kind, (long long)v,
-              v > TCM_SCHEMA_VERSION ? " (newer than this tcmbp supports)" : "");
+              v > TCM_SCHEMA_VERSION ? " (newer than this tcmbp supports)" : v < 1 ? " (invalid)" : "");
 }
 
 /* A readable multi-line summary of any HDF5 file into a malloc'd string

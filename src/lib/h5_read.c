@@ -21,15 +21,19 @@ int tcm_h5_root_attr_exists(const tcm_h5_in *in, const char *name)
     return H5Aexists_by_name(in->file, "/", name, H5P_DEFAULT) > 0;
 }
 
-/* Refuse files whose schema_version is newer than ours (files without one,
- * written by other programs, are accepted). */
+/* Refuse files whose schema_version is newer than ours or not a valid
+ * version (below 1, or not an integer); files without one, written by
+ * other programs, are accepted. */
 static int in_check_schema(const tcm_h5_in *in)
 {
     if (!tcm_h5_root_attr_exists(in, "schema_version"))
         return TCM_OK;
     int64_t v;
     int rc = tcm_h5_in_attr_int(in, "/", "schema_version", &v);
-    if (rc == TCM_OK && v > TCM_SCHEMA_VERSION)
+    if (rc == TCM_OK && v < 1)
+        rc = TCM_ERROR(TCM_EFORMAT, "%s: invalid schema version %lld (tcmbp files have 1 to %d)", in->path,
+                       (long long)v, TCM_SCHEMA_VERSION);
+    else if (rc == TCM_OK && v > TCM_SCHEMA_VERSION)
         rc = TCM_ERROR(TCM_EFORMAT, "%s: schema version %lld is newer than this tcmbp supports (%d)", in->path,
                        (long long)v, TCM_SCHEMA_VERSION);
     return rc;
@@ -161,6 +165,27 @@ int tcm_h5_in_shape(const tcm_h5_in *in, const char *name, int *rank, size_t dim
     }
     if (sp >= 0)
         H5Sclose(sp);
+    H5Dclose(ds);
+    return rc;
+}
+
+/* Integer or float, and bytes per element, of a numeric dataset. */
+int tcm_h5_in_type(const tcm_h5_in *in, const char *name, int *is_integer, size_t *bytes)
+{
+    hid_t ds;
+    int rc = in_dataset(in, name, &ds);
+    if (rc != TCM_OK)
+        return rc;
+    hid_t ft = H5Dget_type(ds);
+    H5T_class_t c = ft < 0 ? H5T_NO_CLASS : H5Tget_class(ft);
+    if (c != H5T_INTEGER && c != H5T_FLOAT) {
+        rc = TCM_ERROR(TCM_EFORMAT, "dataset %s in %s is not numeric", name, in->path);
+    } else {
+        *is_integer = c == H5T_INTEGER;
+        *bytes = H5Tget_size(ft);
+    }
+    if (ft >= 0)
+        H5Tclose(ft);
     H5Dclose(ds);
     return rc;
 }

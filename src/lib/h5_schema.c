@@ -234,6 +234,65 @@ static int read_teacher(const tcm_h5_in *in, tcm_instance *inst)
     return tcm_h5_in_double(in, "/teacher", inst->teacher->w);
 }
 
+/* A stored value as it is written in the file: the shortest decimal that
+ * reads back as the same double (or float, for a 4-byte dataset). */
+static void stored_text(char *buf, size_t len, double v, size_t bytes)
+{
+    if (v == floor(v) && fabs(v) < 1e15) {
+        snprintf(buf, len, "%.0f", v);
+        return;
+    }
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(buf, len, "%.*g", prec, v);
+        double back = strtod(buf, NULL);
+        if (back == v || (bytes == 4 && (float)back == (float)v) || isnan(v))
+            return;
+    }
+}
+
+/* Copy entries that must be +-1 from doubles into int8, naming the first
+ * other value as stored ("/patterns: pattern 3, input 7 is 1.4, not +-1";
+ * ncols 0 for the 1-d /outputs). */
+static int pm1_from_doubles(const tcm_h5_in *in, const char *name, const double *v, int8_t *dst, size_t count,
+                            size_t ncols, size_t bytes)
+{
+    for (size_t j = 0; j < count; j++) {
+        if (v[j] == 1.0 || v[j] == -1.0) {
+            dst[j] = v[j] > 0 ? 1 : -1;
+            continue;
+        }
+        char val[40], pos[64];
+        stored_text(val, sizeof val, v[j], bytes);
+        if (ncols)
+            snprintf(pos, sizeof pos, "pattern %zu, input %zu", j / ncols, j % ncols);
+        else
+            snprintf(pos, sizeof pos, "pattern %zu", j);
+        return TCM_ERROR(TCM_EFORMAT, "%s: %s: %s is %s, not +-1", tcm_h5_in_path(in), name, pos, val);
+    }
+    return TCM_OK;
+}
+
+/* Read a dataset of +-1 entries (patterns, outputs) into int8. int8 and
+ * uint8 datasets are read directly (checked by tcm_instance_validate);
+ * wider integers and floats are read as doubles and every entry must be
+ * exactly +-1, so 1.4 or NaN is never silently converted. */
+static int read_pm1(const tcm_h5_in *in, const char *name, int8_t *dst, size_t count, size_t ncols)
+{
+    int is_int = 0;
+    size_t bytes = 0;
+    int rc = tcm_h5_in_type(in, name, &is_int, &bytes);
+    if (rc != TCM_OK || (is_int && bytes == 1))
+        return rc == TCM_OK ? tcm_h5_in_int8(in, name, dst) : rc;
+    double *v = malloc((count ? count : 1) * sizeof *v);
+    if (!v)
+        return TCM_ERROR(TCM_ENOMEM, "out of memory reading %s from %s", name, tcm_h5_in_path(in));
+    rc = tcm_h5_in_double(in, name, v);
+    if (rc == TCM_OK)
+        rc = pm1_from_doubles(in, name, v, dst, count, ncols, bytes);
+    free(v);
+    return rc;
+}
+
 /* Read an instance once the file is open. */
 static int read_instance_from(const tcm_h5_in *in, tcm_instance **out)
 {
@@ -253,9 +312,9 @@ static int read_instance_from(const tcm_h5_in *in, tcm_instance **out)
     if (!inst)
         return rewrap(TCM_EFORMAT, tcm_h5_in_path(in));
     inst->teacher = NULL;
-    rc = tcm_h5_in_int8(in, "/patterns", inst->patterns);
+    rc = read_pm1(in, "/patterns", inst->patterns, (size_t)s.M * (size_t)s.N, (size_t)s.N);
     if (rc == TCM_OK)
-        rc = tcm_h5_in_int8(in, "/outputs", inst->outputs);
+        rc = read_pm1(in, "/outputs", inst->outputs, (size_t)s.M, 0);
     if (rc == TCM_OK)
         rc = read_instance_meta(in, inst);
     if (rc == TCM_OK && tcm_h5_in_has_object(in, "/teacher"))

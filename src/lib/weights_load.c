@@ -154,9 +154,12 @@ static int npy_parse_shape(const char *path, const char *v, npy_header *h)
         if (*p == ')')
             return TCM_OK;
         char *end;
+        errno = 0;
         unsigned long long x = strtoull(p, &end, 10);
         if (end == p || !isdigit((unsigned char)*p))
             return TCM_ERROR(TCM_EFORMAT, "%s: cannot parse the .npy shape", path);
+        if (errno == ERANGE || x > SIZE_MAX / 8) /* no array has that many elements */
+            return TCM_ERROR(TCM_EFORMAT, "%s: .npy shape %.*s is too large", path, (int)strcspn(v, ")") + 1, v);
         if (h->rank == TCM_H5_MAX_RANK)
             return TCM_ERROR(TCM_EFORMAT, "%s: .npy array has more than %d dimensions", path, TCM_H5_MAX_RANK);
         h->dims[h->rank++] = (size_t)x;
