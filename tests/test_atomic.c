@@ -6,6 +6,8 @@
 #include "tcmbp/atomic.h"
 #include "tcmbp/error.h"
 
+#include "test_scratch.h"
+
 #include <CUnit/CUnit.h>
 #include <dirent.h>
 #include <stdio.h>
@@ -14,51 +16,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char tmpdir[256];
+static int suite_init(void) { return test_scratch_init("test_atomic"); }
 
-static int suite_init(void)
-{
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/tcmbp_test_atomic_XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-/* Remove every entry of the scratch directory, then the directory. */
-static int suite_clean(void)
-{
-    DIR *d = opendir(tmpdir);
-    if (!d)
-        return -1;
-    struct dirent *e;
-    char p[512];
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(p, sizeof p, "%s/%s", tmpdir, e->d_name);
-        if (remove(p) != 0)
-            rmdir(p);
-    }
-    closedir(d);
-    return rmdir(tmpdir);
-}
-
-static const char *tpath(char *buf, size_t len, const char *name)
-{
-    snprintf(buf, len, "%s/%s", tmpdir, name);
-    return buf;
-}
-
-/* Entries of tmpdir whose name starts with prefix. */
-static int count_prefix(const char *prefix)
-{
-    DIR *d = opendir(tmpdir);
-    int n = 0;
-    struct dirent *e;
-    while (d && (e = readdir(d)) != NULL)
-        n += strncmp(e->d_name, prefix, strlen(prefix)) == 0;
-    if (d)
-        closedir(d);
-    return n;
-}
+static int suite_clean(void) { return test_scratch_clean(); }
 
 /* The first line of a file into buf ("" if unreadable). */
 static const char *first_line(const char *path, char *buf, size_t len)
@@ -98,7 +58,7 @@ static void test_stream_commit(void)
     CU_ASSERT(access(path, F_OK) != 0); /* nothing at the target before the commit */
     CU_ASSERT_EQUAL(tcm_atomic_commit(af), TCM_OK);
     CU_ASSERT_STRING_EQUAL(first_line(path, line, sizeof line), "a,b\n");
-    CU_ASSERT_EQUAL(count_prefix("t.csv.tmp"), 0);
+    CU_ASSERT_EQUAL(test_scratch_count("t.csv.tmp"), 0);
     mode_t mask = umask(022);
     umask(mask);
     struct stat st;
@@ -122,7 +82,7 @@ static void test_exists_and_appears(void)
     CU_ASSERT_EQUAL(tcm_atomic_commit(af), TCM_EEXIST);
     CU_ASSERT_PTR_NOT_NULL(strstr(tcm_last_error(), "appeared while it was being written"));
     CU_ASSERT_STRING_EQUAL(first_line(path, line, sizeof line), "theirs\n");
-    CU_ASSERT_EQUAL(count_prefix("late.csv.tmp"), 0);
+    CU_ASSERT_EQUAL(test_scratch_count("late.csv.tmp"), 0);
     /* with force it is replaced */
     CU_ASSERT_EQUAL_FATAL(tcm_atomic_open(&af, path, 1), TCM_OK);
     fputs("mine\n", tcm_atomic_stream(af));
@@ -140,7 +100,7 @@ static void test_abort_and_errors(void)
     tcm_atomic_abort(af);
     tcm_atomic_abort(NULL);
     CU_ASSERT_STRING_EQUAL(tcm_last_error(), "");
-    CU_ASSERT_EQUAL(count_prefix("gone.csv"), 0);
+    CU_ASSERT_EQUAL(test_scratch_count("gone.csv"), 0);
     CU_ASSERT_EQUAL(tcm_atomic_open(&af, tpath(path, sizeof path, "no/dir.csv"), 1), TCM_EIO);
     CU_ASSERT_PTR_NOT_NULL(strstr(tcm_last_error(), "no/dir.csv"));
     CU_ASSERT_EQUAL(tcm_atomic_open(&af, "", 1), TCM_EINVAL);
@@ -162,7 +122,7 @@ static void test_abort_and_errors(void)
     CU_ASSERT_EQUAL(tcm_atomic_commit(af), TCM_EIO);
     struct stat st;
     CU_ASSERT(stat(path, &st) == 0 && S_ISFIFO(st.st_mode));
-    CU_ASSERT_EQUAL(count_prefix("later_fifo.tmp"), 0);
+    CU_ASSERT_EQUAL(test_scratch_count("later_fifo.tmp"), 0);
 }
 
 int tcm_test_register(void)

@@ -6,40 +6,14 @@
 
 #include "tcmbp/h5.h"
 
+#include "test_scratch.h"
+
 #include <CUnit/CUnit.h>
 #include <dirent.h>
 
-static char tmpdir[256];
+static int suite_init(void) { return test_scratch_init("test_cli_paths"); }
 
-static int suite_init(void)
-{
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/tcmbp_test_cli_paths_XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-/* Remove every file in the scratch directory, then the directory. */
-static int suite_clean(void)
-{
-    DIR *d = opendir(tmpdir);
-    if (!d)
-        return -1;
-    struct dirent *e;
-    char p[512];
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(p, sizeof p, "%s/%s", tmpdir, e->d_name);
-        remove(p);
-    }
-    closedir(d);
-    return rmdir(tmpdir);
-}
-
-static const char *tpath(char *buf, size_t len, const char *name)
-{
-    snprintf(buf, len, "%s/%s", tmpdir, name);
-    return buf;
-}
+static int suite_clean(void) { return test_scratch_clean(); }
 
 /* A result file of the given kind whose /KIND group has that status. */
 static void write_result(const char *path, const char *kind, const char *status)

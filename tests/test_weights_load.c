@@ -1,11 +1,14 @@
 /* Tests of the weights import from .npy files (written here byte by byte)
  * and text files: every supported dtype and layout, and the error paths
  * (shape, dtype, Fortran order, truncation, NaN/Inf, non +-1 binary values,
- * missing files). No HDF5 file is involved. All files live in a mkdtemp
+ * missing files); HDF5 sources only for their error paths. All files live in a mkdtemp
  * directory removed at the end. */
 #include "tcmbp/error.h"
+#include "tcmbp/h5.h"
 #include "tcmbp/weights.h"
 #include "tcmbp/weights_load.h"
+
+#include "test_scratch.h"
 
 #include <CUnit/CUnit.h>
 #include <dirent.h>
@@ -17,48 +20,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* The suite's scratch directory (set once by the suite initialiser). */
-static char tmpdir[256];
+static int suite_init(void) { return test_scratch_init("test_weights_load"); }
 
-static int suite_init(void)
-{
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/tcmbp_test_weights_load_XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-/* Remove every file in the scratch directory, then the directory. */
-static int suite_clean(void)
-{
-    DIR *d = opendir(tmpdir);
-    if (!d)
-        return -1;
-    struct dirent *e;
-    char p[512];
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(p, sizeof p, "%s/%s", tmpdir, e->d_name);
-        remove(p);
-    }
-    closedir(d);
-    return rmdir(tmpdir);
-}
-
-/* tmpdir/name into buf. */
-static const char *tpath(char *buf, size_t len, const char *name)
-{
-    snprintf(buf, len, "%s/%s", tmpdir, name);
-    return buf;
-}
-
-static void write_text(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "wb");
-    if (f) {
-        fputs(text, f);
-        fclose(f);
-    }
-}
+static int suite_clean(void) { return test_scratch_clean(); }
 
 /* Write a .npy file: header dict for descr/fortran/shape, padded so the data
  * starts at a multiple of 64, version 1.0 or 2.0. */
@@ -206,6 +170,21 @@ static void test_import_errors(void)
     expect_load_error("weights.pt", 2, 3, TCM_WEIGHTS_CONTINUOUS, TCM_EINVAL, "unknown weights format");
 }
 
+/* HDF5 sources: a missing file, a /weights of another shape. */
+static void test_import_h5_errors(void)
+{
+    char path[512];
+    expect_load_error(tpath(path, sizeof path, "absent.h5"), 2, 3, TCM_WEIGHTS_CONTINUOUS, TCM_EIO, path);
+    tcm_weights *w = tcm_weights_alloc(3, 7, TCM_WEIGHTS_CONTINUOUS);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+    for (int j = 0; j < 21; j++)
+        w->w[j] = j % 2 ? 1 : -1;
+    CU_ASSERT_EQUAL(tcm_h5_write_weights(tpath(path, sizeof path, "w_cont.h5"), w, 0), TCM_OK);
+    tcm_weights_free(w);
+    expect_load_error(path, 3, 8, TCM_WEIGHTS_CONTINUOUS, TCM_EFORMAT,
+                      "weights have shape 3 x 7 but the instance needs 3 x 8");
+}
+
 /* A FIFO, a directory or a missing file as the source is refused at once
  * with a clear message (issue 15 item 20: a FIFO used to block forever;
  * the alarm turns such a hang into a failure). */
@@ -232,6 +211,7 @@ int tcm_test_register(void)
     if (!CU_add_test(s, "import .npy", test_import_npy)) return -1;
     if (!CU_add_test(s, "import text and csv", test_import_text)) return -1;
     if (!CU_add_test(s, "import errors", test_import_errors)) return -1;
+    if (!CU_add_test(s, "import errors (HDF5 sources)", test_import_h5_errors)) return -1;
     if (!CU_add_test(s, "non-regular sources", test_non_regular_sources)) return -1;
     return 0;
 }
