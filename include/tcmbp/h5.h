@@ -1,7 +1,10 @@
-/* All HDF5 reading and writing of tcmbp (no other module includes hdf5.h).
- * Outputs are written to "PATH.tmp" and renamed into place on commit, so an
- * interrupted or failed write never leaves a torn file and never touches an
- * existing PATH; an existing PATH is refused unless force is set.
+/* All HDF5 reading and writing of tcmbp: the core (h5.c, h5_read.c,
+ * h5_describe.c, the only files that include hdf5.h) and the instance and
+ * weights file schemas (h5_schema.c, on top of the core's API).
+ * Outputs are written to a unique "PATH.tmp.XXXXXX" and put in place on
+ * commit (tcmbp/atomic.h), so an interrupted or failed write never leaves a
+ * torn file and never touches an existing PATH; an existing PATH is refused
+ * unless force is set, and one that is not a regular file always.
  * Schema: docs/FORMAT.md. */
 #ifndef TCMBP_H5_H
 #define TCMBP_H5_H
@@ -11,22 +14,27 @@
 
 #include "tcmbp/instance.h"
 #include "tcmbp/weights.h"
+#include "tcmbp/weights_load.h" /* tcm_weights_load, formerly declared here */
 
 #define TCM_SCHEMA_VERSION 1
+#define TCM_H5_MAX_RANK 4 /* rank limit of the reader API */
 
 /* ---- generic writer ---------------------------------------------------- */
 typedef struct tcm_h5_out tcm_h5_out;
 
-/* Create PATH.tmp for writing, removing a stale PATH.tmp first (TCM_EEXIST
- * if PATH exists and !force, "PATH exists (use --force to overwrite)";
- * TCM_EIO if the directory is missing or not writable). The root gets
- * attributes schema_version, creator ("tcmbp VERSION") and file_kind. */
+/* Create the HDF5 file on a unique temporary name PATH.tmp.XXXXXX
+ * (tcm_atomic_open: TCM_EEXIST if PATH exists and !force, "PATH exists (use
+ * --force to overwrite)"; TCM_EIO if PATH is not a regular file or the
+ * directory is missing or not writable). The root gets attributes
+ * schema_version, creator ("tcmbp VERSION") and file_kind. */
 int tcm_h5_out_open(tcm_h5_out **out, const char *path, const char *file_kind, int force);
-/* Flush, fsync and close PATH.tmp, then rename it to PATH. o is freed in
- * every case: do not call tcm_h5_out_abort after it. On failure (TCM_EIO,
- * e.g. disk full) PATH.tmp is removed and PATH is left as it was. */
+/* Flush, fsync and close the temporary file, then put it in place
+ * (tcm_atomic_commit: without force refused with TCM_EEXIST if PATH
+ * appeared meanwhile). o is freed in every case: do not call
+ * tcm_h5_out_abort after it. On failure (TCM_EIO, e.g. disk full) the
+ * temporary file is removed and PATH is left as it was. */
 int tcm_h5_out_commit(tcm_h5_out *o);
-/* Close and delete PATH.tmp (NULL-safe), leaving PATH and the last error
+/* Close and delete the temporary file (NULL-safe), leaving PATH and the last error
  * message untouched. Use on every error path after tcm_h5_out_open. */
 void tcm_h5_out_abort(tcm_h5_out *o);
 
@@ -56,6 +64,8 @@ int tcm_h5_out_table(tcm_h5_out *o, const char *group, int ncols, const char *co
 int tcm_h5_out_attr_double(tcm_h5_out *o, const char *obj, const char *name, double v);
 int tcm_h5_out_attr_int(tcm_h5_out *o, const char *obj, const char *name, int64_t v);
 int tcm_h5_out_attr_string(tcm_h5_out *o, const char *obj, const char *name, const char *v);
+/* Scalar uint64 attribute (seeds); as tcm_h5_out_attr_double. */
+int tcm_h5_out_attr_u64(tcm_h5_out *o, const char *obj, const char *name, uint64_t v);
 
 /* ---- generic reader ---------------------------------------------------- */
 typedef struct tcm_h5_in tcm_h5_in;
@@ -68,8 +78,18 @@ void tcm_h5_in_close(tcm_h5_in *in);
  * attribute of the object before it ("/seed" = root attribute seed,
  * "/teacher/kind" = attribute kind of /teacher). */
 int tcm_h5_in_has(const tcm_h5_in *in, const char *name);
+/* Nonzero if name is an object (dataset or group) of the file. */
+int tcm_h5_in_has_object(const tcm_h5_in *in, const char *name);
+/* Nonzero if the object obj ("/" = root) has attribute name. */
+int tcm_h5_in_has_attr(const tcm_h5_in *in, const char *obj, const char *name);
+/* The path the reader was opened with (for messages). */
+const char *tcm_h5_in_path(const tcm_h5_in *in);
 /* Shape of a dataset: *rank and dims[0..rank) (rank <= 4). TCM_EFORMAT if missing. */
 int tcm_h5_in_shape(const tcm_h5_in *in, const char *name, int *rank, size_t dims[4]);
+/* Element type of a dataset: *is_integer (nonzero for an integer type,
+ * zero for a floating-point one) and *bytes per stored element.
+ * TCM_EFORMAT if missing or not numeric. */
+int tcm_h5_in_type(const tcm_h5_in *in, const char *name, int *is_integer, size_t *bytes);
 /* Read a whole dataset converted to the given type; the caller sizes data
  * from tcm_h5_in_shape. TCM_EFORMAT if missing. */
 int tcm_h5_in_double(const tcm_h5_in *in, const char *name, double *data);
@@ -82,6 +102,8 @@ int tcm_h5_in_int32(const tcm_h5_in *in, const char *name, int32_t *data);
 int tcm_h5_in_attr_double(const tcm_h5_in *in, const char *obj, const char *name, double *v);
 int tcm_h5_in_attr_int(const tcm_h5_in *in, const char *obj, const char *name, int64_t *v);
 int tcm_h5_in_attr_string(const tcm_h5_in *in, const char *obj, const char *name, char *buf, size_t len);
+/* Scalar unsigned 64-bit attribute (seeds); as tcm_h5_in_attr_int. */
+int tcm_h5_in_attr_u64(const tcm_h5_in *in, const char *obj, const char *name, uint64_t *v);
 /* Read a table written by tcm_h5_out_table: *nrows, and each requested column
  * into a caller array of nrows doubles (allocated by this call with malloc). */
 int tcm_h5_in_table_column(const tcm_h5_in *in, const char *group, const char *column,
@@ -103,17 +125,6 @@ int tcm_h5_write_weights(const char *path, const tcm_weights *w, int force);
 /* The same /weights dataset and attributes inside any open output file (a
  * solver's result), so that tcm_weights_load(FILE.h5) reads it. */
 int tcm_h5_out_weights(tcm_h5_out *o, const tcm_weights *w);
-
-/* Load a configuration from any source: "FILE.h5" (its /weights),
- * "FILE.h5:/dataset" (split at the last ":/" unless the whole source names
- * a file), "FILE.npy" (v1-3; float64/float32, signed/unsigned 8-64 bit ints,
- * either byte order, C order) or a .txt/.csv/.dat/.tsv text file
- * (whitespace- or comma-separated numbers, '#' comments, any layout with
- * K*n numbers). The shape must be K x n (or K*n flat); binary sources must
- * hold +-1. No normalisation is applied. TCM_EIO: missing or unreadable
- * file; TCM_EFORMAT: wrong shape, dtype, layout or non +-1 binary values;
- * TCM_ENUMERIC: NaN/Inf (position named); TCM_EINVAL: unknown extension. */
-int tcm_weights_load(tcm_weights **out, const char *source, int K, int n, tcm_weight_kind kind);
 
 /* A human-readable multi-line summary of any HDF5 file (file_kind, schema
  * version, root attributes, every group and dataset with type, shape,

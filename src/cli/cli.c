@@ -1,9 +1,12 @@
 /* Shared command-line machinery (see cli.h): option-table parsing with the
  * common options, generated --help, one-line error reporting, output-path
  * checks, progress lines and the key=value / JSON summary printer. */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "cli.h"
 
 #include "tcmbp/error.h"
+#include "tcmbp/h5.h"
+#include "tcmbp/infile.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -56,14 +59,17 @@ static int parse_double(const char *s, double *v)
     return (*s == '\0' || *end != '\0' || !isfinite(*v) || errno == ERANGE) ? -1 : 0;
 }
 
-/* Parse a comma-separated list of finite doubles; 0 on success. */
+/* Parse a comma-separated list of finite doubles; 0 on success, -2 when
+ * there are more than CLI_MAX_DOUBLES, -1 when malformed. */
 static int parse_doubles(const char *s, cli_doubles *d)
 {
     d->n = 0;
     while (*s) {
         char buf[64];
         size_t len = strcspn(s, ",");
-        if (len == 0 || len >= sizeof buf || d->n == CLI_MAX_DOUBLES)
+        if (d->n == CLI_MAX_DOUBLES)
+            return -2; /* too many values */
+        if (len == 0 || len >= sizeof buf)
             return -1;
         memcpy(buf, s, len);
         buf[len] = '\0';
@@ -76,7 +82,8 @@ static int parse_doubles(const char *s, cli_doubles *d)
     return d->n > 0 ? 0 : -1;
 }
 
-/* Store value into o's target according to its type; 0 on success, -1 if malformed. */
+/* Store value into o's target according to its type; 0 on success, -1 if
+ * malformed, -2 for too many values of a list. */
 static int set_value(cli_option *o, const char *v)
 {
     char *end;
@@ -181,7 +188,12 @@ static int parse_one(cli_command *cmd, cli_option *common, int argc, char **argv
         }
         val = argv[++*i];
     }
-    if (set_value(o, val) != 0) {
+    int set = set_value(o, val);
+    if (set == -2) {
+        cli_error(cmd->name, "option %s: too many values (at most %d)", label, CLI_MAX_DOUBLES);
+        return CLI_EXIT_USAGE;
+    }
+    if (set != 0) {
         char names[256];
         if (o->type == CLI_CHOICE)
             cli_error(cmd->name, "option %s: '%s' is not one of %s", label, val, choice_list(o, ", ", names, sizeof names));
@@ -193,15 +205,37 @@ static int parse_one(cli_command *cmd, cli_option *common, int argc, char **argv
     return 0;
 }
 
+/* Refuse an OMP_NUM_THREADS whose first entry asks for more than
+ * CLI_MAX_THREADS (libgomp would try to start them and crash). Other
+ * malformed values are left to OpenMP, which ignores them. */
+static int check_env_threads(const cli_command *cmd)
+{
+    const char *env = getenv("OMP_NUM_THREADS");
+    if (!env)
+        return 0;
+    const char *p = env + strspn(env, " \t");
+    char *end;
+    errno = 0;
+    unsigned long long x = strtoull(p, &end, 10);
+    if (end == p || *p == '-' || (errno != ERANGE && x <= CLI_MAX_THREADS))
+        return 0;
+    cli_error(cmd->name, "OMP_NUM_THREADS=%s: at most %d threads (use --threads N or a smaller value)", env,
+              CLI_MAX_THREADS);
+    return CLI_EXIT_USAGE;
+}
+
 /* Check what the parsed common options imply (thread count); 0 or CLI_EXIT_USAGE. */
 static int apply_common(const cli_command *cmd, cli_args *a, const cli_option *common)
 {
     if (common[COMMON_THREADS].given) {
-        if (a->threads < 1) {
-            cli_error(cmd->name, "option --threads: must be at least 1 (got %d)", a->threads);
+        if (a->threads < 1 || a->threads > CLI_MAX_THREADS) {
+            cli_error(cmd->name, "option --threads: must be at least 1 and at most %d (got %d)", CLI_MAX_THREADS,
+                      a->threads);
             return CLI_EXIT_USAGE;
         }
         omp_set_num_threads(a->threads);
+    } else if (check_env_threads(cmd)) {
+        return CLI_EXIT_USAGE;
     }
     a->seed_given = common[COMMON_SEED].given;
     return 0;
@@ -317,15 +351,60 @@ void cli_print_help(const cli_command *cmd, FILE *fp)
     fprintf(fp, "\nexit status: 0 success, 1 runtime error, 2 usage error\n");
 }
 
-/* vfprintf into a buffer, then write it as one line (newlines -> spaces). */
+/* Length (1 to 4) of the valid UTF-8 sequence at p, or 0 when p does not
+ * start one (stray continuation byte, overlong form, surrogate, ...). */
+static int utf8_len(const unsigned char *p)
+{
+    int n;
+    unsigned min;
+    if (p[0] < 0x80)
+        return 1;
+    if (p[0] >= 0xC2 && p[0] <= 0xDF) {
+        n = 2, min = 0x80;
+    } else if (p[0] >= 0xE0 && p[0] <= 0xEF) {
+        n = 3, min = 0x800;
+    } else if (p[0] >= 0xF0 && p[0] <= 0xF4) {
+        n = 4, min = 0x10000;
+    } else {
+        return 0;
+    }
+    unsigned cp = p[0] & (0x3Fu >> (n - 1));
+    for (int i = 1; i < n; i++) {
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+        cp = cp << 6 | (p[i] & 0x3Fu);
+    }
+    return cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF) ? 0 : n;
+}
+
+/* Nonzero for a byte that is shown escaped: a control character or DEL. */
+static int is_control(unsigned char c) { return c < 0x20 || c == 0x7f; }
+
+/* Copy s into out (len bytes), control characters and bytes that are not
+ * valid UTF-8 written as \xNN. */
+static void escape_bytes(char *out, size_t len, const char *s)
+{
+    size_t o = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p && o + 5 < len;) {
+        int n = is_control(*p) ? 0 : utf8_len(p);
+        if (n == 0) {
+            o += (size_t)snprintf(out + o, len - o, "\\x%02x", *p++);
+            continue;
+        }
+        memcpy(out + o, p, (size_t)n);
+        o += (size_t)n;
+        p += n;
+    }
+    out[o] = '\0';
+}
+
+/* vfprintf into a buffer, then write it as one line with raw bytes escaped. */
 static void error_line(const char *cmd, const char *prefix, const char *fmt, va_list ap)
 {
-    char msg[1024];
+    char msg[1024], safe[4 * sizeof msg + 8];
     vsnprintf(msg, sizeof msg, fmt, ap);
-    for (char *p = msg; *p; p++)
-        if (*p == '\n' || *p == '\r')
-            *p = ' ';
-    fprintf(stderr, "tcmbp%s%s: error: %s%s\n", cmd ? " " : "", cmd ? cmd : "", prefix, msg);
+    escape_bytes(safe, sizeof safe, msg);
+    fprintf(stderr, "tcmbp%s%s: error: %s%s\n", cmd ? " " : "", cmd ? cmd : "", prefix, safe);
     fflush(stderr);
 }
 
@@ -362,38 +441,175 @@ int cli_fail(const cli_args *a, int status, const char *fmt, ...)
     return CLI_EXIT_RUNTIME;
 }
 
-int cli_check_output(const cli_args *a, const char *path)
+/* ---- path checks -------------------------------------------------------- */
+
+/* The file part of an input: a weights source "FILE.h5:/dataset" that does
+ * not itself name a file is split at its last ":/" (as tcm_weights_load
+ * does). Returns a malloc'd copy, or NULL when out of memory. */
+static char *input_file_part(const char *path)
+{
+    struct stat st;
+    const char *split = NULL;
+    for (const char *p = strstr(path, ":/"); p; p = strstr(p + 1, ":/"))
+        split = p;
+    if (split && split > path && stat(path, &st) != 0)
+        return strndup(path, (size_t)(split - path));
+    return strdup(path);
+}
+
+/* The folder of path ("." when it has no slash) into buf. */
+static void folder_of(const char *path, char *buf, size_t len)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        snprintf(buf, len, ".");
+    else
+        snprintf(buf, len, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+}
+
+/* An absolute, normalised name of path for comparisons: the real path of
+ * the file, or of its folder plus its name when it does not exist yet (the
+ * path itself when neither resolves). malloc'd. */
+static char *canonical_name(const char *path)
+{
+    char dir[4096], *real = realpath(path, NULL);
+    if (real)
+        return real;
+    folder_of(path, dir, sizeof dir);
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    char *rdir = realpath(dir, NULL);
+    if (!rdir)
+        return strdup(path);
+    size_t len = strlen(rdir) + strlen(base) + 2;
+    char *out = malloc(len);
+    if (out)
+        snprintf(out, len, "%s/%s", strcmp(rdir, "/") == 0 ? "" : rdir, base);
+    free(rdir);
+    return out;
+}
+
+/* Nonzero when paths x and y name the same file. */
+static int same_file(const char *x, const char *y)
+{
+    struct stat sx, sy;
+    char *fx = input_file_part(x), *fy = input_file_part(y);
+    int same = 0;
+    if (fx && fy && stat(fx, &sx) == 0 && stat(fy, &sy) == 0) {
+        same = sx.st_dev == sy.st_dev && sx.st_ino == sy.st_ino;
+    } else if (fx && fy) {
+        char *cx = canonical_name(fx), *cy = canonical_name(fy);
+        same = cx && cy && strcmp(cx, cy) == 0;
+        free(cx);
+        free(cy);
+    }
+    free(fx);
+    free(fy);
+    return same;
+}
+
+/* Nonzero if path is a tcmbp result (file_kind bp, volume or solve) whose
+ * run did not finish: the status attribute of that group is "interrupted"
+ * or "timeout". */
+static int incomplete_result(const char *path)
+{
+    tcm_h5_in *in = NULL;
+    char kind[32] = "", group[40], status[32] = "";
+    if (tcm_h5_in_open(&in, path) != TCM_OK)
+        return 0;
+    int ok = tcm_h5_in_attr_string(in, "/", "file_kind", kind, sizeof kind) == TCM_OK &&
+             (strcmp(kind, "bp") == 0 || strcmp(kind, "volume") == 0 || strcmp(kind, "solve") == 0);
+    snprintf(group, sizeof group, "/%s", kind);
+    ok = ok && tcm_h5_in_attr_string(in, group, "status", status, sizeof status) == TCM_OK &&
+         (strcmp(status, "interrupted") == 0 || strcmp(status, "timeout") == 0);
+    tcm_h5_in_close(in);
+    tcm_error_clear();
+    return ok;
+}
+
+/* An input: a readable regular file (its file part for FILE.h5:/dataset). */
+static int check_input(const cli_args *a, const cli_path *p)
+{
+    char *file = input_file_part(p->path);
+    int st = file ? tcm_infile_check(file) : TCM_ERROR(TCM_ENOMEM, "out of memory");
+    free(file);
+    if (st == TCM_OK)
+        return CLI_EXIT_OK;
+    cli_error(a->cmd, "%s: %s", p->option, tcm_last_error());
+    return CLI_EXIT_RUNTIME;
+}
+
+/* The folder of an output or checkpoint exists and is writable. */
+static int check_folder(const cli_args *a, const cli_path *p)
 {
     struct stat st;
     char dir[4096];
-    const char *slash = strrchr(path, '/');
-    if (!path[0]) {
-        cli_error(a->cmd, "empty output path");
-        return CLI_EXIT_RUNTIME;
-    }
-    if (stat(path, &st) == 0) {
-        if (S_ISDIR(st.st_mode)) {
-            cli_error(a->cmd, "output %s is a directory", path);
-            return CLI_EXIT_RUNTIME;
-        }
-        if (!a->force) {
-            cli_error(a->cmd, "output %s exists (use --force to overwrite)", path);
-            return CLI_EXIT_RUNTIME;
-        }
-    }
-    if (!slash)
-        snprintf(dir, sizeof dir, ".");
-    else
-        snprintf(dir, sizeof dir, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+    folder_of(p->path, dir, sizeof dir);
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        cli_error(a->cmd, "cannot write %s: directory %s does not exist", path, dir);
+        cli_error(a->cmd, "%s %s: directory %s does not exist", p->option, p->path, dir);
         return CLI_EXIT_RUNTIME;
     }
     if (access(dir, W_OK) != 0) {
-        cli_error(a->cmd, "cannot write %s: directory %s is not writable", path, dir);
+        cli_error(a->cmd, "%s %s: directory %s is not writable", p->option, p->path, dir);
         return CLI_EXIT_RUNTIME;
     }
     return CLI_EXIT_OK;
+}
+
+/* An output or a checkpoint (see cli_check_paths). */
+static int check_target(const cli_args *a, const cli_path *p, int resume)
+{
+    struct stat st;
+    int ckpt = p->role == CLI_PATH_CHECKPOINT;
+    if (!p->path[0]) {
+        cli_error(a->cmd, "%s: empty path", p->option);
+        return CLI_EXIT_RUNTIME;
+    }
+    int exists = lstat(p->path, &st) == 0;
+    if (exists && stat(p->path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        cli_error(a->cmd, "%s %s is %s, not a regular file (refused even with --force)", p->option, p->path,
+                  S_ISDIR(st.st_mode) ? "a directory" : S_ISFIFO(st.st_mode) ? "a FIFO" :
+                  S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device" : "a special file");
+        return CLI_EXIT_RUNTIME;
+    }
+    if (ckpt && resume && !exists) {
+        cli_error(a->cmd, "%s %s does not exist (nothing to resume)", p->option, p->path);
+        return CLI_EXIT_RUNTIME;
+    }
+    if (exists && !a->force && !(ckpt && resume)) {
+        if (!ckpt && resume && incomplete_result(p->path))
+            return check_folder(a, p);
+        cli_error(a->cmd, "%s %s exists (use --force to overwrite%s)", p->option, p->path,
+                  ckpt ? ", or --resume to continue from it" : resume ? "; it is not an interrupted run" : "");
+        return CLI_EXIT_RUNTIME;
+    }
+    return check_folder(a, p);
+}
+
+int cli_check_paths(const cli_args *a, const cli_path *paths, int n, int resume)
+{
+    for (int i = 0; i < n; i++)
+        for (int j = i + 1; j < n && paths[i].path; j++)
+            if (paths[j].path && (paths[i].role != CLI_PATH_INPUT || paths[j].role != CLI_PATH_INPUT) &&
+                same_file(paths[i].path, paths[j].path)) {
+                cli_error(a->cmd, "%s and %s name the same file (%s)", paths[i].option, paths[j].option,
+                          paths[j].path);
+                return CLI_EXIT_RUNTIME;
+            }
+    for (int i = 0; i < n; i++) {
+        if (!paths[i].path)
+            continue;
+        int rc = paths[i].role == CLI_PATH_INPUT ? check_input(a, &paths[i]) : check_target(a, &paths[i], resume);
+        if (rc != CLI_EXIT_OK)
+            return rc;
+    }
+    return CLI_EXIT_OK;
+}
+
+int cli_check_output(const cli_args *a, const char *path)
+{
+    const cli_path p = {path, CLI_PATH_OUTPUT, "output"};
+    return cli_check_paths(a, &p, 1, 0);
 }
 
 int cli_progress_enabled(const cli_args *a) { return !a->quiet && isatty(STDERR_FILENO); }
@@ -418,41 +634,58 @@ void cli_progress_done(const cli_args *a)
 
 /* ---- summary ------------------------------------------------------------ */
 
-/* Write s as a JSON string literal (quotes, backslashes, control chars escaped). */
+/* Write s as a JSON string literal: quotes, backslashes and control
+ * characters escaped as JSON does; a byte that is not valid UTF-8 as
+ * \u00NN (its Latin-1 reading), so the line stays valid JSON. */
 static void json_string(FILE *fp, const char *s)
 {
     fputc('"', fp);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        int n = utf8_len(p);
         if (*p == '"' || *p == '\\')
             fprintf(fp, "\\%c", *p);
         else if (*p == '\n')
             fputs("\\n", fp);
         else if (*p == '\t')
             fputs("\\t", fp);
-        else if (*p < 0x20)
+        else if (*p == '\r')
+            fputs("\\r", fp);
+        else if (is_control(*p) || n == 0)
             fprintf(fp, "\\u%04x", *p);
         else
-            fputc(*p, fp);
+            fwrite(p, 1, (size_t)n, fp);
+        p += n ? n : 1;
     }
     fputc('"', fp);
 }
 
-/* Write a text-mode value, quoted (with \" and \\ escapes) when it is empty
- * or holds spaces, quotes, '=' or control characters. */
+/* Write a text-mode value, quoted when it is empty or holds spaces, quotes,
+ * '=', backslashes, control characters or invalid UTF-8; inside quotes
+ * \" \\ \n \t \r are escaped and other such bytes shown as \xNN. */
 static void text_value(FILE *fp, const char *s)
 {
     int plain = s[0] != '\0';
-    for (const unsigned char *p = (const unsigned char *)s; *p && plain; p++)
-        plain = *p > 0x20 && *p != '"' && *p != '=' && *p != '\\';
+    for (const unsigned char *p = (const unsigned char *)s; *p && plain;) {
+        int n = utf8_len(p);
+        plain = n > 1 || (n == 1 && *p > 0x20 && *p != 0x7f && *p != '"' && *p != '=' && *p != '\\');
+        p += n ? n : 1;
+    }
     if (plain) {
         fputs(s, fp);
         return;
     }
     fputc('"', fp);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        int n = is_control(*p) ? 0 : utf8_len(p);
         if (*p == '"' || *p == '\\')
-            fputc('\\', fp);
-        fputc(*p < 0x20 ? ' ' : *p, fp);
+            fprintf(fp, "\\%c", *p);
+        else if (*p == '\n' || *p == '\t' || *p == '\r')
+            fprintf(fp, "\\%c", *p == '\n' ? 'n' : *p == '\t' ? 't' : 'r');
+        else if (n == 0)
+            fprintf(fp, "\\x%02x", *p);
+        else
+            fwrite(p, 1, (size_t)n, fp);
+        p += n ? n : 1;
     }
     fputc('"', fp);
 }

@@ -42,6 +42,12 @@
 #define CLI_EXIT_USAGE 2   /* usage error: unknown option, bad or missing value */
 #define CLI_CONTINUE (-1)  /* returned by cli_parse when the command should run */
 
+/* Most threads --threads or OMP_NUM_THREADS may ask for: far above the
+ * hardware threads of any current node (a few hundred), and low enough
+ * that the thread stacks (8 MiB of address space each) always fit; larger
+ * values crashed libgomp or overflowed the stack. */
+#define CLI_MAX_THREADS 1024
+
 /* ---- option tables ------------------------------------------------------ */
 typedef enum {
     CLI_FLAG,    /* target int*: set to 1; takes no value */
@@ -108,7 +114,9 @@ typedef struct {
  * plus the common options --threads --seed --quiet --json --force --help.
  * Accepts "--opt value", "--opt=value", "-o value", "-ovalue", "-o=value", and "--" to
  * end options. The last occurrence of an option wins. With --threads N it
- * calls omp_set_num_threads(N).
+ * calls omp_set_num_threads(N); --threads and OMP_NUM_THREADS above
+ * CLI_MAX_THREADS are usage errors (a CLI_DOUBLES option with more than
+ * CLI_MAX_DOUBLES values too: "too many values").
  * Returns CLI_CONTINUE when the command should run; CLI_EXIT_OK after
  * printing --help to stdout; CLI_EXIT_USAGE after printing one error line
  * (unknown option, missing or malformed value, wrong positional count). */
@@ -127,8 +135,10 @@ int cli_given(const cli_command *cmd, const char *name);
 int cli_set_default(cli_command *cmd, const char *name, const char *value);
 
 /* ---- errors and messages ------------------------------------------------ */
-/* Print exactly one line "tcmbp CMD: error: MESSAGE" to stderr (newlines in
- * MESSAGE are replaced by spaces). cmd may be NULL ("tcmbp: error: ..."). */
+/* Print exactly one line "tcmbp CMD: error: MESSAGE" to stderr. Bytes of
+ * MESSAGE that are not printable (control characters, including newlines)
+ * or not part of valid UTF-8 are shown as \xNN, so raw bytes from an
+ * input never reach the terminal. cmd may be NULL ("tcmbp: error: ..."). */
 void cli_error(const char *cmd, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
@@ -151,10 +161,37 @@ int cli_fail(const cli_args *a, int status, const char *fmt, ...)
 #endif
     ;
 
-/* Check an output path before doing expensive work: refuses an existing
- * path without --force and a directory that does not exist or is not
- * writable. Prints one error line and returns CLI_EXIT_RUNTIME, or returns
- * CLI_EXIT_OK. (The HDF5 writer checks again when it opens PATH.tmp.) */
+/* ---- path checks before any work ---------------------------------------- */
+typedef enum { CLI_PATH_INPUT, CLI_PATH_OUTPUT, CLI_PATH_CHECKPOINT } cli_path_role;
+typedef struct {
+    const char *path;   /* NULL: skipped */
+    cli_path_role role;
+    const char *option; /* for messages: "-o", "--csv", "--checkpoint", "INSTANCE", "--reference", ... */
+} cli_path;
+
+/* Check every path a command will read or write, before any work:
+ *  INPUT: exists, is a regular file (or a link to one) and is readable; a
+ *    weights source "FILE.h5:/dataset" is checked by its file part.
+ *  OUTPUT: does not exist, unless --force, or unless resume is nonzero and
+ *    it is a tcmbp result of an incomplete run (the "status" attribute of
+ *    the group its root file_kind names, /bp, /volume or /solve, is
+ *    "interrupted" or "timeout"); an existing one must be a regular file
+ *    (or a link to one), even with --force; its folder must exist and be
+ *    writable.
+ *  CHECKPOINT: as OUTPUT, except that with resume it must exist (and may
+ *    then be replaced), and without resume an existing one is refused
+ *    unless --force.
+ * No output or checkpoint may name the same file as another path of the
+ * list (same device and inode when both exist, the same absolute
+ * normalised path otherwise); two inputs may (eval INST INST:/teacher).
+ * The pairs are checked first, then each path in order.
+ * Prints one error line naming the option(s) involved and returns
+ * CLI_EXIT_RUNTIME, or returns CLI_EXIT_OK. An OUTPUT accepted because of
+ * resume still exists: open its writer with force = 1. The writers check
+ * again when they put the file in place (tcmbp/atomic.h). */
+int cli_check_paths(const cli_args *a, const cli_path *paths, int n, int resume);
+
+/* cli_check_paths for one output path labelled "output" (no resume). */
 int cli_check_output(const cli_args *a, const char *path);
 
 /* Nonzero when progress may be shown: stderr is a terminal and not --quiet. */
@@ -170,9 +207,12 @@ void cli_progress(const cli_args *a, const char *fmt, ...)
 void cli_progress_done(const cli_args *a);
 
 /* ---- the one-line summary on stdout ------------------------------------- */
-/* Text mode:  key=value key="value with spaces" ...   (doubles %.10g; nan, inf, -inf)
+/* Text mode:  key=value key="value with spaces" ...   (doubles %.10g; nan, inf, -inf;
+ *             a value with spaces, quotes, '=', control characters or
+ *             invalid UTF-8 is quoted, with \" \\ \n \t \r and \xNN escapes)
  * JSON mode:  {"key": "value", "n": 3, "x": 0.12345678901234566, "y": null}
- *             (strings escaped, doubles %.17g, NaN/Inf as null). */
+ *             (strings escaped as JSON does, a byte that is not valid UTF-8
+ *             as \u00NN; doubles %.17g, NaN/Inf as null). */
 typedef struct {
     FILE *fp;
     const char *cmd;

@@ -168,7 +168,10 @@ int cmd_eval(int argc, char **argv)
     int rc = cli_parse(&cmd, &a, argc, argv);
     if (rc != CLI_CONTINUE)
         return rc;
-    if (outputs && (rc = cli_check_output(&a, outputs)) != CLI_EXIT_OK)
+    const cli_path paths[] = {{a.pos[0], CLI_PATH_INPUT, "INSTANCE"},
+                              {a.pos[1], CLI_PATH_INPUT, "WEIGHTS"},
+                              {outputs, CLI_PATH_OUTPUT, "--outputs"}};
+    if ((rc = cli_check_paths(&a, paths, 3, 0)) != CLI_EXIT_OK)
         return rc;
     if (kind && weights && strcmp(kind, weights) != 0)
         return cli_usage(&a, "--kind %s and --weights %s disagree", kind, weights);

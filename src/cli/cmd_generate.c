@@ -95,7 +95,8 @@ int cmd_generate(int argc, char **argv)
     p.seed = a.seed;
     if ((rc = check_params(&a, &cmd, &p)) != CLI_EXIT_OK)
         return rc;
-    if ((rc = cli_check_output(&a, out)) != CLI_EXIT_OK)
+    const cli_path paths[] = {{out, CLI_PATH_OUTPUT, "-o"}};
+    if ((rc = cli_check_paths(&a, paths, 1, 0)) != CLI_EXIT_OK)
         return rc;
 
     tcm_instance *inst = NULL;

@@ -33,7 +33,8 @@ int cmd_import_patterns(int argc, char **argv)
     tcm_arch arch;
     if (tcm_arch_parse(arch_s, &arch)) return cli_usage(&a, "--arch must be full or tree (got '%s')", arch_s);
     if (!out) return cli_usage(&a, "missing -o INST.h5");
-    if ((rc = cli_check_output(&a, out)) != CLI_EXIT_OK) return rc;
+    const cli_path paths[] = {{a.pos[0], CLI_PATH_INPUT, "FILE"}, {out, CLI_PATH_OUTPUT, "-o"}};
+    if ((rc = cli_check_paths(&a, paths, 2, 0)) != CLI_EXIT_OK) return rc;
     tcm_instance *inst = NULL;
     int st = tcm_patterns_read_text(&inst, a.pos[0], K, arch);
     if (st) return cli_fail(&a, st, NULL);

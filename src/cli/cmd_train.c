@@ -84,6 +84,8 @@ static int make_params(const cli_args *a, const cli_command *cmd, const train_op
     if (o->step && tcm_train_step_parse(o->step, &p->step) != TCM_OK)
         return cli_usage(a, "--step: %s", tcm_last_error());
     p->seed = a->seed;
+    if (!(p->max_seconds >= 0))
+        return cli_usage(a, "--max-seconds must be 0 (no limit) or positive (got %g)", p->max_seconds);
     if (tcm_train_params_check(p) != TCM_OK)
         return cli_usage(a, "%s", tcm_last_error());
     return CLI_EXIT_OK;
@@ -288,7 +290,8 @@ int cmd_train(int argc, char **argv)
         return rc;
     if (!o.out)
         return cli_usage(&a, "missing -o W.h5");
-    if ((rc = cli_check_output(&a, o.out)) != CLI_EXIT_OK)
+    const cli_path paths[] = {{a.pos[0], CLI_PATH_INPUT, "INSTANCE"}, {o.out, CLI_PATH_OUTPUT, "-o"}};
+    if ((rc = cli_check_paths(&a, paths, 2, 0)) != CLI_EXIT_OK)
         return rc;
     char *cmdline = cli_command_line(argc, argv);
     cli_signals_install();

@@ -7,9 +7,11 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "tcmbp/error.h"
+#include "tcmbp/infile.h"
 
 /* A growable byte buffer. */
 typedef struct {
@@ -111,8 +113,14 @@ int tcm_patterns_read_text(tcm_instance **out, const char *path, int K, tcm_arch
     *out = NULL;
     if (!path) return TCM_ERROR(TCM_EINVAL, "no pattern file given");
     if (K <= 0 || K % 2 == 0) return TCM_ERROR(TCM_EINVAL, "K must be odd and positive (got %d)", K);
-    gzFile gz = gzopen(path, "rb");
-    if (!gz) return TCM_ERROR(TCM_EIO, "%s: cannot open (%s)", path, strerror(errno ? errno : ENOENT));
+    int fd;
+    int st0 = tcm_infile_open_fd(&fd, path); /* a FIFO is refused at once, never read */
+    if (st0) return st0;
+    gzFile gz = gzdopen(fd, "rb");
+    if (!gz) {
+        close(fd);
+        return TCM_ERROR(TCM_ENOMEM, "%s: cannot open (out of memory)", path);
+    }
     buffer bytes = { NULL, 0, 0 };
     size_t N = 0, M = 0;
     int st = read_all(gz, path, &bytes, &N, &M);

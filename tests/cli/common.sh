@@ -40,7 +40,7 @@ $code" "$@"
 }
 
 # A listing of every file under $D with its checksum (detects changed, new
-# and removed files, including leftover NAME.tmp).
+# and removed files, including leftover temporary files NAME.tmp.XXXXXX).
 snapshot() {
     (cd "$D" && find . -print | LC_ALL=C sort && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum)
 }

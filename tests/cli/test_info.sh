@@ -22,12 +22,29 @@ expect_fail 1 "missing\.h5" "$TCMBP" info "$D/missing.h5"
 expect_fail 1 "missing\.h5" "$TCMBP" info --json "$D/missing.h5"
 mkdir "$D/adir"
 expect_fail 1 "adir" "$TCMBP" info "$D/adir"
-if [ "$(id -u)" -ne 0 ]; then # root reads anything: only testable as a normal user
-    cp "$D/t.h5" "$D/locked.h5"
-    chmod 000 "$D/locked.h5"
-    expect_fail 1 "locked\.h5" "$TCMBP" info "$D/locked.h5"
-    chmod 644 "$D/locked.h5"
+# A file without read permission: root reads anything, so as root (CI) the
+# command runs as nobody through setpriv (util-linux): a copy of the binary
+# in the scratch folder, with the folders made traversable for it.
+cp "$D/t.h5" "$D/locked.h5"
+chmod 000 "$D/locked.h5"
+USER_TCMBP=$TCMBP
+if [ "$(id -u)" -eq 0 ]; then
+    USER_TCMBP=$WORK/tcmbp-copy
+    cp "$TCMBP" "$USER_TCMBP"
+    chmod 755 "$USER_TCMBP"
+    chmod o+x "$WORK" "$D"
+    as_user() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+else
+    as_user() { "$@"; }
 fi
+as_user "$USER_TCMBP" --version >/dev/null 2>&1 || fail "cannot run $USER_TCMBP as an unprivileged user"
+expect_fail 1 "locked\.h5.*permission denied" as_user "$USER_TCMBP" info "$D/locked.h5"
+chmod 644 "$D/locked.h5"
+# A FIFO (or any non-regular file) is refused at once, never read (it used
+# to block forever); the timeout turns a hang into a failure.
+mkfifo "$D/fifo.h5"
+expect_fail 1 "fifo\.h5.*FIFO, not a regular file" timeout 20 "$TCMBP" info "$D/fifo.h5"
+rm "$D/fifo.h5"
 printf 'this is not HDF5\n' >"$D/text.h5"
 expect_fail 1 "text\.h5" "$TCMBP" info "$D/text.h5"
 : >"$D/empty.h5"
