@@ -82,18 +82,16 @@ static void test_solves_small(void)
 
 /* ---- interrupted and resumed runs ------------------------------------------- */
 
-/* Stop after a given number of sweeps in total (an interruption). */
+/* Where to stop: at sweep `sweep` of protocol step `step` (an interruption). */
 typedef struct {
-    int limit, seen;
+    int step, sweep;
 } stopper;
 
-static int stop_after(const tcm_progress *pr, int step, int errors, void *user)
+static int stop_at(const tcm_progress *pr, int step, int errors, void *user)
 {
-    (void)pr;
-    (void)step;
     (void)errors;
-    stopper *s = user;
-    return ++s->seen >= s->limit;
+    const stopper *s = user;
+    return step == s->step && pr->sweep == s->sweep;
 }
 
 /* A focusing run: instance, weight kind, protocol, parameters, and the
@@ -113,28 +111,37 @@ static tcm_engine *focus_engine(const focus_case *c, int nthreads)
     return e;
 }
 
-/* The sweep after which to interrupt the run whose history is hist (steps
- * rows): the middle sweep of the first step from the middle of the run on
- * that has at least 2 sweeps, so that the cut is inside a step and not at
- * its last sweep; -1 if there is none. (The sweep callback sees every sweep
- * but the one that finds a solution, which ends the run.) */
-static int focus_cut(const tcm_focus_step *hist, int steps, int total)
+/* Where a run is stopped: inside a step, at the sweep that converged it, or
+ * at its max_sweeps-th sweep (the last two end the step). */
+typedef enum { CUT_MIDDLE, CUT_CONVERGED, CUT_MAX_SWEEPS } cut_kind;
+
+/* Where to interrupt the run whose history is hist (steps rows): the first
+ * step from the middle of the run on (CUT_MIDDLE) that has at least 2
+ * sweeps and does not end at a solution, at its middle sweep; or the first
+ * step after the first that converged (CUT_CONVERGED) or reached max_sweeps
+ * (CUT_MAX_SWEEPS), at its last sweep. 0 if there is no such step. */
+static int focus_cut(const tcm_focus_step *hist, int steps, cut_kind kind, stopper *cut)
 {
-    int before = 0;
-    for (int s = 0; s < steps; s++) {
-        if (before + hist[s].sweeps > total / 2 && hist[s].sweeps >= 2) return before + hist[s].sweeps / 2;
-        before += hist[s].sweeps;
+    for (int s = kind == CUT_MIDDLE ? steps / 2 : 1; s < steps; s++) {
+        int fits = kind == CUT_MIDDLE ? hist[s].status != TCM_FOCUS_STEP_SOLVED
+                                      : hist[s].status == (kind == CUT_CONVERGED ? TCM_BP_CONVERGED : TCM_BP_NOT_CONVERGED);
+        if (hist[s].sweeps >= 2 && fits) {
+            *cut = (stopper){ s, kind == CUT_MIDDLE ? hist[s].sweeps / 2 : hist[s].sweeps };
+            return 1;
+        }
     }
-    return -1;
+    return 0;
 }
 
-/* Run c uninterrupted with threads[0]; again with threads[1], interrupted
- * mid-step by the sweep callback, saved with tcm_focus_checkpoint_save;
- * loaded into a fresh engine with threads[2] and continued. The history,
- * result and final state (messages, marginals, focusing fields) must equal
- * the uninterrupted run's bit for bit. A checkpoint of another protocol is
- * refused. */
-static void check_focus_resume(const focus_case *c, const int threads[3])
+/* Run c uninterrupted with threads[0]; again with threads[1], stopped by the
+ * sweep callback where `kind` says, saved
+ * with tcm_focus_checkpoint_save, loaded into a fresh engine with
+ * threads[2] and continued. Where a run is interrupted must not change what
+ * it computes: the history, result and final state (messages, marginals,
+ * focusing fields) must equal the uninterrupted run's bit for bit. (At a
+ * step's last sweep the driver may also decline the stop: the run then goes
+ * on and is compared as it is.) A checkpoint of another protocol is refused. */
+static void check_focus_resume(const focus_case *c, const int threads[3], cut_kind kind)
 {
     int count = c->proto->count;
     tcm_focus_step *full = calloc((size_t)count, sizeof *full), *hist = calloc((size_t)count, sizeof *hist);
@@ -143,34 +150,35 @@ static void check_focus_resume(const focus_case *c, const int threads[3])
     tcm_run_position pf = TCM_RUN_POSITION_INIT;
     tcm_focus_result rf, r;
     CU_ASSERT_EQUAL(tcm_driver_focus(ef, c->proto, &c->params, &pf, full, &rf), TCM_OK);
-    int cut = focus_cut(full, rf.steps, rf.total_sweeps);
-    CU_ASSERT_FATAL(cut > 0);
+    stopper cut;
+    CU_ASSERT_FATAL(focus_cut(full, rf.steps, kind, &cut));
 
     char dir[] = "/tmp/tcmbp_fbp_XXXXXX", path[64];
     test_tmp_path(dir, path, sizeof path, "ck.h5");
-    tcm_engine *es = focus_engine(c, threads[1]);
+    tcm_engine *er = focus_engine(c, threads[1]);
     tcm_focus_params p = c->params;
-    stopper s = { cut, 0 };
-    p.on_sweep = stop_after;
-    p.user = &s;
+    p.on_sweep = stop_at;
+    p.user = &cut;
     tcm_run_position pos = TCM_RUN_POSITION_INIT;
-    CU_ASSERT_EQUAL(tcm_driver_focus(es, c->proto, &p, &pos, hist, &r), TCM_OK);
-    CU_ASSERT(r.interrupted);
-    CU_ASSERT(pos.sweeps_in_step > 0 && pos.sweeps_in_step < full[pos.next_step].sweeps); /* mid-step */
-    CU_ASSERT_EQUAL(tcm_focus_checkpoint_save(path, es, c->proto, &pos, hist), TCM_OK);
-    tcm_engine_free(es);
-
-    tcm_engine *er = test_engine(c->inst, c->kind, -1, threads[2]);
-    tcm_run_position pr;
-    memset(hist, 0, (size_t)count * sizeof *hist);
-    CU_ASSERT_EQUAL_FATAL(tcm_focus_checkpoint_load(path, er, c->proto, &pr, hist), TCM_OK);
-    CU_ASSERT(pr.next_step == pos.next_step && pr.sweeps_in_step == pos.sweeps_in_step &&
-              pr.total_sweeps == pos.total_sweeps && !pr.finished);
-    CU_ASSERT_EQUAL(tcm_driver_focus(er, c->proto, &c->params, &pr, hist, &r), TCM_OK);
-    printf("\n    %s: interrupted in step %d after %d of %d sweeps (%d threads), continued with %d threads: "
-           "solved=%d steps=%d sweeps=%d (uninterrupted: solved=%d steps=%d sweeps=%d) ", er->ops->name,
-           pos.next_step, cut, rf.total_sweeps, threads[1], threads[2], r.solved, r.steps, r.total_sweeps, rf.solved,
-           rf.steps, rf.total_sweeps);
+    CU_ASSERT_EQUAL(tcm_driver_focus(er, c->proto, &p, &pos, hist, &r), TCM_OK);
+    CU_ASSERT(r.interrupted || kind != CUT_MIDDLE);
+    int resumed = r.interrupted;
+    if (resumed) {
+        CU_ASSERT(pos.next_step == cut.step && pos.sweeps_in_step == cut.sweep);
+        CU_ASSERT_EQUAL(tcm_focus_checkpoint_save(path, er, c->proto, &pos, hist), TCM_OK);
+        tcm_engine_free(er);
+        er = test_engine(c->inst, c->kind, -1, threads[2]);
+        tcm_run_position pr;
+        memset(hist, 0, (size_t)count * sizeof *hist);
+        CU_ASSERT_EQUAL_FATAL(tcm_focus_checkpoint_load(path, er, c->proto, &pr, hist), TCM_OK);
+        CU_ASSERT(pr.next_step == pos.next_step && pr.sweeps_in_step == pos.sweeps_in_step &&
+                  pr.total_sweeps == pos.total_sweeps && !pr.finished);
+        CU_ASSERT_EQUAL(tcm_driver_focus(er, c->proto, &c->params, &pr, hist, &r), TCM_OK);
+    }
+    printf("\n    %s: %s in step %d at sweep %d of %d (%d threads)%s: solved=%d steps=%d sweeps=%d (uninterrupted: "
+           "solved=%d steps=%d sweeps=%d) ", er->ops->name, resumed ? "interrupted" : "stop declined", cut.step,
+           cut.sweep, full[cut.step].sweeps, threads[1], resumed ? ", continued with another engine" : "", r.solved,
+           r.steps, r.total_sweeps, rf.solved, rf.steps, rf.total_sweeps);
     CU_ASSERT_EQUAL(r.total_sweeps, rf.total_sweeps);
     CU_ASSERT_EQUAL(r.solved, rf.solved);
     CU_ASSERT_EQUAL(r.errors, rf.errors);
@@ -187,13 +195,15 @@ static void check_focus_resume(const focus_case *c, const int threads[3])
         free(a);
         free(b);
     }
-    /* a checkpoint of another protocol is refused */
-    tcm_protocol *other = NULL;
-    CU_ASSERT_EQUAL_FATAL(tcm_protocol_ladder(&other, 0.5, 30, 29, 10), TCM_OK);
-    tcm_focus_step *oh = calloc((size_t)other->count, sizeof *oh);
-    CU_ASSERT_EQUAL(tcm_focus_checkpoint_load(path, er, other, &pr, oh), TCM_EFORMAT);
-    free(oh);
-    tcm_protocol_free(other);
+    if (resumed) { /* a checkpoint of another protocol is refused */
+        tcm_protocol *other = NULL;
+        CU_ASSERT_EQUAL_FATAL(tcm_protocol_ladder(&other, 0.5, 30, 29, 10), TCM_OK);
+        tcm_focus_step *oh = calloc((size_t)other->count, sizeof *oh);
+        tcm_run_position po;
+        CU_ASSERT_EQUAL(tcm_focus_checkpoint_load(path, er, other, &po, oh), TCM_EFORMAT);
+        free(oh);
+        tcm_protocol_free(other);
+    }
     tcm_engine_free(er);
     tcm_engine_free(ef);
     test_tmp_remove(dir, path);
@@ -219,7 +229,7 @@ static void test_resume_continuous(void)
         tcm_instance *inst = make_instance(cases[j].N, 3, cases[j].alpha, TCM_WEIGHTS_CONTINUOUS, cases[j].seed);
         focus_case c = { inst, TCM_WEIGHTS_CONTINUOUS, proto, TCM_FOCUS_PARAMS_INIT, 0.0 };
         c.params.run.modes.cavity = TCM_CAVITY_FAST;
-        check_focus_resume(&c, cases[j].threads);
+        check_focus_resume(&c, cases[j].threads, CUT_MIDDLE);
         tcm_instance_free(inst);
     }
     tcm_protocol_free(proto);
@@ -228,16 +238,37 @@ static void test_resume_continuous(void)
 /* Binary weights, standard reinforcement with up to 3 sweeps per step from
  * random messages (tree, N = 300, alpha = 0.6: 54000 edges, threads are
  * used): saved with 1 thread and continued with 2, and the other way round. */
+static void binary_case(focus_case *c, const tcm_instance *inst, const tcm_protocol *proto)
+{
+    *c = (focus_case){ inst, TCM_WEIGHTS_BINARY, proto, TCM_FOCUS_PARAMS_INIT, 0.1 };
+    c->params.run.max_sweeps = 3;
+    c->params.run.tol = 1e-3;
+}
+
 static void test_resume_binary(void)
 {
     tcm_protocol *proto = NULL;
     CU_ASSERT_EQUAL_FATAL(tcm_protocol_standard_reinforcement(&proto, 0.05), TCM_OK);
     tcm_instance *inst = make_instance(300, 3, 0.6, TCM_WEIGHTS_BINARY, 8);
-    focus_case c = { inst, TCM_WEIGHTS_BINARY, proto, TCM_FOCUS_PARAMS_INIT, 0.1 };
-    c.params.run.max_sweeps = 3;
-    c.params.run.tol = 1e-3;
-    check_focus_resume(&c, (const int[3]){ 2, 1, 2 });
-    check_focus_resume(&c, (const int[3]){ 1, 2, 1 });
+    focus_case c;
+    binary_case(&c, inst, proto);
+    check_focus_resume(&c, (const int[3]){ 2, 1, 2 }, CUT_MIDDLE);
+    check_focus_resume(&c, (const int[3]){ 1, 2, 1 }, CUT_MIDDLE);
+    tcm_instance_free(inst);
+    tcm_protocol_free(proto);
+}
+
+/* A stop asked at the sweep that converges a step (continuous, paper
+ * protocol): the run must compute what an uninterrupted one does (it once
+ * swept one extra time after the resume). */
+static void test_resume_at_converging_sweep(void)
+{
+    tcm_protocol *proto = NULL;
+    CU_ASSERT_EQUAL_FATAL(tcm_protocol_paper(&proto), TCM_OK);
+    tcm_instance *inst = make_instance(201, 3, 1.6, TCM_WEIGHTS_CONTINUOUS, 3);
+    focus_case c = { inst, TCM_WEIGHTS_CONTINUOUS, proto, TCM_FOCUS_PARAMS_INIT, 0.0 };
+    c.params.run.modes.cavity = TCM_CAVITY_FAST;
+    check_focus_resume(&c, (const int[3]){ 1, 1, 2 }, CUT_CONVERGED);
     tcm_instance_free(inst);
     tcm_protocol_free(proto);
 }
@@ -260,6 +291,7 @@ int tcm_test_register(void)
     if (!CU_add_test(s, "solves K=3 N=99 alpha=1", test_solves_small)) return -1;
     if (!CU_add_test(s, "resume equals uninterrupted, continuous", test_resume_continuous)) return -1;
     if (!CU_add_test(s, "resume equals uninterrupted, binary", test_resume_binary)) return -1;
+    if (!CU_add_test(s, "stop at a converging sweep", test_resume_at_converging_sweep)) return -1;
     if (!CU_add_test(s, "1 vs 2 threads", test_threads)) return -1;
     return 0;
 }
