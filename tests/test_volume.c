@@ -142,16 +142,24 @@ static void test_threads(void)
 
 /* ---- interrupted and resumed ladders -------------------------------------- */
 
-/* Progress callback: stop at the limit-th call (an interruption). */
+/* Where to stop: at sweep `sweep` of point `point` (an interruption); the
+ * on_point callback keeps `current`, the point being computed. */
 typedef struct {
-    int limit, seen;
+    int point, sweep, current;
 } stopper;
 
-static int stop_after(const tcm_progress *pr, void *user)
+static int stop_at(const tcm_progress *pr, void *user)
 {
-    (void)pr;
-    stopper *s = user;
-    return ++s->seen >= s->limit;
+    const stopper *s = user;
+    return s->current == s->point && pr->sweep == s->sweep;
+}
+
+static int track_point(const tcm_volume_point *pt, int index, int count, void *user)
+{
+    (void)pt;
+    (void)count;
+    ((stopper *)user)->current = index + 1;
+    return 0;
 }
 
 /* A ladder run on a fresh engine of kind with nthreads threads, from a state
@@ -172,73 +180,83 @@ static tcm_engine *ladder_engine(const ladder_case *c, int nthreads)
     return e;
 }
 
-/* Where to interrupt the uninterrupted run `full`: in the middle of the first
- * point after the first that takes at least 4 sweeps, as the number of
- * progress calls before it (progress is not called at a converging sweep).
- * Sets *point; -1 when no point qualifies. */
-static int ladder_cut(const tcm_volume_point *full, int count, int *point)
+/* Where to interrupt the uninterrupted run `full`: the first point after the
+ * first that takes at least 4 sweeps, at its middle sweep; or with at_end
+ * the first point after the first that reached max_sweeps, at that last
+ * sweep (the point is over, its row not yet written). 0 if there is none. */
+static int ladder_cut(const tcm_volume_point *full, int count, int at_end, stopper *cut)
 {
-    int calls = 0;
-    for (int j = 0; j < count; j++) {
-        if (j > 0 && full[j].sweeps >= 4) {
-            *point = j;
-            return calls + full[j].sweeps / 2;
+    for (int j = 1; j < count; j++) {
+        if (!at_end && full[j].sweeps >= 4) {
+            *cut = (stopper){ j, full[j].sweeps / 2, 0 };
+            return 1;
         }
-        calls += full[j].converged ? full[j].sweeps - 1 : full[j].sweeps;
+        if (at_end && full[j].status == TCM_BP_NOT_CONVERGED) {
+            *cut = (stopper){ j, full[j].sweeps, 0 };
+            return 1;
+        }
     }
-    return -1;
+    return 0;
 }
 
-/* Run c uninterrupted with threads[0]; run it again with threads[1] and stop it
- * mid-point, save a checkpoint, load it into a fresh engine with threads[2]
- * and continue: the points and the final state must equal the uninterrupted
- * run's bit for bit. A checkpoint of another ladder is refused. */
-static void check_ladder_resume(const ladder_case *c, const int threads[3])
+/* Run c uninterrupted with threads[0]; run it again with threads[1] and stop
+ * it (mid-point, or at_end at a point's last sweep), save a checkpoint, load
+ * it into a fresh engine with threads[2] and continue. Where a ladder is
+ * interrupted must not change what it computes: the points and the final
+ * state must equal the uninterrupted run's bit for bit. (At a point's last
+ * sweep the driver may also decline the stop: the run then goes on and is
+ * compared as it is.) A checkpoint of another ladder is refused. */
+static void check_ladder_resume(const ladder_case *c, const int threads[3], int at_end)
 {
-    tcm_volume_point full[16], cut_pts[16], resumed[16];
+    tcm_volume_point full[16], resumed[16];
     CU_ASSERT_FATAL(c->count <= 16);
     tcm_engine *ef = ladder_engine(c, threads[0]);
     tcm_run_position pf = TCM_RUN_POSITION_INIT;
     CU_ASSERT_EQUAL(tcm_driver_volume(ef, c->wref, c->lambdas, c->count, &c->params, &pf, full), TCM_OK);
     CU_ASSERT(pf.finished);
-    int point = -1, cut = ladder_cut(full, c->count, &point);
-    CU_ASSERT_FATAL(cut > 0);
+    stopper cut;
+    CU_ASSERT_FATAL(ladder_cut(full, c->count, at_end, &cut));
 
     char dir[] = "/tmp/tcmbp_volume_XXXXXX", path[64];
     test_tmp_path(dir, path, sizeof path, "ladder.h5");
-    tcm_engine *es = ladder_engine(c, threads[1]);
+    tcm_engine *er = ladder_engine(c, threads[1]);
     tcm_volume_params p = c->params;
-    stopper st = { cut, 0 };
-    p.run.progress = stop_after;
-    p.run.user = &st;
-    tcm_run_position pos = TCM_RUN_POSITION_INIT;
-    CU_ASSERT_EQUAL(tcm_driver_volume(es, c->wref, c->lambdas, c->count, &p, &pos, cut_pts), TCM_OK);
-    CU_ASSERT(!pos.finished);
-    CU_ASSERT_EQUAL(pos.next_step, point);
-    CU_ASSERT(pos.sweeps_in_step > 0 && pos.sweeps_in_step < full[point].sweeps); /* mid-point */
-    CU_ASSERT_EQUAL(tcm_volume_checkpoint_save(path, es, c->lambdas, c->count, &pos, cut_pts), TCM_OK);
-    tcm_engine_free(es);
-
-    tcm_engine *er = test_engine(c->inst, c->kind, -1, threads[2]);
-    tcm_run_position pr;
-    CU_ASSERT_EQUAL_FATAL(tcm_volume_checkpoint_load(path, er, c->wref, c->lambdas, c->count, &pr, resumed), TCM_OK);
-    CU_ASSERT(pr.next_step == pos.next_step && pr.sweeps_in_step == pos.sweeps_in_step &&
-              pr.total_sweeps == pos.total_sweeps && !pr.finished);
-    CU_ASSERT_EQUAL(tcm_driver_volume(er, c->wref, c->lambdas, c->count, &c->params, &pr, resumed), TCM_OK);
-    printf("\n    %s ladder: interrupted at point %d after %d of its %d sweeps (%d threads), continued with %d: "
-           "%d sweeps in all (uninterrupted: %d) ", c->kind == TCM_WEIGHTS_BINARY ? "binary" : "continuous", point,
-           pos.sweeps_in_step, full[point].sweeps, threads[1], threads[2], pr.total_sweeps, pf.total_sweeps);
+    p.run.progress = stop_at;
+    p.run.user = &cut;
+    p.on_point = track_point;
+    p.user = &cut;
+    tcm_run_position pos = TCM_RUN_POSITION_INIT, pr = TCM_RUN_POSITION_INIT;
+    CU_ASSERT_EQUAL(tcm_driver_volume(er, c->wref, c->lambdas, c->count, &p, &pos, resumed), TCM_OK);
+    int interrupted = !pos.finished;
+    CU_ASSERT(interrupted || at_end);
+    if (interrupted) {
+        CU_ASSERT(pos.next_step == cut.point && pos.sweeps_in_step == cut.sweep);
+        CU_ASSERT_EQUAL(tcm_volume_checkpoint_save(path, er, c->lambdas, c->count, &pos, resumed), TCM_OK);
+        tcm_engine_free(er);
+        er = test_engine(c->inst, c->kind, -1, threads[2]);
+        CU_ASSERT_EQUAL_FATAL(tcm_volume_checkpoint_load(path, er, c->wref, c->lambdas, c->count, &pr, resumed),
+                              TCM_OK);
+        CU_ASSERT(pr.next_step == pos.next_step && pr.sweeps_in_step == pos.sweeps_in_step &&
+                  pr.total_sweeps == pos.total_sweeps && !pr.finished);
+        CU_ASSERT_EQUAL(tcm_driver_volume(er, c->wref, c->lambdas, c->count, &c->params, &pr, resumed), TCM_OK);
+    } else {
+        pr = pos;
+    }
+    printf("\n    %s ladder: %s at point %d, sweep %d of %d (%d threads)%s: %d sweeps in all (uninterrupted: %d) ",
+           er->ops->name, interrupted ? "interrupted" : "stop declined", cut.point, cut.sweep, full[cut.point].sweeps,
+           threads[1], interrupted ? ", continued with another engine" : "", pr.total_sweeps, pf.total_sweeps);
     CU_ASSERT(pr.finished);
     CU_ASSERT_EQUAL(pr.total_sweeps, pf.total_sweeps);
     for (int j = 0; j < c->count; j++) CU_ASSERT(test_same_point(&full[j], &resumed[j]));
     CU_ASSERT(test_same_state(ef, er));
-    /* another ladder (one coupling changed) is refused */
-    double other[16];
-    memcpy(other, c->lambdas, (size_t)c->count * sizeof(double));
-    other[c->count - 1] *= 2.0;
-    tcm_engine *ex = test_engine(c->inst, c->kind, -1, 1);
-    CU_ASSERT_EQUAL(tcm_volume_checkpoint_load(path, ex, c->wref, other, c->count, &pr, resumed), TCM_EFORMAT);
-    tcm_engine_free(ex);
+    if (interrupted) { /* another ladder (one coupling changed) is refused */
+        double other[16];
+        memcpy(other, c->lambdas, (size_t)c->count * sizeof(double));
+        other[c->count - 1] *= 2.0;
+        tcm_engine *ex = test_engine(c->inst, c->kind, -1, 1);
+        CU_ASSERT_EQUAL(tcm_volume_checkpoint_load(path, ex, c->wref, other, c->count, &pr, resumed), TCM_EFORMAT);
+        tcm_engine_free(ex);
+    }
     tcm_engine_free(er);
     tcm_engine_free(ef);
     test_tmp_remove(dir, path);
@@ -252,8 +270,8 @@ static void test_resume_continuous(void)
     ladder_case c = { inst, TCM_WEIGHTS_CONTINUOUS, inst->teacher->w, lambdas, 4, TCM_VOLUME_PARAMS_INIT };
     c.params.run.max_sweeps = 120;
     c.params.run.modes.cavity = TCM_CAVITY_FAST;
-    check_ladder_resume(&c, (const int[3]){ 2, 1, 2 });
-    check_ladder_resume(&c, (const int[3]){ 1, 2, 1 });
+    check_ladder_resume(&c, (const int[3]){ 2, 1, 2 }, 0);
+    check_ladder_resume(&c, (const int[3]){ 1, 2, 1 }, 0);
     tcm_instance_free(inst);
 }
 
@@ -267,8 +285,8 @@ static void test_resume_binary(void)
     double lambdas[4] = { 0.05, 0.2, 0.8, 3.2 };
     ladder_case c = { inst, TCM_WEIGHTS_BINARY, inst->teacher->w, lambdas, 4, TCM_VOLUME_PARAMS_INIT };
     c.params.run.max_sweeps = 120;
-    check_ladder_resume(&c, (const int[3]){ 2, 1, 2 });
-    check_ladder_resume(&c, (const int[3]){ 1, 2, 1 });
+    check_ladder_resume(&c, (const int[3]){ 2, 1, 2 }, 0);
+    check_ladder_resume(&c, (const int[3]){ 1, 2, 1 }, 0);
     tcm_instance_free(inst);
 }
 
