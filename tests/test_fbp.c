@@ -165,12 +165,12 @@ static void check_focus_resume(const focus_case *c, const int threads[3], cut_ki
     int resumed = r.interrupted;
     if (resumed) {
         CU_ASSERT(pos.next_step == cut.step && pos.sweeps_in_step == cut.sweep);
-        CU_ASSERT_EQUAL(tcm_focus_checkpoint_save(path, er, c->proto, &pos, hist), TCM_OK);
+        CU_ASSERT_EQUAL(tcm_focus_checkpoint_save(path, er, &c->params.run, c->proto, &pos, hist), TCM_OK);
         tcm_engine_free(er);
         er = test_engine(c->inst, c->kind, -1, threads[2]);
         tcm_run_position pr;
         memset(hist, 0, (size_t)count * sizeof *hist);
-        CU_ASSERT_EQUAL_FATAL(tcm_focus_checkpoint_load(path, er, c->proto, &pr, hist), TCM_OK);
+        CU_ASSERT_EQUAL_FATAL(tcm_focus_checkpoint_load(path, er, &c->params.run, c->proto, &pr, hist), TCM_OK);
         CU_ASSERT(pr.next_step == pos.next_step && pr.sweeps_in_step == pos.sweeps_in_step &&
                   pr.total_sweeps == pos.total_sweeps && !pr.finished);
         CU_ASSERT_EQUAL(tcm_driver_focus(er, c->proto, &c->params, &pr, hist, &r), TCM_OK);
@@ -200,7 +200,7 @@ static void check_focus_resume(const focus_case *c, const int threads[3], cut_ki
         CU_ASSERT_EQUAL_FATAL(tcm_protocol_ladder(&other, 0.5, 30, 29, 10), TCM_OK);
         tcm_focus_step *oh = calloc((size_t)other->count, sizeof *oh);
         tcm_run_position po;
-        CU_ASSERT_EQUAL(tcm_focus_checkpoint_load(path, er, other, &po, oh), TCM_EFORMAT);
+        CU_ASSERT_EQUAL(tcm_focus_checkpoint_load(path, er, &c->params.run, other, &po, oh), TCM_EFORMAT);
         free(oh);
         tcm_protocol_free(other);
     }

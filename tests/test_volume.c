@@ -231,10 +231,10 @@ static void check_ladder_resume(const ladder_case *c, const int threads[3], int 
     CU_ASSERT(interrupted || at_end);
     if (interrupted) {
         CU_ASSERT(pos.next_step == cut.point && pos.sweeps_in_step == cut.sweep);
-        CU_ASSERT_EQUAL(tcm_volume_checkpoint_save(path, er, c->lambdas, c->count, &pos, resumed), TCM_OK);
+        CU_ASSERT_EQUAL(tcm_volume_checkpoint_save(path, er, &c->params.run, c->wref, c->lambdas, c->count, &pos, resumed), TCM_OK);
         tcm_engine_free(er);
         er = test_engine(c->inst, c->kind, -1, threads[2]);
-        CU_ASSERT_EQUAL_FATAL(tcm_volume_checkpoint_load(path, er, c->wref, c->lambdas, c->count, &pr, resumed),
+        CU_ASSERT_EQUAL_FATAL(tcm_volume_checkpoint_load(path, er, &c->params.run, c->wref, c->lambdas, c->count, &pr, resumed),
                               TCM_OK);
         CU_ASSERT(pr.next_step == pos.next_step && pr.sweeps_in_step == pos.sweeps_in_step &&
                   pr.total_sweeps == pos.total_sweeps && !pr.finished);
@@ -254,7 +254,7 @@ static void check_ladder_resume(const ladder_case *c, const int threads[3], int 
         memcpy(other, c->lambdas, (size_t)c->count * sizeof(double));
         other[c->count - 1] *= 2.0;
         tcm_engine *ex = test_engine(c->inst, c->kind, -1, 1);
-        CU_ASSERT_EQUAL(tcm_volume_checkpoint_load(path, ex, c->wref, other, c->count, &pr, resumed), TCM_EFORMAT);
+        CU_ASSERT_EQUAL(tcm_volume_checkpoint_load(path, ex, &c->params.run, c->wref, other, c->count, &pr, resumed), TCM_EFORMAT);
         tcm_engine_free(ex);
     }
     tcm_engine_free(er);

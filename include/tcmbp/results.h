@@ -79,26 +79,30 @@ int tcm_results_write_checkpoint(tcm_h5_out *o, const tcm_engine *e);
 int tcm_results_read_checkpoint(tcm_engine *e, const char *path);
 
 /* A complete focusing checkpoint file at path (replaced atomically): the
- * state (/checkpoint), the position (attributes of /fbp), the history so
- * far (/fbp/history) and the protocol (/fbp/protocol). */
-int tcm_focus_checkpoint_save(const char *path, const tcm_engine *e, const tcm_protocol *proto,
-                              const tcm_run_position *pos, const tcm_focus_step *history);
+ * state (/checkpoint), the position (attributes of /fbp) with the run
+ * parameters p (attribute run_params), the history so far (/fbp/history)
+ * and the protocol (/fbp/protocol). */
+int tcm_focus_checkpoint_save(const char *path, const tcm_engine *e, const tcm_run_params *p,
+                              const tcm_protocol *proto, const tcm_run_position *pos, const tcm_focus_step *history);
 
 /* Restore what tcm_focus_checkpoint_save wrote into e (focusing enabled
  * here), pos and history (proto->count rows). TCM_EFORMAT if it was made
- * with another instance, weight kind or protocol. */
-int tcm_focus_checkpoint_load(const char *path, tcm_engine *e, const tcm_protocol *proto, tcm_run_position *pos,
-                              tcm_focus_step *history);
+ * with another instance, weight kind, protocol or run parameters. */
+int tcm_focus_checkpoint_load(const char *path, tcm_engine *e, const tcm_run_params *p, const tcm_protocol *proto,
+                              tcm_run_position *pos, tcm_focus_step *history);
 
-/* The same for a local-volume ladder: state, position (/ladder), the points
- * so far (/ladder/points) and the couplings (/ladder/protocol). */
-int tcm_volume_checkpoint_save(const char *path, const tcm_engine *e, const double *lambdas, int count,
-                               const tcm_run_position *pos, const tcm_volume_point *points);
+/* The same for a local-volume ladder: state, position (/ladder) with the
+ * run parameters, the reference (/ladder/reference), the points so far
+ * (/ladder/points) and the couplings (/ladder/protocol). */
+int tcm_volume_checkpoint_save(const char *path, const tcm_engine *e, const tcm_run_params *p, const double *wref,
+                               const double *lambdas, int count, const tcm_run_position *pos,
+                               const tcm_volume_point *points);
 
 /* Restore a ladder checkpoint: the reference wref is attached at the
  * position's coupling first (tcm_driver_volume_restore), then the state,
- * position and points are read. TCM_EFORMAT for another ladder. */
-int tcm_volume_checkpoint_load(const char *path, tcm_engine *e, const double *wref, const double *lambdas,
-                               int count, tcm_run_position *pos, tcm_volume_point *points);
+ * position and points are read. TCM_EFORMAT for another ladder, reference
+ * or run parameters. */
+int tcm_volume_checkpoint_load(const char *path, tcm_engine *e, const tcm_run_params *p, const double *wref,
+                               const double *lambdas, int count, tcm_run_position *pos, tcm_volume_point *points);
 
 #endif

@@ -348,7 +348,7 @@ void cli_print_help(const cli_command *cmd, FILE *fp)
     if (cmd->options && cmd->options->name)
         print_options(fp, "options", cmd->options);
     print_options(fp, "common options", common);
-    fprintf(fp, "\nexit status: 0 success, 1 runtime error, 2 usage error\n");
+    fprintf(fp, "\nexit status: 0 success, 1 runtime error, 2 usage error, 3 interrupted by SIGINT/SIGTERM (state saved)\n");
 }
 
 /* Length (1 to 4) of the valid UTF-8 sequence at p, or 0 when p does not

@@ -25,7 +25,7 @@ static int write_result(const cli_args *a, const bp_opts *o, const cli_engine_ru
                         const char *cmdline, double t0)
 {
     tcm_h5_out *h = NULL;
-    int rc = cli_engine_open_result(a, r, o->out, "bp", cmdline, t0, &h);
+    int rc = cli_engine_open_result(a, r, o->out, "bp", 0, cmdline, t0, &h);
     if (rc != CLI_EXIT_OK) return rc;
     int st = tcm_results_write_bp(h, "/bp", r->engine, &r->run, res);
     if (!st && (o->checkpoint || res->status == TCM_BP_INTERRUPTED)) st = tcm_results_write_checkpoint(h, r->engine);
@@ -90,7 +90,9 @@ int cmd_bp(int argc, char **argv)
     int rc = cli_parse(&cmd, &a, argc, argv);
     if (rc != CLI_CONTINUE) return rc;
     if (o.checkpoint && !o.out) return cli_usage(&a, "--checkpoint stores the messages in OUT.h5: give -o OUT.h5");
-    if (o.out && (rc = cli_check_output(&a, o.out)) != CLI_EXIT_OK) return rc;
+    const cli_path paths[] = { { a.pos[0], CLI_PATH_INPUT, "INSTANCE" }, { o.e.init, CLI_PATH_INPUT, "--init" },
+                               { o.out, CLI_PATH_OUTPUT, "-o" } };
+    if ((rc = cli_check_paths(&a, paths, 3, 0)) != CLI_EXIT_OK) return rc;
     char *cmdline = cli_command_line(argc, argv);
     cli_signals_install();
     rc = run(&a, &cmd, &o, cmdline);

@@ -55,7 +55,7 @@ static void on_step(const tcm_focus_step *row, const tcm_run_position *pos, void
     solve_run *s = user;
     (void)row;
     if (!s->o->checkpoint || omp_get_wtime() - s->last_save < s->o->checkpoint_every) return;
-    if (tcm_focus_checkpoint_save(s->o->checkpoint, s->r.engine, s->proto, pos, s->history) != TCM_OK)
+    if (tcm_focus_checkpoint_save(s->o->checkpoint, s->r.engine, &s->r.run, s->proto, pos, s->history) != TCM_OK)
         s->save_failed = 1;
     s->last_save = omp_get_wtime();
 }
@@ -124,7 +124,7 @@ static int write_solution(const solve_run *s, const tcm_focus_params *p, const t
     tcm_weights *w = tcm_engine_weights(s->r.engine);
     if (!w) return cli_fail(s->a, tcm_last_error_code(), NULL);
     tcm_h5_out *h = NULL;
-    int rc = cli_engine_open_result(s->a, &s->r, s->o->out, "solve", cmdline, s->t0, &h);
+    int rc = cli_engine_open_result(s->a, &s->r, s->o->out, "solve", s->o->resume, cmdline, s->t0, &h);
     if (rc != CLI_EXIT_OK) {
         tcm_weights_free(w);
         return rc;
@@ -168,14 +168,14 @@ static int focus(solve_run *s, tcm_focus_params *p, const char *cmdline)
 {
     tcm_focus_result res;
     int st = TCM_OK;
-    if (s->o->resume) st = tcm_focus_checkpoint_load(s->o->checkpoint, s->r.engine, s->proto, &s->pos, s->history);
+    if (s->o->resume) st = tcm_focus_checkpoint_load(s->o->checkpoint, s->r.engine, &s->r.run, s->proto, &s->pos, s->history);
     if (st) return cli_fail(s->a, st, "--resume");
     if ((st = tcm_driver_focus(s->r.engine, s->proto, p, &s->pos, s->history, &res))) return cli_fail(s->a, st, NULL);
     cli_progress_done(s->a);
     /* The result first: a failed checkpoint must not lose it. */
     int rc = write_solution(s, p, &res, cmdline);
     if (rc == CLI_EXIT_OK && s->o->checkpoint &&
-        (st = tcm_focus_checkpoint_save(s->o->checkpoint, s->r.engine, s->proto, &s->pos, s->history)))
+        (st = tcm_focus_checkpoint_save(s->o->checkpoint, s->r.engine, &s->r.run, s->proto, &s->pos, s->history)))
         rc = cli_fail(s->a, st, "writing the checkpoint %s (the result %s was written)", s->o->checkpoint, s->o->out);
     if (rc == CLI_EXIT_OK && s->save_failed)
         rc = cli_fail(s->a, TCM_EIO, "a step checkpoint could not be written to %s (the result %s was written)",
@@ -196,13 +196,15 @@ static const cli_default solve_defaults[] = {
     { "protocol", CLI_FOR_BIN_TREE, "standard-reinforcement" },
     { "max-sweeps", CLI_FOR_BIN_TREE, "1" },
     { "tol", CLI_FOR_BIN_TREE, "1e-3" },
-    /* Fully connected machines need (nearly) converged steps: pseudo-reinforcement
-     * as the Julia package runs it by default (measured: 2.4x and 7x faster than
-     * converged standard reinforcement, dx = 0.01, on K = 3, N = 1001 and
-     * K = 5, N = 501 at alpha = 0.3; docs/BINARY.md). */
-    { "protocol", CLI_FOR_BIN_FULL, "pseudo-reinforcement" },
+    /* Fully connected machines need converged steps. Standard reinforcement
+     * (dx = 0.01) solved all 16 instances tried at alpha = 0.3 (K = 3, N = 45,
+     * 99, 201, 1001; K = 5, N = 501); the Julia package's pseudo-reinforcement
+     * with tol 0.1 is 2.4-7x faster on the large ones but left 3 of 12 small
+     * ones (N = 45, 99) unsolved (docs/BINARY.md). */
+    { "protocol", CLI_FOR_BIN_FULL, "standard-reinforcement" },
+    { "dx", CLI_FOR_BIN_FULL, "0.01" },
     { "max-sweeps", CLI_FOR_BIN_FULL, "1000" },
-    { "tol", CLI_FOR_BIN_FULL, "0.1" },
+    { "tol", CLI_FOR_BIN_FULL, "1e-3" },
 };
 
 /* Load the instance, build the engine and the protocol, run. */
@@ -251,21 +253,20 @@ int cmd_solve(int argc, char **argv)
                        "couplings from the -min to the -max option, fixed --y), standard-reinforcement (coupling "
                        "inf, y = 1/(1-x), x = 0, dx, ..; binary weights), pseudo-reinforcement (rho = 0, drho, ..; "
                        "coupling atanh(rho^x), y = 1 + rho^(1-2x)/(1-rho)) or list (--steps-list)",
-                       "continuous paper, binary tree standard-reinforcement, binary fully connected "
-                       "pseudo-reinforcement"),
+                       "continuous paper, binary standard-reinforcement"),
         CLI_OPT("lambda-min", 0, CLI_DOUBLE, &o.lambda_min, "L", "continuous weights: first focusing coupling of a ladder", "0.5"),
         CLI_OPT("lambda-max", 0, CLI_DOUBLE, &o.lambda_max, "L", "continuous weights: last focusing coupling of a ladder", "30"),
         CLI_OPT("gamma-min", 0, CLI_DOUBLE, &o.gamma_min, "G", "binary weights: first focusing coupling of scoping", "0.1"),
         CLI_OPT("gamma-max", 0, CLI_DOUBLE, &o.gamma_max, "G", "binary weights: last focusing coupling of scoping", "10"),
         CLI_OPT("steps", 0, CLI_INT, &o.steps, "S", "steps of a ladder or scoping", "30"),
         CLI_OPT("y", 0, CLI_DOUBLE, &o.y, "Y", "replicas of a ladder or scoping", "10"),
-        CLI_OPT("dx", 0, CLI_DOUBLE, &o.dx, "DX", "standard reinforcement step", "0.002"),
+        CLI_OPT("dx", 0, CLI_DOUBLE, &o.dx, "DX", "standard reinforcement step", "tree 0.002, fully connected 0.01"),
         CLI_OPT("drho", 0, CLI_DOUBLE, &o.drho, "DR", "pseudo-reinforcement step", "0.01"),
         CLI_OPT("x", 0, CLI_DOUBLE, &o.x, "X", "pseudo-reinforcement exponent", "0.5"),
         CLI_OPT("steps-list", 0, CLI_STRING, &o.steps_list, "LIST|FILE",
                 "explicit steps \"coupling:y,coupling:y,...\" (binary: coupling may be inf) or a file of \"coupling y\" lines", NULL),
         CLI_ENGINE_ROWS(o.e, "a step has converged when the largest message (and chi) change is <= T",
-                        "continuous 1e-6, binary tree 1e-3, binary fully connected 0.1",
+                        "continuous 1e-6, binary 1e-3",
                         "at most S sweeps per protocol step", "continuous 200, binary tree 1, binary fully connected 1000",
                         "continuous 0, binary 0.1"),
         CLI_OPT("init-amplitude", 0, CLI_DOUBLE, &o.init_amplitude, "AMP", "the same as --init-random", NULL),
@@ -289,8 +290,8 @@ int cmd_solve(int argc, char **argv)
         "marginals (their means, or their signs) classifies every pattern (status solved), or at the end of "
         "the protocol (unsolved). Defaults depend on the instance: continuous weights run the paper's "
         "protocol with up to 200 sweeps per step; binary tree machines run standard reinforcement with one "
-        "sweep per step; binary fully connected machines run pseudo-reinforcement (drho 0.01, x 0.5) with "
-        "steps converged to 0.1 in up to 1000 sweeps, as the Julia package does. "
+        "sweep per step; binary fully connected machines converge every step (up to 1000 sweeps, tol 1e-3, "
+        "dx 0.01). "
         "SOL.h5 is a weights source for eval, volume and other tools. Killed by SIGINT/SIGTERM it writes the "
         "checkpoint and SOL.h5 (with the state in /checkpoint) and exits with code 3; --resume continues.",
         opts, 1, 1, "seed of the random initial messages (--init-random)" };
@@ -307,10 +308,9 @@ int cmd_solve(int argc, char **argv)
     }
     if (o.resume && (o.e.init || cli_given(&cmd, "init-random") || cli_given(&cmd, "init-amplitude")))
         return cli_usage(&a, "--resume excludes --init and --init-random");
-    if ((rc = cli_check_output(&a, o.out)) != CLI_EXIT_OK) return rc;
-    if (o.checkpoint && !o.resume && (rc = cli_check_output(&a, o.checkpoint)) != CLI_EXIT_OK) return rc;
-    if (o.checkpoint && (strcmp(o.checkpoint, o.out) == 0 || strcmp(o.checkpoint, a.pos[0]) == 0))
-        return cli_usage(&a, "--checkpoint %s names the same file as -o or the instance", o.checkpoint);
+    const cli_path paths[] = { { a.pos[0], CLI_PATH_INPUT, "INSTANCE" }, { o.e.init, CLI_PATH_INPUT, "--init" },
+                               { o.out, CLI_PATH_OUTPUT, "-o" }, { o.checkpoint, CLI_PATH_CHECKPOINT, "--checkpoint" } };
+    if ((rc = cli_check_paths(&a, paths, 4, o.resume)) != CLI_EXIT_OK) return rc;
     char *cmdline = cli_command_line(argc, argv);
     cli_signals_install();
     rc = run(&a, &cmd, &o, cmdline);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tcmbp/atomic.h"
 #include "tcmbp/driver.h"
 #include "tcmbp/error.h"
 #include "tcmbp/h5.h"
@@ -69,7 +70,7 @@ static void on_position(const tcm_run_position *pos, const tcm_volume_point *poi
 {
     volume_run *v = user;
     if (v->o->checkpoint &&
-        tcm_volume_checkpoint_save(v->o->checkpoint, v->r.engine, v->lambdas, v->count, pos, points) != TCM_OK)
+        tcm_volume_checkpoint_save(v->o->checkpoint, v->r.engine, &v->r.run, v->ref->w, v->lambdas, v->count, pos, points) != TCM_OK)
         v->save_failed = 1;
 }
 
@@ -125,20 +126,19 @@ static int reference_errors(const volume_run *v)
     return tcm_weights_eval(v->ref, &used, &ev, NULL, NULL) == TCM_OK ? ev.errors : -1;
 }
 
-/* The CSV file (header line + one row per point), written to PATH.tmp then renamed. */
+/* The CSV file (header line + one row per point), written atomically. */
 static int write_csv(const volume_run *v, const tcm_table *t)
 {
-    const char *path = v->o->csv;
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f) return cli_fail(v->a, TCM_EIO, "cannot write %s", tmp);
-    int st = tcm_table_write_csv(t, f, v->points, (size_t)v->pos.next_step);
-    if (fclose(f) != 0 || st || rename(tmp, path) != 0) {
-        remove(tmp);
-        return cli_fail(v->a, TCM_EIO, "cannot write %s", path);
+    tcm_atomic_file *af = NULL;
+    int st = tcm_atomic_open(&af, v->o->csv, v->a->force || v->o->resume);
+    FILE *f = st ? NULL : tcm_atomic_stream(af);
+    if (!st && !f) st = tcm_last_error_code();
+    if (!st) st = tcm_table_write_csv(t, f, v->points, (size_t)v->pos.next_step);
+    if (st) {
+        tcm_atomic_abort(af);
+        return cli_fail(v->a, st, "--csv %s", v->o->csv);
     }
-    return CLI_EXIT_OK;
+    return (st = tcm_atomic_commit(af)) ? cli_fail(v->a, st, "--csv %s", v->o->csv) : CLI_EXIT_OK;
 }
 
 /* OUT.h5: provenance, /reference, the /volume table with its parameters. */
@@ -146,7 +146,7 @@ static int write_h5(const volume_run *v, const tcm_table *t, const char *cmdline
 {
     tcm_h5_out *h = NULL;
     const tcm_engine *e = v->r.engine;
-    int rc = cli_engine_open_result(v->a, &v->r, v->o->out, "volume", cmdline, v->t0, &h);
+    int rc = cli_engine_open_result(v->a, &v->r, v->o->out, "volume", v->o->resume, cmdline, v->t0, &h);
     if (rc != CLI_EXIT_OK) return rc;
     size_t dims[2] = { (size_t)v->ref->K, (size_t)v->ref->n };
     const char *norm = e->kind == TCM_WEIGHTS_CONTINUOUS ? "per-unit: sum_i w_ki^2 = n" : "none: signs +-1";
@@ -207,7 +207,7 @@ static int ladder(volume_run *v, const char *cmdline)
     p.on_position = on_position;
     p.user = v;
     const tcm_engine *e = v->r.engine;
-    int st = v->o->resume ? tcm_volume_checkpoint_load(v->o->checkpoint, v->r.engine, v->ref->w, v->lambdas,
+    int st = v->o->resume ? tcm_volume_checkpoint_load(v->o->checkpoint, v->r.engine, &v->r.run, v->ref->w, v->lambdas,
                                                       v->count, &v->pos, v->points)
                           : TCM_OK;
     if (st) return cli_fail(v->a, st, "--resume");
@@ -223,7 +223,7 @@ static int ladder(volume_run *v, const char *cmdline)
     if (rc == CLI_EXIT_OK && v->o->csv) rc = write_csv(v, &t);
     /* After the results: a failed checkpoint must not lose them. */
     if (rc == CLI_EXIT_OK && !v->pos.finished && v->o->checkpoint &&
-        (st = tcm_volume_checkpoint_save(v->o->checkpoint, e, v->lambdas, v->count, &v->pos, v->points)))
+        (st = tcm_volume_checkpoint_save(v->o->checkpoint, e, &v->r.run, v->ref->w, v->lambdas, v->count, &v->pos, v->points)))
         rc = cli_fail(v->a, st, "writing the checkpoint %s", v->o->checkpoint);
     if (rc == CLI_EXIT_OK && v->save_failed)
         rc = cli_fail(v->a, TCM_EIO, "a checkpoint could not be written to %s", v->o->checkpoint);
@@ -304,9 +304,10 @@ int cmd_volume(int argc, char **argv)
     if (!o.reference) return cli_usage(&a, "missing --reference REF");
     if (o.resume && !o.checkpoint) return cli_usage(&a, "--resume needs --checkpoint CK.h5");
     if (o.resume && (o.e.init || o.e.init_random > 0)) return cli_usage(&a, "--resume excludes --init and --init-random");
-    if (o.out && (rc = cli_check_output(&a, o.out))) return rc;
-    if (o.csv && (rc = cli_check_output(&a, o.csv))) return rc;
-    if (o.checkpoint && !o.resume && (rc = cli_check_output(&a, o.checkpoint))) return rc;
+    const cli_path paths[] = { { a.pos[0], CLI_PATH_INPUT, "INSTANCE" }, { o.reference, CLI_PATH_INPUT, "--reference" },
+                               { o.e.init, CLI_PATH_INPUT, "--init" }, { o.out, CLI_PATH_OUTPUT, "-o" },
+                               { o.csv, CLI_PATH_OUTPUT, "--csv" }, { o.checkpoint, CLI_PATH_CHECKPOINT, "--checkpoint" } };
+    if ((rc = cli_check_paths(&a, paths, 6, o.resume)) != CLI_EXIT_OK) return rc;
     char *cmdline = cli_command_line(argc, argv);
     cli_signals_install();
     rc = run(&a, &cmd, &o, cmdline);

@@ -126,10 +126,10 @@ void cli_engine_summary_bp(cli_summary *s, const cli_engine_run *r, const tcm_bp
 }
 
 int cli_engine_open_result(const cli_args *a, const cli_engine_run *r, const char *path, const char *file_kind,
-                           const char *cmdline, double t0, tcm_h5_out **h)
+                           int resume, const char *cmdline, double t0, tcm_h5_out **h)
 {
     tcm_run_info ri = { cmdline, a->pos[0], omp_get_max_threads(), omp_get_wtime() - t0 };
-    int st = tcm_h5_out_open(h, path, file_kind, a->force);
+    int st = tcm_h5_out_open(h, path, file_kind, a->force || resume);
     if (!st) st = tcm_results_write_run_info(*h, &ri, r->inst, r->engine->ops->name);
     if (st) {
         tcm_h5_out_abort(*h);

@@ -103,9 +103,10 @@ int cli_engine_progress(const tcm_progress *pr, void *user);
 void cli_engine_summary_bp(cli_summary *s, const cli_engine_run *r, const tcm_bp_result *res);
 
 /* Open result file path of file_kind with the run provenance (root
- * attributes, weight kind). Prints the error; returns its exit code. */
+ * attributes, weight kind); resume: replace the result of the interrupted
+ * run that cli_check_paths accepted. Prints the error; returns its exit code. */
 int cli_engine_open_result(const cli_args *a, const cli_engine_run *r, const char *path, const char *file_kind,
-                           const char *cmdline, double t0, tcm_h5_out **h);
+                           int resume, const char *cmdline, double t0, tcm_h5_out **h);
 
 /* Commit h, or abort it when st reports an earlier failure; the exit code. */
 int cli_engine_finish_result(const cli_args *a, tcm_h5_out *h, int st);

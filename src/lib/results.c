@@ -291,6 +291,16 @@ static int check_schedule(const tcm_h5_in *in, const char *path, const char *gro
     return st;
 }
 
+/* The parameters that decide what a run computes, as one line (a resume
+ * with other parameters would not continue the same run). */
+static void params_text(const tcm_run_params *p, char *buf, size_t len)
+{
+    const tcm_engine_modes *m = &p->modes;
+    snprintf(buf, len, "cavity=%s hidden=%s output=%s schedule=%s block_size=%d damping=%.17g tol=%.17g max_sweeps=%d",
+             tcm_cavity_mode_name(m->cavity), tcm_hidden_mode_name(m->hidden), tcm_output_mode_name(m->output),
+             tcm_names_get(tcm_schedule_names, (int)m->schedule), m->block_size, m->damping, p->tol, p->max_sweeps);
+}
+
 /* Open a run checkpoint file: state, position group, rows table, schedule. */
 typedef struct {
     const char *group;   /* "/fbp" or "/ladder" */
@@ -300,6 +310,8 @@ typedef struct {
     int count;
     const tcm_table *table;
     const void *data;    /* rows to write / buffer to read (count rows) */
+    const tcm_run_params *params;
+    const double *wref;  /* ladder: the reference (K x n), stored and compared; NULL for focusing */
 } run_file;
 
 static int save_run(const char *path, const tcm_engine *e, const run_file *f, const tcm_run_position *pos)
@@ -310,6 +322,11 @@ static int save_run(const char *path, const tcm_engine *e, const run_file *f, co
     st = tcm_results_write_checkpoint(o, e);
     if (!st) st = tcm_h5_out_attr_string(o, "/", "weights", e->ops->name);
     if (!st) st = write_position(o, f->group, pos);
+    char text[512], path_ref[256];
+    params_text(f->params, text, sizeof text);
+    if (!st) st = tcm_h5_out_attr_string(o, f->group, "run_params", text);
+    size_t dims[2] = { (size_t)e->K, (size_t)e->n };
+    if (!st && f->wref) st = tcm_h5_out_double(o, tcm_results_join(path_ref, sizeof path_ref, f->group, "reference"), 2, dims, f->wref);
     if (!st) st = write_schedule(o, f->group, f->name, f->c, f->y, f->count);
     if (!st) st = tcm_table_write_h5(f->table, o, f->rows, f->data, (size_t)pos->next_step);
     if (st) {
@@ -317,6 +334,32 @@ static int save_run(const char *path, const tcm_engine *e, const run_file *f, co
         return st;
     }
     return tcm_h5_out_commit(o);
+}
+
+/* The run parameters stored with the checkpoint against this run's (files
+ * written before they were stored are accepted). */
+static int check_params(const tcm_h5_in *in, const char *path, const run_file *f)
+{
+    char stored[512], mine[512];
+    if (tcm_h5_in_attr_string(in, f->group, "run_params", stored, sizeof stored) != TCM_OK) return TCM_OK;
+    params_text(f->params, mine, sizeof mine);
+    if (strcmp(stored, mine) != 0)
+        return TCM_ERROR(TCM_EFORMAT, "%s was written with other run parameters (%s; this run: %s)", path, stored, mine);
+    return TCM_OK;
+}
+
+/* The stored reference of a ladder, bit for bit against this run's. */
+static int check_reference(const tcm_h5_in *in, const char *path, const tcm_engine *e, const run_file *f)
+{
+    char name[256];
+    size_t nw = (size_t)e->K * (size_t)e->n;
+    double *stored = malloc(nw * sizeof(double));
+    if (!stored) return TCM_ERROR(TCM_ENOMEM, "out of memory reading the reference");
+    int st = tcm_results_read_exact(in, path, tcm_results_join(name, sizeof name, f->group, "reference"), nw, stored);
+    if (!st && memcmp(stored, f->wref, nw * sizeof(double)) != 0)
+        st = TCM_ERROR(TCM_EFORMAT, "%s was written around another reference than this run's", path);
+    free(stored);
+    return st;
 }
 
 /* The position, schedule check and rows of a run checkpoint (not the state). */
@@ -331,6 +374,8 @@ static int load_run(const char *path, const tcm_engine *e, const run_file *f, tc
     else if (!tcm_h5_in_has(in, f->group))
         st = TCM_ERROR(TCM_EFORMAT, "%s is not a checkpoint of this kind of run (no %s)", path, f->group);
     if (!st) st = check_schedule(in, path, f->group, f->c, f->y, f->count);
+    if (!st) st = check_params(in, path, f);
+    if (!st && f->wref) st = check_reference(in, path, e, f);
     if (!st) st = read_position(in, f->group, pos);
     if (!st && (pos->next_step < 0 || pos->next_step > f->count || pos->sweeps_in_step < 0))
         st = TCM_ERROR(TCM_EFORMAT, "%s: position %d outside the schedule", path, pos->next_step);
@@ -356,15 +401,15 @@ static int protocol_arrays(const tcm_protocol *proto, double **c, double **y)
     return TCM_OK;
 }
 
-int tcm_focus_checkpoint_save(const char *path, const tcm_engine *e, const tcm_protocol *proto,
-                              const tcm_run_position *pos, const tcm_focus_step *history)
+int tcm_focus_checkpoint_save(const char *path, const tcm_engine *e, const tcm_run_params *p,
+                              const tcm_protocol *proto, const tcm_run_position *pos, const tcm_focus_step *history)
 {
     double *c, *y;
     int st = protocol_arrays(proto, &c, &y);
     if (st) return st;
     tcm_table t;
     tcm_results_history_table(e, &t);
-    run_file f = { "/fbp", "/fbp/history", proto->name, c, y, proto->count, &t, history };
+    run_file f = { "/fbp", "/fbp/history", proto->name, c, y, proto->count, &t, history, p, NULL };
     st = save_run(path, e, &f, pos);
     free(c);
     free(y);
@@ -377,8 +422,8 @@ static void complete_history(tcm_focus_step *history, int rows)
     for (int r = 0; r < rows; r++) history[r].converged = history[r].status == TCM_BP_CONVERGED;
 }
 
-int tcm_focus_checkpoint_load(const char *path, tcm_engine *e, const tcm_protocol *proto, tcm_run_position *pos,
-                              tcm_focus_step *history)
+int tcm_focus_checkpoint_load(const char *path, tcm_engine *e, const tcm_run_params *p, const tcm_protocol *proto,
+                              tcm_run_position *pos, tcm_focus_step *history)
 {
     double *c, *y;
     int st = protocol_arrays(proto, &c, &y);
@@ -387,7 +432,7 @@ int tcm_focus_checkpoint_load(const char *path, tcm_engine *e, const tcm_protoco
     tcm_results_history_table(e, &t);
     for (int r = 0; r < proto->count; r++)
         for (int x = 0; x < TCM_ENGINE_MAX_EXTRAS; x++) history[r].extra[x] = NAN;
-    run_file f = { "/fbp", "/fbp/history", proto->name, c, y, proto->count, &t, NULL };
+    run_file f = { "/fbp", "/fbp/history", proto->name, c, y, proto->count, &t, NULL, p, NULL };
     st = load_run(path, e, &f, pos, history);
     free(c);
     free(y);
@@ -397,23 +442,24 @@ int tcm_focus_checkpoint_load(const char *path, tcm_engine *e, const tcm_protoco
     return st;
 }
 
-int tcm_volume_checkpoint_save(const char *path, const tcm_engine *e, const double *lambdas, int count,
-                               const tcm_run_position *pos, const tcm_volume_point *points)
+int tcm_volume_checkpoint_save(const char *path, const tcm_engine *e, const tcm_run_params *p, const double *wref,
+                               const double *lambdas, int count, const tcm_run_position *pos,
+                               const tcm_volume_point *points)
 {
     tcm_table t;
     tcm_results_volume_table(e, &t);
-    run_file f = { "/ladder", "/ladder/points", "ladder", lambdas, NULL, count, &t, points };
+    run_file f = { "/ladder", "/ladder/points", "ladder", lambdas, NULL, count, &t, points, p, wref };
     return save_run(path, e, &f, pos);
 }
 
-int tcm_volume_checkpoint_load(const char *path, tcm_engine *e, const double *wref, const double *lambdas,
-                               int count, tcm_run_position *pos, tcm_volume_point *points)
+int tcm_volume_checkpoint_load(const char *path, tcm_engine *e, const tcm_run_params *p, const double *wref,
+                               const double *lambdas, int count, tcm_run_position *pos, tcm_volume_point *points)
 {
     tcm_table t;
     tcm_results_volume_table(e, &t);
     for (int r = 0; r < count; r++)
         for (int x = 0; x < TCM_ENGINE_MAX_EXTRAS; x++) points[r].extra[x] = NAN;
-    run_file f = { "/ladder", "/ladder/points", "ladder", lambdas, NULL, count, &t, NULL };
+    run_file f = { "/ladder", "/ladder/points", "ladder", lambdas, NULL, count, &t, NULL, p, wref };
     int st = load_run(path, e, &f, pos, points);
     if (!st) st = tcm_driver_volume_restore(e, wref, lambdas, count, pos);
     if (!st) st = e->ops->checkpoint_read(e, path, "/checkpoint", 1);

@@ -73,9 +73,24 @@ echo "ok: solve (binary): SIGTERM, --resume and a finished checkpoint reproduce 
 # ---- checkpoint paths: an existing file is never overwritten without --force or --resume,
 # nor the instance or the output itself.
 expect_fail 1 "exists" "$TCMBP" solve --quiet "$D/b.h5" -o "$D/x.h5" --checkpoint "$D/sol_b.part.h5"
-expect_fail 2 "same file" "$TCMBP" solve --quiet "$D/b.h5" -o "$D/x.h5" --checkpoint "$D/x.h5"
-expect_fail 1 "exists" "$TCMBP" volume --quiet "$D/c.h5" -r "$D/c.h5:/teacher" --checkpoint "$D/c.h5"
+expect_fail 1 "same file" "$TCMBP" solve --quiet "$D/b.h5" -o "$D/x.h5" --checkpoint "$D/x.h5"
+expect_fail 1 "INSTANCE and --checkpoint name the same file" "$TCMBP" volume --quiet "$D/c.h5" -r "$D/c.h5:/teacher" --checkpoint "$D/c.h5"
 expect_fail 2 "resume needs --checkpoint" "$TCMBP" volume --quiet "$D/c.h5" -r "$D/c.h5:/teacher" --resume
 expect_fail 1 "continuous-weight run, not a binary-weight" \
     "$TCMBP" volume --quiet "$D/b.h5" -r "$D/b.h5:/teacher" -o "$D/x.h5" --checkpoint "$D/vol_c.ck.h5" --resume
+# A result left by an interrupted run may be replaced by its --resume (without --force); a finished one not.
+run_ok "$TCMBP" volume --quiet "$D/c.h5" -r "$D/c.h5:/teacher" --steps 12 -o "$D/vol_c.part.h5" \
+    --checkpoint "$D/vol_c.ck.h5" --resume
+same_results "$D/vol_c.full.h5" "$D/vol_c.part.h5" "volume (c) resumed onto its interrupted result"
+expect_fail 1 "exists" "$TCMBP" volume --quiet "$D/c.h5" -r "$D/c.h5:/teacher" --steps 12 -o "$D/vol_c.full.h5" \
+    --checkpoint "$D/vol_c.ck.h5" --resume
+# Another reference or other run parameters are refused on --resume.
+"$TCMBP" generate --N 201 --K 3 --alpha 0.1 --seed 9 --teacher --quiet -o "$D/other.h5" >/dev/null
+expect_fail 1 "another reference" "$TCMBP" volume --quiet "$D/c.h5" -r "$D/other.h5:/teacher" --steps 12 -o "$D/y.h5" \
+    --checkpoint "$D/vol_c.ck.h5" --resume
+expect_fail 1 "other run parameters.*damping=0.5.*damping=0.3" "$TCMBP" volume --quiet "$D/c.h5" -r "$D/c.h5:/teacher" \
+    --steps 12 --damping 0.3 -o "$D/y.h5" --checkpoint "$D/vol_c.ck.h5" --resume
+expect_fail 1 "other run parameters" "${S[@]}" --tol 1e-4 -o "$D/y.h5" --checkpoint "$D/sol_b.ck.h5" --resume
+# -o and --csv naming one file.
+expect_fail 1 "same file" "$TCMBP" volume --quiet "$D/c.h5" -r "$D/c.h5:/teacher" -o "$D/y.h5" --csv "$D/y.h5"
 echo "test_resume: all checks passed"
