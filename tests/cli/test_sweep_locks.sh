@@ -47,21 +47,27 @@ cat >"$D/slow.sweep" <<'EOF'
 N = 999
 K = 3
 alpha = 3.0
-seeds = 1..2
+seeds = 1
 [task bp]
 command = bp {instance} -o {out} --checkpoint --max-sweeps 1000000 --tol 1e-300
 EOF
 
+# start_slow DIR LOG: a runner on the slow task in DIR, in the background;
+# sets $runner, $tdir and $child (its tcmbp, running for half a second).
+start_slow() {
+    "$PY" "$SWEEP" run "$D/slow.sweep" --dir "$1" --tcmbp "$TCMBP" --only 'bp/*-s1' >"$2" 2>&1 &
+    runner=$!
+    PIDS+=("$runner")
+    tdir=$1/tasks/bp/N999-K3-a3-tree-continuous-s1
+    child=$(wait_child "$tdir") || fail "the slow task did not start: $(cat "$2")"
+    PIDS+=("$child")
+    sleep 0.5
+}
+
 # 1. SIGKILL of the runner: its tcmbp gets SIGTERM (parent-death signal),
 # writes its checkpoint and ends; the task is resumable, not "running".
 S1=$D/kill
-"$PY" "$SWEEP" run "$D/slow.sweep" --dir "$S1" --tcmbp "$TCMBP" --only 'bp/*-s1' >"$LOG/run1" 2>&1 &
-runner=$!
-PIDS+=("$runner")
-t1=$S1/tasks/bp/N999-K3-a3-tree-continuous-s1
-child=$(wait_child "$t1") || fail "the slow task did not start: $(cat "$LOG/run1")"
-PIDS+=("$child")
-sleep 0.5
+start_slow "$S1" "$LOG/run1"
 kill -KILL "$runner"
 wait "$runner" 2>/dev/null || true
 gone "$child" 10 || fail "tcmbp (pid $child) still runs 10 s after its runner was killed with SIGKILL"
@@ -71,18 +77,11 @@ py '
 f = h5py.File(sys.argv[1] + "/result.h5", "r")
 s = f["/bp"].attrs["status"]; s = s.decode() if isinstance(s, bytes) else s
 assert s == "interrupted" and "checkpoint" in f, s
-' "$t1" || fail "the orphaned tcmbp did not write an interrupted result with its checkpoint"
+' "$tdir" || fail "the orphaned tcmbp did not write an interrupted result with its checkpoint"
 echo "ok: SIGKILL of the runner ends its tcmbp (checkpoint written); status: resumable"
 
 # 2. SIGHUP (terminal closed) stops the runner like SIGTERM: exit 3, tcmbp interrupted.
-S2=$D/hup
-"$PY" "$SWEEP" run "$D/slow.sweep" --dir "$S2" --tcmbp "$TCMBP" --only 'bp/*-s1' >"$LOG/run2" 2>&1 &
-runner=$!
-PIDS+=("$runner")
-t2=$S2/tasks/bp/N999-K3-a3-tree-continuous-s1
-child=$(wait_child "$t2") || fail "the slow task did not start: $(cat "$LOG/run2")"
-PIDS+=("$child")
-sleep 0.5
+start_slow "$D/hup" "$LOG/run2"
 kill -HUP "$runner"
 rc=0
 wait "$runner" || rc=$?
