@@ -139,6 +139,12 @@ alive "$child" || fail "the fake tcmbp should survive its runner for 4 s"
 status_of "$S3" >"$LOG/st3"
 grep -q '"running": 1' "$LOG/st3" && grep -q '"running_ids": \["bp/N99-K3-a1-tree-continuous-s1"\]' "$LOG/st3" ||
     fail "status while the orphaned tcmbp runs: $(cat "$LOG/st3")"
+# An array element ('sweep task') on the locked task refuses it: one line, exit 1.
+rc=0
+"$PY" "$SWEEP" task "$S3" --id bp/N99-K3-a1-tree-continuous-s1 --tcmbp "$FAKE" >"$LOG/out" 2>"$LOG/err" || rc=$?
+[ "$rc" = 1 ] && [ "$(wc -l <"$LOG/err")" = 1 ] &&
+    grep -q "^sweep: error: task bp/N99-K3-a1-tree-continuous-s1: not run: .*lock is held by another runner" "$LOG/err" ||
+    fail "sweep task on a locked task: rc=$rc $(cat "$LOG/err")"
 rc=0
 "$PY" "$SWEEP" run "$D/quick.sweep" --dir "$S3" --tcmbp "$FAKE" --only 'bp/*-s1' >"$LOG/run3b" 2>&1 || rc=$?
 cat "$LOG/run3b"
