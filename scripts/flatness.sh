@@ -104,12 +104,14 @@ vol_args=()
 
 # step NAME OUTPUT CMD...: run CMD (its --json summary goes to NAME.json)
 # unless OUTPUT and NAME.json exist already; log stderr; record failures.
+# Says "flatness.sh: run NAME" on stderr for every step it runs.
 step() {
     local name=$1 output=$2
     shift 2
     if [ "$force" = 0 ] && [ -e "$output" ] && [ -s "$runs/$name.json" ]; then
         return 0
     fi
+    echo "flatness.sh: run $name" >&2
     rm -f "$output"
     local rc=0
     "$@" --json >"$runs/$name.json.tmp" 2>"$logs/$name.err" || rc=$?

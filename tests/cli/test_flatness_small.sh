@@ -1,8 +1,9 @@
 # scripts/flatness.sh --small: the whole flatness pipeline (generate, solve,
 # train with the four reference trainers, volume around every solution,
 # aggregation) on three small instances, into a temporary directory; the
-# tables and the plot exist and hold all five algorithms. Takes a minute or
-# two (ceSGD-slow dominates).
+# tables and the plot exist and hold all five algorithms; a second pass runs
+# no step and leaves every run file unchanged. Takes a minute or two
+# (ceSGD-slow dominates).
 . "$(dirname "$0")/common.sh"
 need_py
 "$PY" -c 'import matplotlib' 2>/dev/null ||
@@ -38,8 +39,30 @@ assert png == b"\x89PNG\r\n\x1a\n", "flatness.png is not a PNG"
 ' "$out" || fail "flatness tables: $(head -n 3 "$out/flatness.csv")"
 echo "ok: $(tr '\n' ' ' <"$out/training_summary.csv" | cut -c 1-300)"
 
-# Resumable: a second run reuses every finished step (no command reruns).
+# The first pass ran every step: 3 instances, 3 x 5 solutions, 3 x 5 volumes.
+nrun=$(grep -c '^flatness.sh: run ' "$LOG/err" || true)
+[ "$nrun" = 33 ] || fail "first pass ran $nrun steps, expected 33: $(grep '^flatness.sh: run ' "$LOG/err" | head)"
+
+# Fingerprints (mtime_ns, sha256) of every run file and step log.
+finger() {
+    "$PY" - "$out" <<'EOF'
+import glob, hashlib, os, sys
+for p in sorted(glob.glob(sys.argv[1] + "/runs/*") + glob.glob(sys.argv[1] + "/logs/*")):
+    print(os.path.relpath(p, sys.argv[1]), os.stat(p).st_mtime_ns, hashlib.sha256(open(p, "rb").read()).hexdigest())
+EOF
+}
+finger >"$LOG/f1"
+[ "$(grep -c '^runs/' "$LOG/f1")" -ge 66 ] || fail "too few run files: $(cat "$LOG/f1")"
+sleep 1
+
+# Resumable: a second run reuses every finished step; no command reruns, no
+# run file or step log changes.
 rc=0
 bash "$SRC/scripts/flatness.sh" --small --tcmbp "$TCMBP" --out "$out" --threads 1 >"$LOG/out" 2>"$LOG/err" || rc=$?
 [ "$rc" = 0 ] || fail "second flatness.sh --small exited $rc: $(tail -n 5 "$LOG/err")"
+! grep '^flatness.sh: run ' "$LOG/err" || fail "the second pass reran the steps above"
+finger >"$LOG/f2"
+cmp -s "$LOG/f1" "$LOG/f2" || fail "the second pass changed finished run files:
+$(diff "$LOG/f1" "$LOG/f2" | head -20)"
+echo "ok: second pass ran no step; $(wc -l <"$LOG/f1") run files and logs unchanged (mtime and sha256)"
 echo "test_flatness_small: all checks passed"

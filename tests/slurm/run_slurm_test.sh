@@ -6,11 +6,13 @@
 # SIGTERM through SLURM (scancel --signal=TERM, the signal SLURM sends at the
 # time limit) and must leave a checkpoint and exit 3; the resubmission must
 # run only that task, resuming it; the aggregate's numbers are checked against
-# the result files. Then one task runs into a real 2-minute time limit and
+# the result files. The sweep folder's name has a space and a '%' (the
+# quoted #SBATCH --output path). Then one task runs into a real 2-minute time limit and
 # must get SIGTERM before it (#SBATCH --signal), checkpoint and exit 3. The
 # daemons are stopped on exit, also on failure (trap), and their logs are
-# printed on failure. Needs root. Takes about two minutes (one without the
-# time-limit part: TCMBP_SLURM_TIMELIMIT=0).
+# printed on failure. Needs root. Takes about two minutes on an idle machine
+# (one without the time-limit part: TCMBP_SLURM_TIMELIMIT=0); on a loaded one
+# a queue drain is given up to 15 minutes.
 #
 #   bash tests/slurm/run_slurm_test.sh [PATH/TO/tcmbp]     (default: build/tcmbp)
 set -euo pipefail
@@ -36,7 +38,7 @@ TCMBP=$(cd "$(dirname "$TCMBP")" && pwd)/$(basename "$TCMBP")
 
 WORK=$(mktemp -d /tmp/tcmbp-slurm-test.XXXXXX)
 CL=$WORK/cluster
-S=$WORK/sweep
+S="$WORK/sweep dir %1"   # a space and a '%': the quoted #SBATCH --output path must survive sbatch
 ok=0
 
 cleanup() {
@@ -115,6 +117,8 @@ grep -q "array job [0-9]*: 4 tasks, wave 1, --array=0-3%2, .*after [0-9]*" "$WOR
 script=$(find "$S"/slurm -name "w0-*.sbatch" | head -1)
 grep -q '^#SBATCH --signal=TERM@60$' "$script" && grep -q '^exec srun ' "$script" ||
     fail "batch script does not forward SIGTERM through srun: $script"
+grep -q '^#SBATCH --output=".*/sweep dir %%1/slurm/sub-[^"]*/logs/%A_%a.out"$' "$script" ||
+    fail "--output line not quoted with % doubled: $(grep -e --output "$script")"
 
 # Wait for a slow (alpha 2.5) task to be running tcmbp, then SIGTERM it through SLURM.
 find_victim() {
@@ -141,7 +145,7 @@ scancel --verbose --signal=TERM "$job" >"$WORK/scancel.log" 2>&1 || rc=$?
 # (tcmbp exits within a second); what matters is checked below: exit 3 and a checkpoint.
 [ "$rc" = 0 ] || { say "note: scancel exited $rc:"; cat "$WORK/scancel.log"; }
 
-wait_for 240 "the queue to drain" queue_empty
+wait_for 900 "the queue to drain" queue_empty
 say "queue empty"
 rec=$vdir/attempt-001.json
 "$PY" -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["rc"] == 3 and r["state"] == "interrupted" and r["slurm_array"] == sys.argv[2], r' \
@@ -172,7 +176,7 @@ say "resubmitting"
 "$PY" "$SWEEP" submit "$WORK/slurm.sweep" --dir "$S" | tee "$WORK/submit2"
 grep -q "done 11, resumable 1; submitting 1" "$WORK/submit2" && grep -q "array job [0-9]*: 1 tasks" "$WORK/submit2" ||
     fail "resubmission should submit exactly the interrupted task"
-wait_for 240 "the resubmitted task" queue_empty
+wait_for 900 "the resubmitted task" queue_empty
 status_json
 [ "$(st "done")" = 12 ] && [ "$(st failed)" = 0 ] && [ "$(st resumable)" = 0 ] || fail "final status: $(cat "$WORK/status.json")"
 finger >"$WORK/f2"
