@@ -24,6 +24,10 @@ extern const char *const tcm_hidden_mode_names[];
  * inputs are all fully polarised is then a sharp step, as it should be). */
 #define TCM_BIN_MIN_VARIANCE 1e-300
 
+/* A pattern's log Z below this is a pattern the state cannot satisfy
+ * (probability 0, log Z = -inf), not a number. */
+#define TCM_BIN_LOGZ_IMPOSSIBLE (-1e100)
+
 /* Doubles of per-thread scratch the functions below need. */
 size_t tcm_bin_work_size(int K, int n, tcm_hidden_mode hm);
 

@@ -433,7 +433,11 @@ double tcm_bin_pattern_free_entropy(const tcm_bgraph *g, int a, tcm_hidden_mode 
     units_to_output(g, a, hm, &pw, pw.lp, pw.lq);
     double f = tcm_output_logz(om, g->K, g->inst->outputs[a], pw.lp, pw.lq, pw.owork);
     for (int k = 0; k < g->K; k++) f += unit_cavity_terms(g, a, k);
-    return f;
+    /* A pattern the state cannot satisfy has log Z = -inf; the CLT mode
+     * reaches it as -z^2/2 with the variance floor TCM_BIN_MIN_VARIANCE
+     * (about -1e300). Finite terms are bounded by the capped fields
+     * (|f| <= TCM_BIN_FIELD_MAX per message), far above this threshold. */
+    return f < TCM_BIN_LOGZ_IMPOSSIBLE ? -INFINITY : f;
 }
 
 int tcm_bin_pattern_terms(tcm_bgraph *g, tcm_hidden_mode hm, tcm_output_mode om, double *sum)

@@ -293,12 +293,24 @@ static int check_schedule(const tcm_h5_in *in, const char *path, const char *gro
 
 /* The parameters that decide what a run computes, as one line (a resume
  * with other parameters would not continue the same run). */
+/* The shortest %g form of v that reads back as v (so 0.3 prints as 0.3). */
+static const char *exact_g(double v, char *buf, size_t len)
+{
+    for (int digits = 15; digits <= 17; digits++) {
+        snprintf(buf, len, "%.*g", digits, v);
+        if (strtod(buf, NULL) == v) break;
+    }
+    return buf;
+}
+
 static void params_text(const tcm_run_params *p, char *buf, size_t len)
 {
     const tcm_engine_modes *m = &p->modes;
-    snprintf(buf, len, "cavity=%s hidden=%s output=%s schedule=%s block_size=%d damping=%.17g tol=%.17g max_sweeps=%d",
+    char d[32], t[32];
+    snprintf(buf, len, "cavity=%s hidden=%s output=%s schedule=%s block_size=%d damping=%s tol=%s max_sweeps=%d",
              tcm_cavity_mode_name(m->cavity), tcm_hidden_mode_name(m->hidden), tcm_output_mode_name(m->output),
-             tcm_names_get(tcm_schedule_names, (int)m->schedule), m->block_size, m->damping, p->tol, p->max_sweeps);
+             tcm_names_get(tcm_schedule_names, (int)m->schedule), m->block_size, exact_g(m->damping, d, sizeof d),
+             exact_g(p->tol, t, sizeof t), p->max_sweeps);
 }
 
 /* Open a run checkpoint file: state, position group, rows table, schedule. */

@@ -7,7 +7,7 @@
 . "$(dirname "$0")/common.sh"
 need_py
 
-"$TCMBP" generate --N 201 --K 3 --alpha 1.5 --seed 4 --teacher --quiet -o "$D/c.h5" >/dev/null
+"$TCMBP" generate --N 150 --K 3 --alpha 1.0 --seed 4 --teacher --quiet -o "$D/c.h5" >/dev/null
 "$TCMBP" generate --N 201 --K 3 --alpha 0.4 --seed 4 --teacher --weights binary --quiet -o "$D/b.h5" >/dev/null
 
 # interrupt NAME CMD...: start CMD in the background, SIGTERM it once $D/NAME.ck.h5
@@ -46,7 +46,7 @@ if "/weights" in a:
 
 for kind in c b; do
     # ---- volume: the points done so far are written; the resumed table is bitwise the same.
-    V=("$TCMBP" volume --quiet "$D/$kind.h5" -r "$D/$kind.h5:/teacher" --steps 12)
+    V=("$TCMBP" volume --quiet "$D/$kind.h5" -r "$D/$kind.h5:/teacher" --steps 12 --lambda-max 100)
     run_ok "${V[@]}" -o "$D/vol_$kind.full.h5"
     interrupt "vol_$kind" "${V[@]}" -o "$D/vol_$kind.part.h5"
     py 'f = h5py.File(sys.argv[1], "r"); assert f["/volume"].attrs["status"] == "interrupted" and len(f["/volume/lambda"]) < 12' \
@@ -79,17 +79,17 @@ expect_fail 2 "resume needs --checkpoint" "$TCMBP" volume --quiet "$D/c.h5" -r "
 expect_fail 1 "continuous-weight run, not a binary-weight" \
     "$TCMBP" volume --quiet "$D/b.h5" -r "$D/b.h5:/teacher" -o "$D/x.h5" --checkpoint "$D/vol_c.ck.h5" --resume
 # A result left by an interrupted run may be replaced by its --resume (without --force); a finished one not.
-run_ok "$TCMBP" volume --quiet "$D/c.h5" -r "$D/c.h5:/teacher" --steps 12 -o "$D/vol_c.part.h5" \
+run_ok "$TCMBP" volume --quiet "$D/c.h5" -r "$D/c.h5:/teacher" --steps 12 --lambda-max 100 -o "$D/vol_c.part.h5" \
     --checkpoint "$D/vol_c.ck.h5" --resume
 same_results "$D/vol_c.full.h5" "$D/vol_c.part.h5" "volume (c) resumed onto its interrupted result"
-expect_fail 1 "exists" "$TCMBP" volume --quiet "$D/c.h5" -r "$D/c.h5:/teacher" --steps 12 -o "$D/vol_c.full.h5" \
+expect_fail 1 "exists" "$TCMBP" volume --quiet "$D/c.h5" -r "$D/c.h5:/teacher" --steps 12 --lambda-max 100 -o "$D/vol_c.full.h5" \
     --checkpoint "$D/vol_c.ck.h5" --resume
 # Another reference or other run parameters are refused on --resume.
-"$TCMBP" generate --N 201 --K 3 --alpha 0.1 --seed 9 --teacher --quiet -o "$D/other.h5" >/dev/null
-expect_fail 1 "another reference" "$TCMBP" volume --quiet "$D/c.h5" -r "$D/other.h5:/teacher" --steps 12 -o "$D/y.h5" \
+"$TCMBP" generate --N 150 --K 3 --alpha 0.1 --seed 9 --teacher --quiet -o "$D/other.h5" >/dev/null
+expect_fail 1 "another reference" "$TCMBP" volume --quiet "$D/c.h5" -r "$D/other.h5:/teacher" --steps 12 --lambda-max 100 -o "$D/y.h5" \
     --checkpoint "$D/vol_c.ck.h5" --resume
 expect_fail 1 "other run parameters.*damping=0.5.*damping=0.3" "$TCMBP" volume --quiet "$D/c.h5" -r "$D/c.h5:/teacher" \
-    --steps 12 --damping 0.3 -o "$D/y.h5" --checkpoint "$D/vol_c.ck.h5" --resume
+    --steps 12 --lambda-max 100 --damping 0.3 -o "$D/y.h5" --checkpoint "$D/vol_c.ck.h5" --resume
 expect_fail 1 "other run parameters" "${S[@]}" --tol 1e-4 -o "$D/y.h5" --checkpoint "$D/sol_b.ck.h5" --resume
 # -o and --csv naming one file.
 expect_fail 1 "same file" "$TCMBP" volume --quiet "$D/c.h5" -r "$D/c.h5:/teacher" -o "$D/y.h5" --csv "$D/y.h5"
