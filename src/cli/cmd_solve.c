@@ -197,10 +197,10 @@ static const cli_default solve_defaults[] = {
     { "max-sweeps", CLI_FOR_BIN_TREE, "1" },
     { "tol", CLI_FOR_BIN_TREE, "1e-3" },
     /* Fully connected machines need converged steps. Standard reinforcement
-     * (dx = 0.01) solved all 16 instances tried at alpha = 0.3 (K = 3, N = 45,
+     * (dx = 0.01) solved all 20 instances tried at alpha = 0.3 (K = 3, N = 45,
      * 99, 201, 1001; K = 5, N = 501); the Julia package's pseudo-reinforcement
-     * with tol 0.1 is 2.4-7x faster on the large ones but left 3 of 12 small
-     * ones (N = 45, 99) unsolved (docs/BINARY.md). */
+     * with tol 0.1 is 2.4-7x faster on the large ones but left 4 of 15 smaller
+     * ones unsolved (docs/BINARY.md). */
     { "protocol", CLI_FOR_BIN_FULL, "standard-reinforcement" },
     { "dx", CLI_FOR_BIN_FULL, "0.01" },
     { "max-sweeps", CLI_FOR_BIN_FULL, "1000" },
