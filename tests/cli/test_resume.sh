@@ -8,7 +8,7 @@
 need_py
 
 "$TCMBP" generate --N 150 --K 3 --alpha 1.0 --seed 4 --teacher --quiet -o "$D/c.h5" >/dev/null
-"$TCMBP" generate --N 201 --K 3 --alpha 0.4 --seed 4 --teacher --weights binary --quiet -o "$D/b.h5" >/dev/null
+"$TCMBP" generate --N 300 --K 3 --alpha 0.5 --seed 4 --teacher --weights binary --quiet -o "$D/b.h5" >/dev/null
 
 # interrupt NAME CMD...: start CMD in the background, SIGTERM it once $D/NAME.ck.h5
 # exists, and require exit 3 and an interrupted summary.
@@ -46,10 +46,10 @@ if "/weights" in a:
 
 for kind in c b; do
     # ---- volume: the points done so far are written; the resumed table is bitwise the same.
-    V=("$TCMBP" volume --quiet "$D/$kind.h5" -r "$D/$kind.h5:/teacher" --steps 12 --lambda-max 100)
+    V=("$TCMBP" volume --quiet "$D/$kind.h5" -r "$D/$kind.h5:/teacher" --steps 30 --lambda-max 100)
     run_ok "${V[@]}" -o "$D/vol_$kind.full.h5"
     interrupt "vol_$kind" "${V[@]}" -o "$D/vol_$kind.part.h5"
-    py 'f = h5py.File(sys.argv[1], "r"); assert f["/volume"].attrs["status"] == "interrupted" and len(f["/volume/lambda"]) < 12' \
+    py 'f = h5py.File(sys.argv[1], "r"); assert f["/volume"].attrs["status"] == "interrupted" and len(f["/volume/lambda"]) < 30' \
         "$D/vol_$kind.part.h5" || fail "vol_$kind: the interrupted table"
     run_ok "${V[@]}" -o "$D/vol_$kind.resumed.h5" --checkpoint "$D/vol_$kind.ck.h5" --resume --threads 1
     same_results "$D/vol_$kind.full.h5" "$D/vol_$kind.resumed.h5" "volume ($kind)"
@@ -60,7 +60,7 @@ for kind in c b; do
 done
 
 # ---- solve, binary (continuous: tests/cli/test_solve.sh): steps of several sweeps, cut inside one.
-S=("$TCMBP" solve --quiet "$D/b.h5" --protocol scoping --gamma-min 0.05 --gamma-max 3 --steps 60 --y 3 --max-sweeps 40
+S=("$TCMBP" solve --quiet "$D/b.h5" --protocol scoping --gamma-min 0.05 --gamma-max 3 --steps 200 --y 3 --max-sweeps 40
    --no-stop-at-solution)
 run_ok "${S[@]}" -o "$D/sol_b.full.h5"
 interrupt sol_b "${S[@]}" -o "$D/sol_b.part.h5"
@@ -79,17 +79,17 @@ expect_fail 2 "resume needs --checkpoint" "$TCMBP" volume --quiet "$D/c.h5" -r "
 expect_fail 1 "continuous-weight run, not a binary-weight" \
     "$TCMBP" volume --quiet "$D/b.h5" -r "$D/b.h5:/teacher" -o "$D/x.h5" --checkpoint "$D/vol_c.ck.h5" --resume
 # A result left by an interrupted run may be replaced by its --resume (without --force); a finished one not.
-run_ok "$TCMBP" volume --quiet "$D/c.h5" -r "$D/c.h5:/teacher" --steps 12 --lambda-max 100 -o "$D/vol_c.part.h5" \
+run_ok "$TCMBP" volume --quiet "$D/c.h5" -r "$D/c.h5:/teacher" --steps 30 --lambda-max 100 -o "$D/vol_c.part.h5" \
     --checkpoint "$D/vol_c.ck.h5" --resume
 same_results "$D/vol_c.full.h5" "$D/vol_c.part.h5" "volume (c) resumed onto its interrupted result"
-expect_fail 1 "exists" "$TCMBP" volume --quiet "$D/c.h5" -r "$D/c.h5:/teacher" --steps 12 --lambda-max 100 -o "$D/vol_c.full.h5" \
+expect_fail 1 "exists" "$TCMBP" volume --quiet "$D/c.h5" -r "$D/c.h5:/teacher" --steps 30 --lambda-max 100 -o "$D/vol_c.full.h5" \
     --checkpoint "$D/vol_c.ck.h5" --resume
 # Another reference or other run parameters are refused on --resume.
 "$TCMBP" generate --N 150 --K 3 --alpha 0.1 --seed 9 --teacher --quiet -o "$D/other.h5" >/dev/null
-expect_fail 1 "another reference" "$TCMBP" volume --quiet "$D/c.h5" -r "$D/other.h5:/teacher" --steps 12 --lambda-max 100 -o "$D/y.h5" \
+expect_fail 1 "another reference" "$TCMBP" volume --quiet "$D/c.h5" -r "$D/other.h5:/teacher" --steps 30 --lambda-max 100 -o "$D/y.h5" \
     --checkpoint "$D/vol_c.ck.h5" --resume
 expect_fail 1 "other run parameters.*damping=0.5.*damping=0.3" "$TCMBP" volume --quiet "$D/c.h5" -r "$D/c.h5:/teacher" \
-    --steps 12 --lambda-max 100 --damping 0.3 -o "$D/y.h5" --checkpoint "$D/vol_c.ck.h5" --resume
+    --steps 30 --lambda-max 100 --damping 0.3 -o "$D/y.h5" --checkpoint "$D/vol_c.ck.h5" --resume
 expect_fail 1 "other run parameters" "${S[@]}" --tol 1e-4 -o "$D/y.h5" --checkpoint "$D/sol_b.ck.h5" --resume
 # -o and --csv naming one file.
 expect_fail 1 "same file" "$TCMBP" volume --quiet "$D/c.h5" -r "$D/c.h5:/teacher" -o "$D/y.h5" --csv "$D/y.h5"
