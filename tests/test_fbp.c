@@ -104,13 +104,6 @@ typedef struct {
     double amplitude;
 } focus_case;
 
-static tcm_engine *focus_engine(const focus_case *c, int nthreads)
-{
-    tcm_engine *e = test_engine(c->inst, c->kind, -1, nthreads);
-    if (c->amplitude > 0) e->ops->randomize(e, c->amplitude, 7);
-    return e;
-}
-
 /* Where a run is stopped: inside a step, at the sweep that converged it, or
  * at its max_sweeps-th sweep (the last two end the step). */
 typedef enum { CUT_MIDDLE, CUT_CONVERGED, CUT_MAX_SWEEPS } cut_kind;
@@ -146,7 +139,7 @@ static void check_focus_resume(const focus_case *c, const int threads[3], cut_ki
     int count = c->proto->count;
     tcm_focus_step *full = calloc((size_t)count, sizeof *full), *hist = calloc((size_t)count, sizeof *hist);
     CU_ASSERT_FATAL(full && hist);
-    tcm_engine *ef = focus_engine(c, threads[0]);
+    tcm_engine *ef = test_engine_random(c->inst, c->kind, threads[0], c->amplitude, 7);
     tcm_run_position pf = TCM_RUN_POSITION_INIT;
     tcm_focus_result rf, r;
     CU_ASSERT_EQUAL(tcm_driver_focus(ef, c->proto, &c->params, &pf, full, &rf), TCM_OK);
@@ -155,7 +148,7 @@ static void check_focus_resume(const focus_case *c, const int threads[3], cut_ki
 
     char dir[] = "/tmp/tcmbp_fbp_XXXXXX", path[64];
     test_tmp_path(dir, path, sizeof path, "ck.h5");
-    tcm_engine *er = focus_engine(c, threads[1]);
+    tcm_engine *er = test_engine_random(c->inst, c->kind, threads[1], c->amplitude, 7);
     tcm_focus_params p = c->params;
     p.on_sweep = stop_at;
     p.user = &cut;

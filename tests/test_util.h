@@ -40,6 +40,15 @@ static inline tcm_engine *test_engine(const tcm_instance *inst, tcm_weight_kind 
     return e;
 }
 
+/* The same with random messages of the given amplitude (> 0) from seed. */
+static inline tcm_engine *test_engine_random(const tcm_instance *inst, tcm_weight_kind kind, int nthreads,
+                                             double amplitude, uint64_t seed)
+{
+    tcm_engine *e = test_engine(inst, kind, -1, nthreads);
+    if (amplitude > 0) e->ops->randomize(e, amplitude, seed);
+    return e;
+}
+
 /* n doubles equal bit for bit (both NULL counts as equal). */
 static inline int test_same_doubles(const double *a, const double *b, size_t n)
 {

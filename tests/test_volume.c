@@ -162,8 +162,8 @@ static int track_point(const tcm_volume_point *pt, int index, int count, void *u
     return 0;
 }
 
-/* A ladder run on a fresh engine of kind with nthreads threads, from a state
- * randomised with seed (binary: the zero state is a fixed point at lambda = 0). */
+/* A ladder run; each run starts on a fresh engine from random messages
+ * (binary: the zero state is a fixed point at lambda = 0). */
 typedef struct {
     const tcm_instance *inst;
     tcm_weight_kind kind;
@@ -172,13 +172,6 @@ typedef struct {
     int count;
     tcm_volume_params params;
 } ladder_case;
-
-static tcm_engine *ladder_engine(const ladder_case *c, int nthreads)
-{
-    tcm_engine *e = test_engine(c->inst, c->kind, -1, nthreads);
-    e->ops->randomize(e, 0.3, 5);
-    return e;
-}
 
 /* Where to interrupt the uninterrupted run `full`: the first point after the
  * first that takes at least 4 sweeps, at its middle sweep; or with at_end
@@ -210,7 +203,7 @@ static void check_ladder_resume(const ladder_case *c, const int threads[3], int 
 {
     tcm_volume_point full[16], resumed[16];
     CU_ASSERT_FATAL(c->count <= 16);
-    tcm_engine *ef = ladder_engine(c, threads[0]);
+    tcm_engine *ef = test_engine_random(c->inst, c->kind, threads[0], 0.3, 5);
     tcm_run_position pf = TCM_RUN_POSITION_INIT;
     CU_ASSERT_EQUAL(tcm_driver_volume(ef, c->wref, c->lambdas, c->count, &c->params, &pf, full), TCM_OK);
     CU_ASSERT(pf.finished);
@@ -219,7 +212,7 @@ static void check_ladder_resume(const ladder_case *c, const int threads[3], int 
 
     char dir[] = "/tmp/tcmbp_volume_XXXXXX", path[64];
     test_tmp_path(dir, path, sizeof path, "ladder.h5");
-    tcm_engine *er = ladder_engine(c, threads[1]);
+    tcm_engine *er = test_engine_random(c->inst, c->kind, threads[1], 0.3, 5);
     tcm_volume_params p = c->params;
     p.run.progress = stop_at;
     p.run.user = &cut;
