@@ -3,7 +3,19 @@
 #include <CUnit/Basic.h>
 #include <stdio.h>
 
+#include "test_suite.h"
+
 int tcm_test_register(void);
+
+int tcm_test_add_suite(const char *suite, CU_InitializeFunc init, CU_CleanupFunc clean, const tcm_test_case *cases,
+                       size_t count)
+{
+    CU_pSuite s = CU_add_suite(suite, init, clean);
+    if (!s) return -1;
+    for (size_t j = 0; j < count; j++)
+        if (!CU_add_test(s, cases[j].name, cases[j].fn)) return -1;
+    return 0;
+}
 
 int main(void)
 {

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "test_suite.h"
 
 static int suite_init(void) { return test_scratch_init("test_atomic"); }
 
@@ -125,13 +126,11 @@ static void test_abort_and_errors(void)
     CU_ASSERT_EQUAL(test_scratch_count("later_fifo.tmp"), 0);
 }
 
-int tcm_test_register(void)
-{
-    CU_pSuite s = CU_add_suite("atomic", suite_init, suite_clean);
-    if (!s) return -1;
+static const tcm_test_case tests[] = {
     /* order matters: later tests read files written by earlier ones */
-    if (!CU_add_test(s, "stream, commit, mode", test_stream_commit)) return -1;
-    if (!CU_add_test(s, "existing and appearing targets", test_exists_and_appears)) return -1;
-    if (!CU_add_test(s, "abort and errors", test_abort_and_errors)) return -1;
-    return 0;
-}
+    { "stream, commit, mode", test_stream_commit },
+    { "existing and appearing targets", test_exists_and_appears },
+    { "abort and errors", test_abort_and_errors },
+};
+
+TCM_TEST_SUITE_WITH("atomic", suite_init, suite_clean, tests)

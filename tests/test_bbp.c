@@ -19,6 +19,7 @@
 #include "tcmbp/error.h"
 #include "tcmbp/results.h"
 #include "tcmbp/special.h"
+#include "test_suite.h"
 
 /* ---- replica-symmetric entropy of the binary perceptron ------------------ */
 
@@ -321,17 +322,15 @@ static void test_bad_params(void)
     tcm_instance_free(inst);
 }
 
-int tcm_test_register(void)
-{
-    CU_pSuite s = CU_add_suite("bbp", NULL, NULL);
-    if (!s) return -1;
-    if (!CU_add_test(s, "alpha = 0 entropy", test_alpha_zero)) return -1;
-    if (!CU_add_test(s, "alpha = 0 local entropy", test_alpha_zero_volume)) return -1;
-    if (!CU_add_test(s, "K=1 vs replica, alpha=0.3", test_perceptron_030)) return -1;
-    if (!CU_add_test(s, "K=1 vs replica, alpha=0.5", test_perceptron_050)) return -1;
-    if (!CU_add_test(s, "focusing BP solves tree and full instances", test_focusing_solves)) return -1;
-    if (!CU_add_test(s, "thread independence (bitwise)", test_thread_independence)) return -1;
-    if (!CU_add_test(s, "checkpoint round trip", test_checkpoint_roundtrip)) return -1;
-    if (!CU_add_test(s, "bad parameters", test_bad_params)) return -1;
-    return 0;
-}
+static const tcm_test_case tests[] = {
+    { "alpha = 0 entropy", test_alpha_zero },
+    { "alpha = 0 local entropy", test_alpha_zero_volume },
+    { "K=1 vs replica, alpha=0.3", test_perceptron_030 },
+    { "K=1 vs replica, alpha=0.5", test_perceptron_050 },
+    { "focusing BP solves tree and full instances", test_focusing_solves },
+    { "thread independence (bitwise)", test_thread_independence },
+    { "checkpoint round trip", test_checkpoint_roundtrip },
+    { "bad parameters", test_bad_params },
+};
+
+TCM_TEST_SUITE("bbp", tests)

@@ -16,6 +16,7 @@
 #include "tcmbp/error.h"
 #include "tcmbp/rng.h"
 #include "tcmbp/special.h"
+#include "test_suite.h"
 
 /* log(e^a + e^b) for the enumerations (independent of the library's helper). */
 static double lse(double a, double b)
@@ -360,17 +361,15 @@ static void test_modes_and_errors(void)
     tcm_instance_free(inst);
 }
 
-int tcm_test_register(void)
-{
-    CU_pSuite s = CU_add_suite("bin", NULL, NULL);
-    if (!s) return -1;
-    if (!CU_add_test(s, "exact hidden mode vs enumeration", test_exact_vs_enumeration)) return -1;
-    if (!CU_add_test(s, "CLT vs exact hidden mode, large n", test_clt_vs_exact)) return -1;
-    if (!CU_add_test(s, "field-space helpers", test_helpers)) return -1;
-    if (!CU_add_test(s, "alpha = 0 entropy and local entropy", test_alpha_zero_thermo)) return -1;
-    if (!CU_add_test(s, "one pattern: Bethe = enumeration", test_one_pattern_exact)) return -1;
-    if (!CU_add_test(s, "d phi / d lambda = overlap", test_lambda_derivative)) return -1;
-    if (!CU_add_test(s, "focusing record at alpha = 0", test_record_alpha_zero)) return -1;
-    if (!CU_add_test(s, "modes and bad arguments", test_modes_and_errors)) return -1;
-    return 0;
-}
+static const tcm_test_case tests[] = {
+    { "exact hidden mode vs enumeration", test_exact_vs_enumeration },
+    { "CLT vs exact hidden mode, large n", test_clt_vs_exact },
+    { "field-space helpers", test_helpers },
+    { "alpha = 0 entropy and local entropy", test_alpha_zero_thermo },
+    { "one pattern: Bethe = enumeration", test_one_pattern_exact },
+    { "d phi / d lambda = overlap", test_lambda_derivative },
+    { "focusing record at alpha = 0", test_record_alpha_zero },
+    { "modes and bad arguments", test_modes_and_errors },
+};
+
+TCM_TEST_SUITE("bin", tests)

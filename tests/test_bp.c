@@ -16,6 +16,7 @@
 
 #include "tcmbp/error.h"
 #include "tcmbp/special.h"
+#include "test_suite.h"
 
 /* ---- replica-symmetric entropy of the spherical perceptron (spec 5) ---- */
 
@@ -233,18 +234,16 @@ static void test_bad_params(void)
     tcm_instance_free(inst);
 }
 
-int tcm_test_register(void)
-{
-    CU_pSuite s = CU_add_suite("bp", NULL, NULL);
-    if (!s) return -1;
-    if (!CU_add_test(s, "alpha = 0 limit", test_alpha_zero)) return -1;
-    if (!CU_add_test(s, "replica functional, small alpha", test_replica_small_alpha)) return -1;
-    if (!CU_add_test(s, "K=1 vs replica, alpha=0.25", test_perceptron_025)) return -1;
-    if (!CU_add_test(s, "K=1 vs replica, alpha=0.5", test_perceptron_050)) return -1;
-    if (!CU_add_test(s, "K=1 vs replica, alpha=1.0", test_perceptron_100)) return -1;
-    if (!CU_add_test(s, "exact cavity vs fast", test_exact_vs_fast)) return -1;
-    if (!CU_add_test(s, "thread independence (bitwise)", test_thread_independence)) return -1;
-    if (!CU_add_test(s, "no NaN at large alpha", test_no_nan_at_large_alpha)) return -1;
-    if (!CU_add_test(s, "bad parameters", test_bad_params)) return -1;
-    return 0;
-}
+static const tcm_test_case tests[] = {
+    { "alpha = 0 limit", test_alpha_zero },
+    { "replica functional, small alpha", test_replica_small_alpha },
+    { "K=1 vs replica, alpha=0.25", test_perceptron_025 },
+    { "K=1 vs replica, alpha=0.5", test_perceptron_050 },
+    { "K=1 vs replica, alpha=1.0", test_perceptron_100 },
+    { "exact cavity vs fast", test_exact_vs_fast },
+    { "thread independence (bitwise)", test_thread_independence },
+    { "no NaN at large alpha", test_no_nan_at_large_alpha },
+    { "bad parameters", test_bad_params },
+};
+
+TCM_TEST_SUITE("bp", tests)

@@ -10,6 +10,7 @@
 
 #include <CUnit/CUnit.h>
 #include <dirent.h>
+#include "test_suite.h"
 
 static int suite_init(void) { return test_scratch_init("test_cli_paths"); }
 
@@ -96,13 +97,11 @@ static void test_inputs_and_pairs(void)
     CU_ASSERT_EQUAL(cli_check_paths(&a, aliased, 2, 0), CLI_EXIT_RUNTIME);
 }
 
-int tcm_test_register(void)
-{
-    CU_pSuite s = CU_add_suite("cli_paths", suite_init, suite_clean);
-    if (!s) return -1;
+static const tcm_test_case tests[] = {
     /* order matters: later tests read files written by earlier ones */
-    if (!CU_add_test(s, "outputs and resume", test_outputs_and_resume)) return -1;
-    if (!CU_add_test(s, "checkpoints", test_checkpoints)) return -1;
-    if (!CU_add_test(s, "inputs and pairs", test_inputs_and_pairs)) return -1;
-    return 0;
-}
+    { "outputs and resume", test_outputs_and_resume },
+    { "checkpoints", test_checkpoints },
+    { "inputs and pairs", test_inputs_and_pairs },
+};
+
+TCM_TEST_SUITE_WITH("cli_paths", suite_init, suite_clean, tests)

@@ -14,6 +14,7 @@
 #include "tcmbp/error.h"
 #include "tcmbp/special.h"
 #include "tcmbp/weights.h"
+#include "test_suite.h"
 
 static void test_ratio_fast_vs_careful(void)
 {
@@ -173,14 +174,12 @@ static void test_errors_match_eval(void)
     }
 }
 
-int tcm_test_register(void)
-{
-    CU_pSuite s = CU_add_suite("cont", NULL, NULL);
-    if (!s) return -1;
-    if (!CU_add_test(s, "fast ratio vs careful ratio", test_ratio_fast_vs_careful)) return -1;
-    if (!CU_add_test(s, "zero field", test_ratio_zero_field)) return -1;
-    if (!CU_add_test(s, "exact-cavity messages vs scalar reference", test_exact_messages_vs_reference)) return -1;
-    if (!CU_add_test(s, "sums built in the sweep = rebuilt sums (bitwise)", test_fused_sums_match_rebuild)) return -1;
-    if (!CU_add_test(s, "error count = tcm_weights_eval", test_errors_match_eval)) return -1;
-    return 0;
-}
+static const tcm_test_case tests[] = {
+    { "fast ratio vs careful ratio", test_ratio_fast_vs_careful },
+    { "zero field", test_ratio_zero_field },
+    { "exact-cavity messages vs scalar reference", test_exact_messages_vs_reference },
+    { "sums built in the sweep = rebuilt sums (bitwise)", test_fused_sums_match_rebuild },
+    { "error count = tcm_weights_eval", test_errors_match_eval },
+};
+
+TCM_TEST_SUITE("cont", tests)

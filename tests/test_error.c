@@ -5,6 +5,7 @@
 #include <omp.h>
 #include <stdio.h>
 #include <string.h>
+#include "test_suite.h"
 
 static int helper_fails(int v) { return TCM_ERROR(TCM_EINVAL, "K must be odd, got %d", v); }
 
@@ -44,12 +45,10 @@ static void test_names(void)
     CU_ASSERT(strlen(tcm_version()) >= 5);
 }
 
-int tcm_test_register(void)
-{
-    CU_pSuite s = CU_add_suite("error", NULL, NULL);
-    if (!s) return -1;
-    if (!CU_add_test(s, "message and code", test_message_and_code)) return -1;
-    if (!CU_add_test(s, "thread-local", test_thread_local)) return -1;
-    if (!CU_add_test(s, "status names", test_names)) return -1;
-    return 0;
-}
+static const tcm_test_case tests[] = {
+    { "message and code", test_message_and_code },
+    { "thread-local", test_thread_local },
+    { "status names", test_names },
+};
+
+TCM_TEST_SUITE("error", tests)

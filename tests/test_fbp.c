@@ -17,6 +17,7 @@
 
 #include "tcmbp/error.h"
 #include "tcmbp/results.h"
+#include "test_suite.h"
 
 static tcm_instance *make_instance(int N, int K, double alpha, tcm_weight_kind kind, unsigned seed)
 {
@@ -277,14 +278,12 @@ static void test_threads(void)
     tcm_instance_free(inst);
 }
 
-int tcm_test_register(void)
-{
-    CU_pSuite s = CU_add_suite("fbp", NULL, NULL);
-    if (!s) return -1;
-    if (!CU_add_test(s, "solves K=3 N=99 alpha=1", test_solves_small)) return -1;
-    if (!CU_add_test(s, "resume equals uninterrupted, continuous", test_resume_continuous)) return -1;
-    if (!CU_add_test(s, "resume equals uninterrupted, binary", test_resume_binary)) return -1;
-    if (!CU_add_test(s, "stop at a converging sweep", test_resume_at_converging_sweep)) return -1;
-    if (!CU_add_test(s, "1 vs 2 threads", test_threads)) return -1;
-    return 0;
-}
+static const tcm_test_case tests[] = {
+    { "solves K=3 N=99 alpha=1", test_solves_small },
+    { "resume equals uninterrupted, continuous", test_resume_continuous },
+    { "resume equals uninterrupted, binary", test_resume_binary },
+    { "stop at a converging sweep", test_resume_at_converging_sweep },
+    { "1 vs 2 threads", test_threads },
+};
+
+TCM_TEST_SUITE("fbp", tests)

@@ -20,6 +20,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "test_suite.h"
 
 /* LeakSanitizer hook (used only in -DTCMBP_SANITIZE=ON builds): when a
  * commit fails on a full disk, HDF5 1.10's failed H5Fclose loses about 2 kB
@@ -782,29 +783,27 @@ static void test_describe(void)
     free(text);
 }
 
-int tcm_test_register(void)
-{
-    CU_pSuite s = CU_add_suite("h5", suite_init, suite_clean);
-    if (!s) return -1;
+static const tcm_test_case tests[] = {
     /* order matters: later tests read files written by earlier ones */
-    if (!CU_add_test(s, "instance round trips", test_instance_round_trips)) return -1;
-    if (!CU_add_test(s, "instance layout", test_instance_layout)) return -1;
-    if (!CU_add_test(s, "reproducible bytes", test_reproducible_bytes)) return -1;
-    if (!CU_add_test(s, "h5dump reads an instance", test_h5dump_reads_instance)) return -1;
-    if (!CU_add_test(s, "weights round trips", test_weights_round_trips)) return -1;
-    if (!CU_add_test(s, "generic datasets, attributes, tables", test_generic_round_trip)) return -1;
-    if (!CU_add_test(s, "writer misuse", test_writer_misuse)) return -1;
-    if (!CU_add_test(s, "import FILE.h5:/dataset", test_import_h5_path)) return -1;
-    if (!CU_add_test(s, "read errors", test_read_errors)) return -1;
-    if (!CU_add_test(s, "newer schema version", test_newer_schema)) return -1;
-    if (!CU_add_test(s, "existing output without force", test_no_overwrite)) return -1;
-    if (!CU_add_test(s, "unwritable directory, stale tmp", test_unwritable_and_stale)) return -1;
-    if (!CU_add_test(s, "disk full leaves no tmp", test_disk_full)) return -1;
-    if (!CU_add_test(s, "concurrent writers of one path", test_concurrent_writers)) return -1;
-    if (!CU_add_test(s, "non-regular outputs refused", test_non_regular_output)) return -1;
-    if (!CU_add_test(s, "invalid instance files", test_invalid_instances)) return -1;
-    if (!CU_add_test(s, "describe", test_describe)) return -1;
-    if (!CU_add_test(s, "float patterns and outputs", test_float_instances)) return -1;
-    if (!CU_add_test(s, "invalid schema versions", test_invalid_schema)) return -1;
-    return 0;
-}
+    { "instance round trips", test_instance_round_trips },
+    { "instance layout", test_instance_layout },
+    { "reproducible bytes", test_reproducible_bytes },
+    { "h5dump reads an instance", test_h5dump_reads_instance },
+    { "weights round trips", test_weights_round_trips },
+    { "generic datasets, attributes, tables", test_generic_round_trip },
+    { "writer misuse", test_writer_misuse },
+    { "import FILE.h5:/dataset", test_import_h5_path },
+    { "read errors", test_read_errors },
+    { "newer schema version", test_newer_schema },
+    { "existing output without force", test_no_overwrite },
+    { "unwritable directory, stale tmp", test_unwritable_and_stale },
+    { "disk full leaves no tmp", test_disk_full },
+    { "concurrent writers of one path", test_concurrent_writers },
+    { "non-regular outputs refused", test_non_regular_output },
+    { "invalid instance files", test_invalid_instances },
+    { "describe", test_describe },
+    { "float patterns and outputs", test_float_instances },
+    { "invalid schema versions", test_invalid_schema },
+};
+
+TCM_TEST_SUITE_WITH("h5", suite_init, suite_clean, tests)

@@ -12,6 +12,7 @@
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
+#include "test_suite.h"
 
 /* True when the last error has code `code` and its message contains `part`. */
 static int last_error_is(int code, const char *part)
@@ -348,19 +349,17 @@ static void test_arch_names(void)
     CU_ASSERT_EQUAL(tcm_arch_parse(NULL, &a), TCM_EINVAL);
 }
 
-int tcm_test_register(void)
-{
-    CU_pSuite s = CU_add_suite("instance", NULL, NULL);
-    if (!s) return -1;
-    if (!CU_add_test(s, "alloc size checks", test_alloc_checks)) return -1;
-    if (!CU_add_test(s, "generate parameter errors", test_generate_errors)) return -1;
-    if (!CU_add_test(s, "M from alpha, alpha", test_M_and_alpha)) return -1;
-    if (!CU_add_test(s, "stream layout", test_stream_layout)) return -1;
-    if (!CU_add_test(s, "deterministic for any thread count", test_deterministic)) return -1;
-    if (!CU_add_test(s, "validate names the problem", test_validate)) return -1;
-    if (!CU_add_test(s, "teacher has zero errors", test_teacher)) return -1;
-    if (!CU_add_test(s, "teacher ties, K_teacher", test_teacher_ties_and_K_teacher)) return -1;
-    if (!CU_add_test(s, "random outputs balanced", test_random_balance)) return -1;
-    if (!CU_add_test(s, "arch names", test_arch_names)) return -1;
-    return 0;
-}
+static const tcm_test_case tests[] = {
+    { "alloc size checks", test_alloc_checks },
+    { "generate parameter errors", test_generate_errors },
+    { "M from alpha, alpha", test_M_and_alpha },
+    { "stream layout", test_stream_layout },
+    { "deterministic for any thread count", test_deterministic },
+    { "validate names the problem", test_validate },
+    { "teacher has zero errors", test_teacher },
+    { "teacher ties, K_teacher", test_teacher_ties_and_K_teacher },
+    { "random outputs balanced", test_random_balance },
+    { "arch names", test_arch_names },
+};
+
+TCM_TEST_SUITE("instance", tests)

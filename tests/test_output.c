@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "tcmbp/rng.h"
+#include "test_suite.h"
 
 /* Brute force over all 2^K tau: log Z and the fields f_k = 1/2 log(A_k(+)/A_k(-)). */
 static double brute(int K, int sigma, const double *p, double *f)
@@ -110,13 +111,11 @@ static void test_clt_large_k(void)
     free(work);
 }
 
-int tcm_test_register(void)
-{
-    CU_pSuite s = CU_add_suite("output", NULL, NULL);
-    if (!s) return -1;
-    if (!CU_add_test(s, "exact vs enumeration K=1..7", test_exact_vs_enumeration)) return -1;
-    if (!CU_add_test(s, "perceptron limit", test_perceptron_limit)) return -1;
-    if (!CU_add_test(s, "extreme probabilities", test_extreme_probabilities)) return -1;
-    if (!CU_add_test(s, "CLT vs exact, K=101", test_clt_large_k)) return -1;
-    return 0;
-}
+static const tcm_test_case tests[] = {
+    { "exact vs enumeration K=1..7", test_exact_vs_enumeration },
+    { "perceptron limit", test_perceptron_limit },
+    { "extreme probabilities", test_extreme_probabilities },
+    { "CLT vs exact, K=101", test_clt_large_k },
+};
+
+TCM_TEST_SUITE("output", tests)

@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
+#include "test_suite.h"
 
 #define NDRAWS 1000000
 
@@ -227,17 +228,15 @@ static void test_bit_balance(void)
     CU_ASSERT(fabs(diff - 32.0 * W) < 5.0 * sqrt(16.0 * W));
 }
 
-int tcm_test_register(void)
-{
-    CU_pSuite s = CU_add_suite("rng", NULL, NULL);
-    if (!s) return -1;
-    if (!CU_add_test(s, "reproducible from (seed, stream)", test_reproducible)) return -1;
-    if (!CU_add_test(s, "known answer", test_known_answer)) return -1;
-    if (!CU_add_test(s, "streams and seeds differ", test_streams_differ)) return -1;
-    if (!CU_add_test(s, "uniform moments", test_uniform_moments)) return -1;
-    if (!CU_add_test(s, "normal moments", test_normal_moments)) return -1;
-    if (!CU_add_test(s, "below: chi-square", test_below_chi_square)) return -1;
-    if (!CU_add_test(s, "shuffle", test_shuffle)) return -1;
-    if (!CU_add_test(s, "bit balance", test_bit_balance)) return -1;
-    return 0;
-}
+static const tcm_test_case tests[] = {
+    { "reproducible from (seed, stream)", test_reproducible },
+    { "known answer", test_known_answer },
+    { "streams and seeds differ", test_streams_differ },
+    { "uniform moments", test_uniform_moments },
+    { "normal moments", test_normal_moments },
+    { "below: chi-square", test_below_chi_square },
+    { "shuffle", test_shuffle },
+    { "bit balance", test_bit_balance },
+};
+
+TCM_TEST_SUITE("rng", tests)

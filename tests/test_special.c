@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "data/special_ref.h"
+#include "test_suite.h"
 
 #define NREF(t) (sizeof(t) / sizeof((t)[0]))
 /* The accuracy contract of special.h. The measured errors (printed by the
@@ -368,38 +369,27 @@ static void test_vector_erf_log1p(void)
     CU_ASSERT_EQUAL(tcm_log1p_bounded(0.0), 0.0);
 }
 
-int tcm_test_register(void)
-{
-    CU_pSuite s = CU_add_suite("special", NULL, NULL);
-    if (!s)
-        return -1;
-    const struct {
-        const char *name;
-        CU_TestFunc fn;
-    } tests[] = {
-        {"erfcx vs mpmath", test_ref_erfcx},
-        {"log_erfc vs mpmath", test_ref_log_erfc},
-        {"H vs mpmath", test_ref_H},
-        {"logH vs mpmath", test_ref_logH},
-        {"GH vs mpmath", test_ref_GH},
-        {"atanh_erf vs mpmath", test_ref_atanh_erf},
-        {"logcosh vs mpmath", test_ref_logcosh},
-        {"log1p_herf vs mpmath", test_ref_log1p_herf},
-        {"log1p_herf_field vs mpmath", test_ref_log1p_herf_field},
-        {"cont_ratio vs mpmath", test_ref_cont_ratio},
-        {"cont_ratio_field vs mpmath", test_ref_cont_ratio_field},
-        {"logaddexp vs mpmath", test_ref_logaddexp},
-        {"identities: Gaussian tails", test_identities_gaussian},
-        {"identities: ratios and fields", test_identities_cont},
-        {"symmetries", test_symmetries},
-        {"extreme arguments: one", test_extreme_one},
-        {"extreme arguments: two", test_extreme_two},
-        {"infinite arguments", test_infinities},
-        {"bounded kernels (hot loops)", test_bounded_kernels},
-        {"vector erf and log1p", test_vector_erf_log1p},
-    };
-    for (size_t i = 0; i < NREF(tests); i++)
-        if (!CU_add_test(s, tests[i].name, tests[i].fn))
-            return -1;
-    return 0;
-}
+static const tcm_test_case tests[] = {
+    { "erfcx vs mpmath", test_ref_erfcx },
+    { "log_erfc vs mpmath", test_ref_log_erfc },
+    { "H vs mpmath", test_ref_H },
+    { "logH vs mpmath", test_ref_logH },
+    { "GH vs mpmath", test_ref_GH },
+    { "atanh_erf vs mpmath", test_ref_atanh_erf },
+    { "logcosh vs mpmath", test_ref_logcosh },
+    { "log1p_herf vs mpmath", test_ref_log1p_herf },
+    { "log1p_herf_field vs mpmath", test_ref_log1p_herf_field },
+    { "cont_ratio vs mpmath", test_ref_cont_ratio },
+    { "cont_ratio_field vs mpmath", test_ref_cont_ratio_field },
+    { "logaddexp vs mpmath", test_ref_logaddexp },
+    { "identities: Gaussian tails", test_identities_gaussian },
+    { "identities: ratios and fields", test_identities_cont },
+    { "symmetries", test_symmetries },
+    { "extreme arguments: one", test_extreme_one },
+    { "extreme arguments: two", test_extreme_two },
+    { "infinite arguments", test_infinities },
+    { "bounded kernels (hot loops)", test_bounded_kernels },
+    { "vector erf and log1p", test_vector_erf_log1p },
+};
+
+TCM_TEST_SUITE("special", tests)

@@ -17,6 +17,7 @@
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
+#include "test_suite.h"
 
 /* True when the last error has code `code` and its message contains `part`. */
 static int last_error_is(int code, const char *part)
@@ -394,18 +395,16 @@ static void test_names_defaults(void)
     CU_ASSERT(last_error_is(TCM_EINVAL, "step convention 5"));
 }
 
-int tcm_test_register(void)
-{
-    CU_pSuite s = CU_add_suite("train", NULL, NULL);
-    if (!s) return -1;
-    if (!CU_add_test(s, "LAL solves (tree and fully connected)", test_lal)) return -1;
-    if (!CU_add_test(s, "eLAL solves and collapses", test_elal)) return -1;
-    if (!CU_add_test(s, "ceSGD fast and slow solve", test_cesgd)) return -1;
-    if (!CU_add_test(s, "ceSGD step against finite differences", test_cesgd_step)) return -1;
-    if (!CU_add_test(s, "seeded and thread independent", test_reproducible)) return -1;
-    if (!CU_add_test(s, "max epochs and callback", test_limits)) return -1;
-    if (!CU_add_test(s, "cross-entropy loss", test_ce_loss)) return -1;
-    if (!CU_add_test(s, "bad parameters", test_bad_params)) return -1;
-    if (!CU_add_test(s, "names and defaults", test_names_defaults)) return -1;
-    return 0;
-}
+static const tcm_test_case tests[] = {
+    { "LAL solves (tree and fully connected)", test_lal },
+    { "eLAL solves and collapses", test_elal },
+    { "ceSGD fast and slow solve", test_cesgd },
+    { "ceSGD step against finite differences", test_cesgd_step },
+    { "seeded and thread independent", test_reproducible },
+    { "max epochs and callback", test_limits },
+    { "cross-entropy loss", test_ce_loss },
+    { "bad parameters", test_bad_params },
+    { "names and defaults", test_names_defaults },
+};
+
+TCM_TEST_SUITE("train", tests)

@@ -18,6 +18,7 @@
 #include "tcmbp/error.h"
 #include "tcmbp/results.h"
 #include "tcmbp/rng.h"
+#include "test_suite.h"
 
 static tcm_instance *teacher_instance(int N, int K, double alpha, unsigned seed)
 {
@@ -295,15 +296,13 @@ static void test_ladder(void)
     CU_ASSERT_DOUBLE_EQUAL(tcm_engine_ops_of(TCM_WEIGHTS_CONTINUOUS)->s0(1.0), 0.0, 1e-15);
 }
 
-int tcm_test_register(void)
-{
-    CU_pSuite s = CU_add_suite("volume", NULL, NULL);
-    if (!s) return -1;
-    if (!CU_add_test(s, "ladder and S0", test_ladder)) return -1;
-    if (!CU_add_test(s, "alpha = 0 curve", test_alpha_zero_curve)) return -1;
-    if (!CU_add_test(s, "teacher vs reference with errors", test_teacher_curve)) return -1;
-    if (!CU_add_test(s, "thread independence", test_threads)) return -1;
-    if (!CU_add_test(s, "resumed ladder = uninterrupted, continuous", test_resume_continuous)) return -1;
-    if (!CU_add_test(s, "resumed ladder = uninterrupted, binary", test_resume_binary)) return -1;
-    return 0;
-}
+static const tcm_test_case tests[] = {
+    { "ladder and S0", test_ladder },
+    { "alpha = 0 curve", test_alpha_zero_curve },
+    { "teacher vs reference with errors", test_teacher_curve },
+    { "thread independence", test_threads },
+    { "resumed ladder = uninterrupted, continuous", test_resume_continuous },
+    { "resumed ladder = uninterrupted, binary", test_resume_binary },
+};
+
+TCM_TEST_SUITE("volume", tests)

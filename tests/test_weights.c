@@ -12,6 +12,7 @@
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
+#include "test_suite.h"
 
 /* True when the last error has code `code` and its message contains `part`. */
 static int last_error_is(int code, const char *part)
@@ -341,17 +342,15 @@ static void test_eval_errors_and_threads(void)
     tcm_instance_free(inst);
 }
 
-int tcm_test_register(void)
-{
-    CU_pSuite s = CU_add_suite("weights", NULL, NULL);
-    if (!s) return -1;
-    if (!CU_add_test(s, "alloc and copy", test_alloc_copy)) return -1;
-    if (!CU_add_test(s, "normalize", test_normalize)) return -1;
-    if (!CU_add_test(s, "validate and sign", test_validate_sign)) return -1;
-    if (!CU_add_test(s, "kind names", test_kind_names)) return -1;
-    if (!CU_add_test(s, "eval: constructed ties", test_eval_constructed_ties)) return -1;
-    if (!CU_add_test(s, "eval: naive loop, tree and full", test_eval_naive_tree_and_full)) return -1;
-    if (!CU_add_test(s, "eval: fully connected by hand", test_eval_full_by_hand)) return -1;
-    if (!CU_add_test(s, "eval: errors and threads", test_eval_errors_and_threads)) return -1;
-    return 0;
-}
+static const tcm_test_case tests[] = {
+    { "alloc and copy", test_alloc_copy },
+    { "normalize", test_normalize },
+    { "validate and sign", test_validate_sign },
+    { "kind names", test_kind_names },
+    { "eval: constructed ties", test_eval_constructed_ties },
+    { "eval: naive loop, tree and full", test_eval_naive_tree_and_full },
+    { "eval: fully connected by hand", test_eval_full_by_hand },
+    { "eval: errors and threads", test_eval_errors_and_threads },
+};
+
+TCM_TEST_SUITE("weights", tests)

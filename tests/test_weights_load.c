@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "test_suite.h"
 
 static int suite_init(void) { return test_scratch_init("test_weights_load"); }
 
@@ -204,14 +205,12 @@ static void test_non_regular_sources(void)
     alarm(0);
 }
 
-int tcm_test_register(void)
-{
-    CU_pSuite s = CU_add_suite("weights_load", suite_init, suite_clean);
-    if (!s) return -1;
-    if (!CU_add_test(s, "import .npy", test_import_npy)) return -1;
-    if (!CU_add_test(s, "import text and csv", test_import_text)) return -1;
-    if (!CU_add_test(s, "import errors", test_import_errors)) return -1;
-    if (!CU_add_test(s, "import errors (HDF5 sources)", test_import_h5_errors)) return -1;
-    if (!CU_add_test(s, "non-regular sources", test_non_regular_sources)) return -1;
-    return 0;
-}
+static const tcm_test_case tests[] = {
+    { "import .npy", test_import_npy },
+    { "import text and csv", test_import_text },
+    { "import errors", test_import_errors },
+    { "import errors (HDF5 sources)", test_import_h5_errors },
+    { "non-regular sources", test_non_regular_sources },
+};
+
+TCM_TEST_SUITE_WITH("weights_load", suite_init, suite_clean, tests)
