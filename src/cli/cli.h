@@ -122,6 +122,14 @@ typedef struct {
  * (unknown option, missing or malformed value, wrong positional count). */
 int cli_parse(cli_command *cmd, cli_args *a, int argc, char **argv);
 
+/* The start of every subcommand after its tables: declares `cli_args a`
+ * and `int rc`, parses, and returns from the subcommand when cli_parse
+ * says so (--help printed, or a usage error). */
+#define CLI_PARSE_OR_RETURN(cmd, a, rc, argc, argv)                            \
+    cli_args a;                                                                \
+    int rc = cli_parse(&(cmd), &(a), (argc), (argv));                          \
+    if (rc != CLI_CONTINUE) return rc
+
 /* Print the generated help of cmd (usage, description, options with
  * defaults, common options) to fp. */
 void cli_print_help(const cli_command *cmd, FILE *fp);

@@ -86,9 +86,7 @@ int cmd_bp(int argc, char **argv)
         "not an error. Interrupted by SIGINT/SIGTERM it writes what it has, with the messages, and exits "
         "with code 3.",
         opts, 1, 1, "seed of --init-random" };
-    cli_args a;
-    int rc = cli_parse(&cmd, &a, argc, argv);
-    if (rc != CLI_CONTINUE) return rc;
+    CLI_PARSE_OR_RETURN(cmd, a, rc, argc, argv);
     if (o.checkpoint && !o.out) return cli_usage(&a, "--checkpoint stores the messages in OUT.h5: give -o OUT.h5");
     const cli_path paths[] = { { a.pos[0], CLI_PATH_INPUT, "INSTANCE" }, { o.e.init, CLI_PATH_INPUT, "--init" },
                                { o.out, CLI_PATH_OUTPUT, "-o" } };

@@ -80,10 +80,7 @@ int cmd_generate(int argc, char **argv)
                        "1/2, and desired outputs either random or produced by a random teacher committee "
                        "machine. The result depends only on the options and --seed, never on --threads.",
                        opts, 0, 0, "generation seed; every pattern is a pure function of (seed, index)"};
-    cli_args a;
-    int rc = cli_parse(&cmd, &a, argc, argv);
-    if (rc != CLI_CONTINUE)
-        return rc;
+    CLI_PARSE_OR_RETURN(cmd, a, rc, argc, argv);
     if (!out)
         return cli_usage(&a, "missing output file: -o FILE");
     if (tcm_arch_parse(arch, &p.arch) != TCM_OK)

@@ -25,9 +25,7 @@ int cmd_import_patterns(int argc, char **argv)
         "are skipped). The instance's default weight kind is binary, so bp, volume and solve use the "
         "binary-weight solvers on it.",
         opts, 1, 1, "not used" };
-    cli_args a;
-    int rc = cli_parse(&cmd, &a, argc, argv);
-    if (rc != CLI_CONTINUE) return rc;
+    CLI_PARSE_OR_RETURN(cmd, a, rc, argc, argv);
     if (!cli_given(&cmd, "K")) return cli_usage(&a, "missing --K K (hidden units)");
     if (K <= 0 || K % 2 == 0) return cli_usage(&a, "--K must be odd and positive (got %d): majority vote needs an odd number of units", K);
     tcm_arch arch;

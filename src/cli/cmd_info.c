@@ -84,10 +84,7 @@ int cmd_info(int argc, char **argv)
                        "with the main keys instead (for instances: N, K, M, n, alpha, arch, weights, "
                        "generator, seed, teacher).",
                        NULL, 1, 1, "not used by this command"};
-    cli_args a;
-    int rc = cli_parse(&cmd, &a, argc, argv);
-    if (rc != CLI_CONTINUE)
-        return rc;
+    CLI_PARSE_OR_RETURN(cmd, a, rc, argc, argv);
     const char *path = a.pos[0];
     if (a.json)
         return info_json(&a, path);

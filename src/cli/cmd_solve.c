@@ -295,9 +295,7 @@ int cmd_solve(int argc, char **argv)
         "SOL.h5 is a weights source for eval, volume and other tools. Killed by SIGINT/SIGTERM it writes the "
         "checkpoint and SOL.h5 (with the state in /checkpoint) and exits with code 3; --resume continues.",
         opts, 1, 1, "seed of the random initial messages (--init-random)" };
-    cli_args a;
-    int rc = cli_parse(&cmd, &a, argc, argv);
-    if (rc != CLI_CONTINUE) return rc;
+    CLI_PARSE_OR_RETURN(cmd, a, rc, argc, argv);
     if (!o.out) return cli_usage(&a, "missing -o SOL.h5");
     if (o.resume && !o.checkpoint) return cli_usage(&a, "--resume needs --checkpoint FILE");
     if (o.checkpoint_every < 0) return cli_usage(&a, "--checkpoint-every must be >= 0 (got %g)", o.checkpoint_every);

@@ -281,10 +281,7 @@ int cmd_train(int argc, char **argv)
                        "exit 0). W.h5 is a weights file for eval, volume and the other commands. SIGINT/SIGTERM "
                        "stop after the current epoch, write W.h5 and exit with code 3.",
                        opts, 1, 1, "initial weights and the per-epoch permutations"};
-    cli_args a;
-    int rc = cli_parse(&cmd, &a, argc, argv);
-    if (rc != CLI_CONTINUE)
-        return rc;
+    CLI_PARSE_OR_RETURN(cmd, a, rc, argc, argv);
     tcm_train_params p;
     if ((rc = make_params(&a, &cmd, &o, &p)) != CLI_EXIT_OK)
         return rc;

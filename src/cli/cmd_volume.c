@@ -298,9 +298,7 @@ int cmd_volume(int argc, char **argv)
         "non-solutions. SIGINT/SIGTERM stop within a sweep: the points done are written, with the "
         "checkpoint, and the exit code is 3.",
         opts, 1, 1, "seed of --init-random" };
-    cli_args a;
-    int rc = cli_parse(&cmd, &a, argc, argv);
-    if (rc != CLI_CONTINUE) return rc;
+    CLI_PARSE_OR_RETURN(cmd, a, rc, argc, argv);
     if (!o.reference) return cli_usage(&a, "missing --reference REF");
     if (o.resume && !o.checkpoint) return cli_usage(&a, "--resume needs --checkpoint CK.h5");
     if (o.resume && (o.e.init || o.e.init_random > 0)) return cli_usage(&a, "--resume excludes --init and --init-random");
