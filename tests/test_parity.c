@@ -16,10 +16,10 @@
 #include <string.h>
 
 /* An instance from params, asserting success. */
-static tcm_instance *gen(int N, int K, int M, tcm_output_rule rule, tcm_weight_kind kind, uint64_t seed)
+static tcm_instance *gen(int N, int K, int M, tcm_output_rule rule, tcm_weight_kind kind, tcm_arch arch)
 {
     tcm_instance_params p = TCM_INSTANCE_PARAMS_INIT;
-    p.N = N, p.K = K, p.M = M, p.rule = rule, p.kind = kind, p.seed = seed;
+    p.N = N, p.K = K, p.M = M, p.rule = rule, p.kind = kind, p.arch = arch, p.seed = 3;
     tcm_instance *inst = NULL;
     CU_ASSERT_EQUAL_FATAL(tcm_instance_generate(&inst, &p), TCM_OK);
     return inst;
@@ -74,35 +74,46 @@ static double pair_bound(const tcm_instance *inst, int M)
 }
 
 /* Every pattern is satisfied by exactly half of the weight space (w -> -w
- * flips the output of both rules for K odd), so ln V = -M ln 2 + (pair
- * corrections) and S / alpha -> ln(1/2) as alpha -> 0. Checked on the
- * prefixes M = 1..5 of an N = 999, K = 3 tree instance, through the BP
- * drivers, S measured from the M = 0 value (0 for continuous, ln 2 binary):
- * - M = 1: the graph is a tree and the statement exact: N dS = -ln 2 (1e-9);
+ * flips the output of both rules for K odd; for parity with K even, flipping
+ * one unit does), so ln V = -M ln 2 + (pair corrections) and
+ * S / alpha -> ln(1/2) as alpha -> 0. Checked on the prefixes M = 1..5 of an
+ * instance through the BP drivers, S per weight measured from the M = 0 value
+ * (0 for continuous, ln 2 binary), W = K n weights:
+ * - M = 1: the graph is a tree and the statement exact: W dS = -ln 2 (1e-9);
  * - parity, any M: zero messages are a fixed point (each message is a
  *   product of the other units' magnetisations, all 0), and each pattern
- *   adds log Z_a = log(1/2): N dS = -M ln 2 (1e-9);
- * - majority, M >= 2: |N dS + M ln 2| <= pair_bound (~ M^2 / sqrt(n)). */
+ *   adds log Z_a = log(1/2): W dS = -M ln 2 (1e-9);
+ * - majority, M >= 2: |W dS + M ln 2| <= pair_bound (~ M^2 / sqrt(n)). */
+static void check_entropy_small_alpha(int N, int K, tcm_arch arch, tcm_output_rule rule, tcm_weight_kind kind)
+{
+    tcm_instance *inst = gen(N, K, 5, rule, kind, arch);
+    double W = (double)K * inst->n;
+    double S0 = bp_entropy(inst, 0, kind);
+    CU_ASSERT_DOUBLE_EQUAL(S0, kind == TCM_WEIGHTS_BINARY ? log(2.0) : 0.0, 1e-12);
+    for (int M = 1; M <= 5; M++) {
+        double dS = bp_entropy(inst, M, kind) - S0;
+        double dev = fabs(W * dS + M * log(2.0));
+        int exact = M == 1 || rule == TCM_RULE_PARITY;
+        double tol = exact ? 1e-9 : pair_bound(inst, M);
+        CU_ASSERT(dev <= tol);
+        if (!(dev <= tol))
+            fprintf(stderr, "%s %s K=%d kind %d M %d: |W dS + M ln 2| = %.3e > %.3e\n", tcm_output_rule_name(rule),
+                    tcm_arch_name(arch), K, (int)kind, M, dev, tol);
+        if (!exact) CU_ASSERT(dev > 1e-6); /* the majority bound is not vacuous: pairs do count */
+    }
+    tcm_instance_free(inst);
+}
+
 static void test_entropy_small_alpha(void)
 {
-    for (int rule = 0; rule < TCM_RULE_COUNT; rule++)
-        for (int kind = 0; kind < 2; kind++) {
-            tcm_instance *inst = gen(999, 3, 5, (tcm_output_rule)rule, (tcm_weight_kind)kind, 3);
-            double S0 = bp_entropy(inst, 0, (tcm_weight_kind)kind);
-            CU_ASSERT_DOUBLE_EQUAL(S0, kind ? log(2.0) : 0.0, 1e-12);
-            for (int M = 1; M <= 5; M++) {
-                double dS = bp_entropy(inst, M, (tcm_weight_kind)kind) - S0;
-                double dev = fabs(999.0 * dS + M * log(2.0));
-                int exact = M == 1 || rule == TCM_RULE_PARITY;
-                double tol = exact ? 1e-9 : pair_bound(inst, M);
-                CU_ASSERT(dev <= tol);
-                if (!(dev <= tol))
-                    fprintf(stderr, "rule %s kind %d M %d: |N dS + M ln 2| = %.3e > %.3e\n",
-                            tcm_output_rule_name((tcm_output_rule)rule), kind, M, dev, tol);
-                if (!exact) CU_ASSERT(dev > 1e-6); /* the majority bound is not vacuous: pairs do count */
-            }
-            tcm_instance_free(inst);
+    for (int kind = 0; kind < 2; kind++) {
+        for (int rule = 0; rule < TCM_RULE_COUNT; rule++) {
+            check_entropy_small_alpha(999, 3, TCM_ARCH_TREE, (tcm_output_rule)rule, (tcm_weight_kind)kind);
+            check_entropy_small_alpha(201, 3, TCM_ARCH_FULL, (tcm_output_rule)rule, (tcm_weight_kind)kind);
         }
+        check_entropy_small_alpha(998, 2, TCM_ARCH_TREE, TCM_RULE_PARITY, (tcm_weight_kind)kind); /* n = 499 */
+        check_entropy_small_alpha(201, 4, TCM_ARCH_FULL, TCM_RULE_PARITY, (tcm_weight_kind)kind);
+    }
 }
 
 /* A hand-made K = 2 parity instance (tree, n = 3), weights w0 = (1,1,1),
@@ -156,7 +167,7 @@ static void test_eval_hand_count(void)
 /* The reference trainers are majority-vote algorithms: each refuses parity. */
 static void test_train_refuses_parity(void)
 {
-    tcm_instance *inst = gen(99, 3, 20, TCM_RULE_PARITY, TCM_WEIGHTS_CONTINUOUS, 1);
+    tcm_instance *inst = gen(99, 3, 20, TCM_RULE_PARITY, TCM_WEIGHTS_CONTINUOUS, TCM_ARCH_TREE);
     tcm_train_algo algos[3] = { TCM_TRAIN_LAL, TCM_TRAIN_ELAL, TCM_TRAIN_CESGD_FAST };
     for (int i = 0; i < 3; i++) {
         tcm_train_params p;
