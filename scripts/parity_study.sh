@@ -60,7 +60,8 @@ else
 fi
 for a in 0.25 0.5 0.75 1.0 1.25 1.5 2.0 3.0; do
     $RUN "$T" generate --N 999 --K 3 --alpha $a --seed 1 --output-rule parity -q -o "$W/p_$a.h5"
-    fbp_row parity random $a "fbp-random" "$($RUN "$W/fbp_random" "$W/p_$a.h5" "$W/p_${a}_sol.h5" 1 1 2>/dev/null)"
+    fbp_row parity random $a "fbp-random" \
+        "$($RUN "$W/fbp_random" "$W/p_$a.h5" "$W/p_${a}_sol.h5" 1 1 2>"$OUT/fbp_history_$a.txt")"
 done
 cp "$W/p_1.0_sol.h5" "$W/p1_sol.h5" 2>/dev/null || true
 
