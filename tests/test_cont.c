@@ -102,7 +102,7 @@ static void reference_messages(const tcm_graph *g, int a, double *u, double *v, 
         lp[k] = tcm_logH(-omega[k] / sqrt(delta[k]));
         lq[k] = tcm_logH(omega[k] / sqrt(delta[k]));
     }
-    tcm_output_update(TCM_OUTPUT_EXACT, K, g->inst->outputs[a], lp, lq, f, work);
+    tcm_output_update(g->inst->rule, TCM_OUTPUT_EXACT, K, g->inst->outputs[a], lp, lq, f, work);
     for (int k = 0; k < K; k++) {
         const int8_t *xi = tcm_instance_unit_inputs(g->inst, a, k);
         for (int i = 0; i < n; i++) {

@@ -1,7 +1,8 @@
 /* Tests of instances: size checks and their messages, M from alpha, the
  * documented stream layout, byte-identical generation for any thread count
  * and across runs, validation naming the first bad entry, teacher instances
- * (zero errors under tcm_weights_eval, tie rule), balance of random outputs. */
+ * (zero errors under tcm_weights_eval, tie rule), balance of random outputs,
+ * the output rule (K parity, parity teachers, validation, fingerprint). */
 #include "tcmbp/error.h"
 #include "tcmbp/instance.h"
 #include "tcmbp/rng.h"
@@ -59,10 +60,22 @@ static void test_alloc_checks(void)
     tcm_instance_free(inst);
     tcm_instance_free(NULL);
 
-    CU_ASSERT_PTR_NULL(tcm_instance_alloc(30, 2, 10, TCM_ARCH_TREE));
-    CU_ASSERT(last_error_is(TCM_EINVAL, "K must be odd"));
+    /* even K allocates (the rule comes later); validation wants odd K for majority */
+    inst = tcm_instance_alloc(30, 2, 10, TCM_ARCH_TREE);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(inst);
+    CU_ASSERT_EQUAL(inst->rule, TCM_RULE_MAJORITY);
+    for (int j = 0; j < 30 * 10; j++) inst->patterns[j] = 1;
+    for (int a = 0; a < 10; a++) inst->outputs[a] = -1;
+    CU_ASSERT_EQUAL(tcm_instance_validate(inst), TCM_EINVAL);
+    CU_ASSERT(last_error_is(TCM_EINVAL, "K must be odd and positive for the majority rule"));
+    inst->rule = TCM_RULE_PARITY;
+    CU_ASSERT_EQUAL(tcm_instance_validate(inst), TCM_OK);
+    inst->rule = (tcm_output_rule)5;
+    CU_ASSERT_EQUAL(tcm_instance_validate(inst), TCM_EINVAL);
+    CU_ASSERT(last_error_is(TCM_EINVAL, "unknown output rule 5"));
+    tcm_instance_free(inst);
     CU_ASSERT_PTR_NULL(tcm_instance_alloc(30, 0, 10, TCM_ARCH_FULL));
-    CU_ASSERT(last_error_is(TCM_EINVAL, "K must be odd"));
+    CU_ASSERT(last_error_is(TCM_EINVAL, "K must be positive"));
     CU_ASSERT_PTR_NULL(tcm_instance_alloc(31, 3, 10, TCM_ARCH_TREE));
     CU_ASSERT(last_error_is(TCM_EINVAL, "N = 31 is not divisible by K = 3"));
     CU_ASSERT_PTR_NULL(tcm_instance_alloc(0, 3, 10, TCM_ARCH_TREE));
@@ -112,6 +125,10 @@ static void test_generate_errors(void)
     expect_generate_error(&p, TCM_EINVAL, "K_teacher must be odd");
     p.K_teacher = 5;
     expect_generate_error(&p, TCM_EINVAL, "not divisible by K_teacher = 5");
+    p.teacher = 0, p.K_teacher = 0, p.rule = TCM_RULE_PARITY, p.K = 0;
+    expect_generate_error(&p, TCM_EINVAL, "K must be positive for the parity rule, got K = 0");
+    p.K = 3, p.rule = (tcm_output_rule)4;
+    expect_generate_error(&p, TCM_EINVAL, "unknown output rule 4");
     CU_ASSERT_EQUAL(tcm_instance_generate(NULL, &p), TCM_EINVAL);
 }
 
@@ -349,6 +366,104 @@ static void test_arch_names(void)
     CU_ASSERT_EQUAL(tcm_arch_parse(NULL, &a), TCM_EINVAL);
 }
 
+/* Parity instances: even K allowed, random outputs and patterns identical to
+ * the majority instance of the same seed (only the rule differs), a parity
+ * teacher (any K_t, both kinds and architectures) reproduces its outputs with
+ * zero errors, and the outputs are the naive product of the teacher's signs. */
+static void check_parity_teacher(tcm_instance_params p)
+{
+    p.rule = TCM_RULE_PARITY, p.teacher = 1;
+    tcm_instance *inst = gen_ok(&p);
+    CU_ASSERT_EQUAL(inst->rule, TCM_RULE_PARITY);
+    CU_ASSERT_EQUAL(tcm_instance_validate(inst), TCM_OK);
+    const tcm_weights *t = inst->teacher;
+    int mismatches = 0, differ_from_vote = 0;
+    for (int a = 0; a < inst->M; a++) {
+        int prod = 1, vote = 0;
+        for (int k = 0; k < t->K; k++) {
+            double h = tcm_weights_field(t, k, inst->patterns + (size_t)a * (size_t)inst->N +
+                                                   (inst->arch == TCM_ARCH_TREE ? (size_t)k * (size_t)t->n : 0));
+            prod *= h < 0.0 ? -1 : 1;
+            vote += h < 0.0 ? -1 : 1;
+        }
+        mismatches += inst->outputs[a] != prod;
+        differ_from_vote += prod != (vote > 0 ? 1 : -1);
+    }
+    CU_ASSERT_EQUAL(mismatches, 0);
+    if (t->K > 1) CU_ASSERT(differ_from_vote > 0); /* the rule changed the outputs */
+    tcm_eval ev;
+    if (t->K == inst->K) { /* eval needs the instance's shape */
+        CU_ASSERT_EQUAL_FATAL(tcm_weights_eval(t, inst, &ev, NULL, NULL), TCM_OK);
+        CU_ASSERT_EQUAL(ev.errors, 0);
+        CU_ASSERT(ev.min_stability > 0.0); /* parity: min stability > 0 iff solved */
+    }
+    tcm_instance_free(inst);
+}
+
+static void test_parity(void)
+{
+    tcm_instance_params p = TCM_INSTANCE_PARAMS_INIT;
+    p.N = 300, p.K = 4, p.M = 200, p.seed = 8, p.rule = TCM_RULE_PARITY;
+    tcm_instance *par = gen_ok(&p);
+    CU_ASSERT_STRING_EQUAL(par->generator, "random");
+    p.K = 3, p.rule = TCM_RULE_MAJORITY;
+    tcm_instance *maj = gen_ok(&p);
+    p.rule = TCM_RULE_PARITY;
+    tcm_instance *par3 = gen_ok(&p);
+    CU_ASSERT(same_instance(maj, par3)); /* same bytes, only the rule differs */
+    CU_ASSERT_EQUAL(memcmp(par->outputs, maj->outputs, (size_t)maj->M), 0);
+    tcm_instance_free(par);
+    tcm_instance_free(maj);
+    tcm_instance_free(par3);
+    tcm_instance_params q = TCM_INSTANCE_PARAMS_INIT;
+    q.N = 300, q.K = 3, q.alpha = 1.0, q.seed = 3;
+    for (int K = 1; K <= 4; K++) {
+        q.K = K;
+        check_parity_teacher(q); /* continuous tree, K = 1..4 */
+    }
+    q.K = 3, q.kind = TCM_WEIGHTS_BINARY; /* n = 100 even: zero fields count as +1 in the teacher */
+    q.N = 303;                               /* n = 101: no zero fields, zero errors */
+    check_parity_teacher(q);
+    q.arch = TCM_ARCH_FULL, q.N = 101, q.K = 2, q.alpha = 0.5;
+    check_parity_teacher(q); /* binary, fully connected, even K */
+    q.kind = TCM_WEIGHTS_CONTINUOUS, q.K = 3, q.K_teacher = 2;
+    check_parity_teacher(q); /* even K_teacher != K */
+    q.rule = TCM_RULE_MAJORITY, q.teacher = 1; /* even K_teacher refused under majority */
+    expect_generate_error(&q, TCM_EINVAL, "K_teacher must be odd and positive for the majority rule");
+}
+
+/* FNV-1a as the fingerprint was defined before output rules existed. */
+static uint64_t old_fingerprint(const tcm_instance *inst)
+{
+    int32_t head[4] = { inst->N, inst->K, inst->M, (int32_t)inst->arch };
+    const unsigned char *parts[3] = { (const unsigned char *)head, (const unsigned char *)inst->patterns,
+                                      (const unsigned char *)inst->outputs };
+    size_t lens[3] = { sizeof head, (size_t)inst->M * (size_t)inst->N, (size_t)inst->M };
+    uint64_t h = 14695981039346656037ULL;
+    for (int p = 0; p < 3; p++)
+        for (size_t i = 0; i < lens[p]; i++) {
+            h ^= parts[p][i];
+            h *= 1099511628211ULL;
+        }
+    return h;
+}
+
+/* Majority fingerprints are the pre-rule ones (old checkpoints stay valid);
+ * the same bytes under parity fingerprint differently. */
+static void test_fingerprint_rule(void)
+{
+    tcm_instance_params p = TCM_INSTANCE_PARAMS_INIT;
+    p.N = 99, p.K = 3, p.M = 50, p.seed = 12;
+    tcm_instance *inst = gen_ok(&p);
+    uint64_t fm = tcm_instance_fingerprint(inst);
+    CU_ASSERT_EQUAL(fm, old_fingerprint(inst));
+    inst->rule = TCM_RULE_PARITY;
+    CU_ASSERT_NOT_EQUAL(tcm_instance_fingerprint(inst), fm);
+    inst->rule = TCM_RULE_MAJORITY;
+    CU_ASSERT_EQUAL(tcm_instance_fingerprint(inst), fm);
+    tcm_instance_free(inst);
+}
+
 static const tcm_test_case tests[] = {
     { "alloc size checks", test_alloc_checks },
     { "generate parameter errors", test_generate_errors },
@@ -360,6 +475,8 @@ static const tcm_test_case tests[] = {
     { "teacher ties, K_teacher", test_teacher_ties_and_K_teacher },
     { "random outputs balanced", test_random_balance },
     { "arch names", test_arch_names },
+    { "parity rule and teachers", test_parity },
+    { "fingerprint and rule", test_fingerprint_rule },
 };
 
 TCM_TEST_SUITE("instance", tests)

@@ -1,5 +1,7 @@
 /* A storage instance: M patterns of N inputs (+-1) with desired outputs
- * (+-1) for a committee machine of K hidden units, in the tree architecture
+ * (+-1) for a machine of K hidden units whose output rule is the majority
+ * vote (committee machine) or the product of the hidden signs (parity
+ * machine), in the tree architecture
  * (unit k sees inputs k*n .. k*n+n-1, n = N/K) or the fully-connected one
  * (every unit sees all N inputs, n = N). Optionally carries the teacher that
  * produced the outputs. */
@@ -9,13 +11,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tcmbp/output.h"
 #include "tcmbp/weights.h"
 
 typedef enum { TCM_ARCH_TREE = 0, TCM_ARCH_FULL = 1 } tcm_arch;
 
 typedef struct tcm_instance_s {
     int N;                  /* inputs per pattern */
-    int K;                  /* hidden units (odd) */
+    int K;                  /* hidden units (odd for the majority rule) */
     int M;                  /* patterns (> 0) */
     int n;                  /* inputs per unit: N/K (tree) or N (full) */
     tcm_arch arch;
@@ -25,13 +28,15 @@ typedef struct tcm_instance_s {
     tcm_weights *teacher;   /* NULL, or the teacher (K_teacher x n_teacher) */
     uint64_t seed;          /* generation seed (0 if imported) */
     char generator[32];     /* "random", "teacher" or "imported" */
+    tcm_output_rule rule;   /* output rule of the machine (majority unless set) */
 } tcm_instance;
 
 /* Generation parameters. Either alpha or M: M = round(alpha * N) for trees
  * and round(alpha * N * K) for fully-connected machines when M == 0 (alpha
  * must then be finite and > 0 and give M >= 1); alpha is ignored when M > 0.
  * kind is stored as the instance's default weight kind and is the teacher's
- * kind. */
+ * kind; rule is the output rule (K, and K_teacher, must be odd for the
+ * majority vote; any K >= 1 for parity). */
 typedef struct {
     int N, K, M;
     double alpha;
@@ -40,14 +45,18 @@ typedef struct {
     int teacher;            /* nonzero: outputs from a random teacher */
     int K_teacher;          /* teacher's hidden units (0: same as K) */
     uint64_t seed;
+    tcm_output_rule rule;   /* output rule; a teacher's outputs go through it */
 } tcm_instance_params;
 
 #define TCM_INSTANCE_PARAMS_INIT \
-    { 999, 3, 0, 1.0, TCM_ARCH_TREE, TCM_WEIGHTS_CONTINUOUS, 0, 0, 1 }
+    { 999, 3, 0, 1.0, TCM_ARCH_TREE, TCM_WEIGHTS_CONTINUOUS, 0, 0, 1, TCM_RULE_MAJORITY }
 
 /* Allocate an instance with zeroed patterns/outputs after checking the sizes
- * (K odd and > 0, N > 0, N % K == 0 for trees, M > 0, M * N fits in memory
- * size). kind = continuous, teacher = NULL, seed = 0, generator = "imported".
+ * (K > 0, N > 0, N % K == 0 for trees, M > 0, M * N fits in memory
+ * size). kind = continuous, teacher = NULL, seed = 0, generator = "imported",
+ * rule = majority. K is not required to be odd here: the rule is set after
+ * allocation (e.g. by a file reader), and tcm_instance_validate checks K
+ * against it.
  * NULL on error with the message set (TCM_EINVAL, TCM_ENOMEM). */
 tcm_instance *tcm_instance_alloc(int N, int K, int M, tcm_arch arch);
 /* Release inst, its arrays and its teacher (NULL-safe). */
@@ -55,12 +64,14 @@ void tcm_instance_free(tcm_instance *inst);
 
 /* Generate a random instance. Pattern a is drawn from RNG stream a + 1 of
  * p->seed (input i = bit i % 64 of word i / 64: set -> +1), outputs from
- * stream 0 (random: output a = a-th tcm_rng_sign) or from the teacher, so the
- * result is byte-identical for any thread count.
- * Teacher (p->teacher != 0): K_t = p->K_teacher (0: K) units, odd, with
+ * stream 0 (random: output a = a-th tcm_rng_sign, whatever the rule) or from
+ * the teacher, so the result is byte-identical for any thread count.
+ * Teacher (p->teacher != 0): K_t = p->K_teacher (0: K) units (odd for the
+ * majority rule), with
  * N % K_t == 0 for trees; n_t = N / K_t (tree) or N (full). Unit k is drawn
  * from stream 2^40 + k: Gaussian entries normalised to sum w^2 = n_t
- * (continuous) or +-1 signs (binary). sigma_a = sign(sum_k tau_ka) with
+ * (continuous) or +-1 signs (binary). sigma_a = sign(sum_k tau_ka) (majority)
+ * or prod_k tau_ka (parity) with
  * tau_ka = sign(h_ka) and a zero hidden field counted as tau = +1 (ties only
  * arise for a binary teacher with n_t even). Note tcm_weights_eval counts a
  * zero field as 0, so such a teacher may show errors there. The teacher is
@@ -69,7 +80,8 @@ void tcm_instance_free(tcm_instance *inst);
 int tcm_instance_generate(tcm_instance **out, const tcm_instance_params *p);
 
 /* Check sizes (as tcm_instance_alloc, plus n consistent with the
- * architecture and a known kind), +-1 entries of patterns and outputs (the
+ * architecture, a known kind and rule, K allowed by the rule:
+ * tcm_output_rule_allows_K), +-1 entries of patterns and outputs (the
  * message names the first bad (pattern, input) or output), and the teacher's
  * shape and weights (tcm_weights_validate). TCM_EINVAL (TCM_ENUMERIC for a
  * non-finite teacher weight) with a message naming the first problem. */
@@ -93,8 +105,13 @@ int tcm_arch_parse(const char *s, tcm_arch *out);
 
 
 
-/* 64-bit FNV-1a fingerprint of (N, K, M, arch, patterns, outputs): stored in
- * checkpoints and results so that they are never applied to another instance. */
+/* 64-bit FNV-1a fingerprint of (N, K, M, arch, patterns, outputs) and, for
+ * rules other than majority, the rule's name: stored in checkpoints and
+ * results so that they are never applied to another instance. A majority
+ * instance hashes exactly as before the rule existed (old checkpoints stay
+ * valid); a parity instance with the same patterns and outputs (random
+ * outputs with the same seed) gets another fingerprint, since its messages
+ * mean something else. */
 uint64_t tcm_instance_fingerprint(const tcm_instance *inst);
 
 #endif

@@ -23,16 +23,24 @@ typedef struct {
 
 struct tcm_instance_s; /* tcm_instance, defined in instance.h */
 
-/* Evaluation of a configuration on an instance. Hidden field of unit k on
- * pattern a: h_ka = (1/sqrt n) sum_i w_ki xi_aki; tau_ka = sign(h_ka) (0 when
- * h_ka == 0 exactly); output = sign(sum_k tau_ka), 0 on a tie. A pattern is an
- * error unless output == sigma_a (ties count as errors). */
+/* Evaluation of a configuration on an instance under the instance's output
+ * rule. Hidden field of unit k on pattern a: h_ka = (1/sqrt n) sum_i w_ki
+ * xi_aki; tau_ka = sign(h_ka) (0 when h_ka == 0 exactly); output =
+ * sign(sum_k tau_ka), 0 on a tie (majority), or prod_k tau_ka (parity, 0 if a
+ * field is 0). A pattern is an error unless output == sigma_a (ties count as
+ * errors).
+ * Stability of unit k on pattern a: its field times the sign it must have
+ * for the pattern to be right given the other units: sigma_a h_ka (majority,
+ * as always), sigma_a prod_{j != k} tau_ja h_ka (parity; = +|h_ka| on a
+ * correct pattern, -|h_ka| on a wrong one, 0 if some field is 0). Under
+ * parity min_stability > 0 iff every pattern is right, and it is then the
+ * smallest |h_ka|: the margin before one unit's flip breaks a pattern. */
 typedef struct {
     int M;                 /* patterns evaluated */
     int errors;            /* patterns with output != sigma_a */
     double error_rate;     /* errors / M */
-    double min_stability;  /* min over (a,k) of sigma_a * h_ka */
-    double mean_stability; /* mean over (a,k) of sigma_a * h_ka */
+    double min_stability;  /* min over (a,k) of the stability (majority: sigma_a * h_ka) */
+    double mean_stability; /* mean over (a,k) of the stability */
 } tcm_eval;
 
 /* Allocate K x n zero weights (K > 0, n > 0, known kind). NULL on error,

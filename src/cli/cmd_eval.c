@@ -83,6 +83,8 @@ static int write_outputs(const cli_args *a, const eval_state *e, const char *pat
     if (st == TCM_OK)
         st = tcm_h5_out_attr_string(o, "/eval", "kind", tcm_weight_kind_name(e->w->kind));
     if (st == TCM_OK)
+        st = tcm_h5_out_attr_string(o, "/eval", "output_rule", tcm_output_rule_name(e->inst->rule));
+    if (st == TCM_OK)
         st = tcm_h5_out_attr_int(o, "/eval", "errors", e->ev.errors);
     if (st == TCM_OK)
         st = tcm_h5_out_attr_double(o, "/eval", "min_stability", e->ev.min_stability);
@@ -107,6 +109,7 @@ static int summary(const cli_args *a, const eval_state *e, const char *outputs)
     cli_summary_str(&s, "instance", a->pos[0]);
     cli_summary_str(&s, "weights", a->pos[1]);
     cli_summary_str(&s, "kind", tcm_weight_kind_name(e->w->kind));
+    cli_summary_str(&s, "output_rule", tcm_output_rule_name(e->inst->rule));
     cli_summary_str(&s, "normalized", cont ? "per_unit" : "none");
     cli_summary_int(&s, "M", e->ev.M);
     cli_summary_int(&s, "errors", e->ev.errors);
@@ -154,9 +157,12 @@ int cmd_eval(int argc, char **argv)
                 "also write per-pattern results: /eval/outputs, /eval/fields (M x K), /eval/wrong", NULL),
         CLI_END};
     cli_command cmd = {"eval", "[options] INSTANCE WEIGHTS",
-                       "Evaluate a configuration on an instance: number of patterns the committee machine "
-                       "gets wrong (ties count as errors), error rate, and the minimum and mean stability "
-                       "sigma_a h_ka over patterns a and units k, where h_ka = sum_i w_ki xi_aki / sqrt(n). WEIGHTS is "
+                       "Evaluate a configuration on an instance: number of patterns the machine gets wrong "
+                       "under the instance's output rule (ties and, for parity, zero fields count as errors), "
+                       "error rate, and the minimum and mean stability over patterns a and units k: "
+                       "sigma_a h_ka for the majority rule, sigma_a prod_{j!=k} sign(h_ja) h_ka (the field "
+                       "times the sign the unit needs given the others) for parity, where h_ka = sum_i w_ki "
+                       "xi_aki / sqrt(n). WEIGHTS is "
                        "FILE.h5 (its /weights), FILE.h5:/dataset (e.g. inst.h5:/teacher), FILE.npy, or a "
                        "whitespace/CSV text file, of shape K x n. Continuous weights are first normalised "
                        "per unit to |w_k|^2 = n (the summary says normalized=per_unit); binary ones must "

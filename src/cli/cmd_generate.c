@@ -13,8 +13,11 @@
  * returns CLI_EXIT_OK or CLI_EXIT_USAGE (message printed). */
 static int check_params(const cli_args *a, const cli_command *cmd, const tcm_instance_params *p)
 {
-    if (p->K < 1 || p->K % 2 == 0)
-        return cli_usage(a, "--K must be odd and positive (got %d): majority vote needs an odd number of units", p->K);
+    if (!tcm_output_rule_allows_K(p->rule, p->K))
+        return p->rule == TCM_RULE_MAJORITY
+                   ? cli_usage(a, "--K must be odd and positive (got %d): majority vote needs an odd number of units",
+                               p->K)
+                   : cli_usage(a, "--K must be positive (got %d)", p->K);
     if (p->N < 1)
         return cli_usage(a, "--N must be positive (got %d)", p->N);
     if (p->arch == TCM_ARCH_TREE && p->N % p->K != 0)
@@ -25,8 +28,9 @@ static int check_params(const cli_args *a, const cli_command *cmd, const tcm_ins
         return cli_usage(a, "--M must be positive (got %d)", p->M);
     if (!cli_given(cmd, "M") && !(p->alpha > 0))
         return cli_usage(a, "--alpha must be positive (got %g)", p->alpha);
-    if (p->K_teacher < 0 || (p->K_teacher > 0 && p->K_teacher % 2 == 0))
-        return cli_usage(a, "--K-teacher must be odd and positive (got %d)", p->K_teacher);
+    if (p->K_teacher < 0 || (p->K_teacher > 0 && !tcm_output_rule_allows_K(p->rule, p->K_teacher)))
+        return cli_usage(a, "--K-teacher must be %spositive (got %d)", p->rule == TCM_RULE_MAJORITY ? "odd and " : "",
+                         p->K_teacher);
     if (p->K_teacher > 0 && !p->teacher)
         return cli_usage(a, "--K-teacher needs --teacher");
     if (p->teacher && p->arch == TCM_ARCH_TREE && p->K_teacher > 0 && p->N % p->K_teacher != 0)
@@ -49,6 +53,7 @@ static int summary(const cli_args *a, const char *path, const tcm_instance *inst
     cli_summary_str(&s, "arch", tcm_arch_name(inst->arch));
     cli_summary_str(&s, "weights", tcm_weight_kind_name(inst->kind));
     cli_summary_str(&s, "generator", inst->generator);
+    cli_summary_str(&s, "output_rule", tcm_output_rule_name(inst->rule));
     cli_summary_int(&s, "K_teacher", inst->teacher ? inst->teacher->K : 0);
     cli_summary_u64(&s, "seed", inst->seed);
     return cli_summary_end(&s);
@@ -58,11 +63,11 @@ static int summary(const cli_args *a, const char *path, const tcm_instance *inst
 int cmd_generate(int argc, char **argv)
 {
     tcm_instance_params p = TCM_INSTANCE_PARAMS_INIT;
-    const char *out = NULL, *arch = "tree", *kind = "continuous";
+    const char *out = NULL, *arch = "tree", *kind = "continuous", *rule = "majority";
     cli_option opts[] = {
         CLI_OPT("output", 'o', CLI_STRING, &out, "FILE", "instance file to write (HDF5); required", NULL),
         CLI_OPT("N", 0, CLI_INT, &p.N, "N", "inputs per pattern (a multiple of K for trees)", "999"),
-        CLI_OPT("K", 0, CLI_INT, &p.K, "K", "hidden units (odd)", "3"),
+        CLI_OPT("K", 0, CLI_INT, &p.K, "K", "hidden units (odd for majority)", "3"),
         CLI_OPT("alpha", 0, CLI_DOUBLE, &p.alpha, "A",
                 "load: M = round(alpha N) for trees, round(alpha N K) for fully connected machines", "1.0"),
         CLI_OPT("M", 0, CLI_INT, &p.M, "M", "number of patterns (instead of --alpha)", NULL),
@@ -73,12 +78,17 @@ int cmd_generate(int argc, char **argv)
         CLI_OPT("teacher", 0, CLI_FLAG, &p.teacher, NULL,
                 "outputs from a random teacher of that weight kind, stored as /teacher (default: random outputs)",
                 NULL),
-        CLI_OPT("K-teacher", 0, CLI_INT, &p.K_teacher, "K", "teacher's hidden units (odd)", "same as --K"),
+        CLI_OPT("K-teacher", 0, CLI_INT, &p.K_teacher, "K", "teacher's hidden units (odd for majority)",
+                "same as --K"),
+        CLI_OPT("output-rule", 0, CLI_STRING, &rule, "majority|parity",
+                "output of the machine: majority vote of the hidden signs (committee machine, K odd) or their "
+                "product (parity machine, any K); stored in the instance, a teacher's outputs go through it",
+                "majority"),
         CLI_END};
     cli_command cmd = {"generate", "[options] -o FILE",
                        "Generate a random storage instance: M patterns of N inputs, each +-1 with probability "
-                       "1/2, and desired outputs either random or produced by a random teacher committee "
-                       "machine. The result depends only on the options and --seed, never on --threads.",
+                       "1/2, and desired outputs either random or produced by a random teacher machine (committee "
+                       "or parity, --output-rule). The result depends only on the options and --seed, never on --threads.",
                        opts, 0, 0, "generation seed; every pattern is a pure function of (seed, index)"};
     CLI_PARSE_OR_RETURN(cmd, a, rc, argc, argv);
     if (!out)
@@ -87,6 +97,8 @@ int cmd_generate(int argc, char **argv)
         return cli_usage(&a, "--arch must be tree or full (got '%s')", arch);
     if (tcm_weight_kind_parse(kind, &p.kind) != TCM_OK)
         return cli_usage(&a, "--weights must be continuous or binary (got '%s')", kind);
+    if (tcm_output_rule_parse(rule, &p.rule) != TCM_OK)
+        return cli_usage(&a, "--output-rule must be majority or parity (got '%s')", rule);
     if (!cli_given(&cmd, "M"))
         p.M = 0;
     p.seed = a.seed;

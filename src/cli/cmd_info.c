@@ -21,6 +21,7 @@ static void instance_keys(cli_summary *s, const tcm_instance *inst)
     cli_summary_str(s, "arch", tcm_arch_name(inst->arch));
     cli_summary_str(s, "weights", tcm_weight_kind_name(inst->kind));
     cli_summary_str(s, "generator", inst->generator);
+    cli_summary_str(s, "output_rule", tcm_output_rule_name(inst->rule));
     cli_summary_u64(s, "seed", inst->seed);
     cli_summary_bool(s, "teacher", inst->teacher != NULL);
 }

@@ -34,7 +34,7 @@ typedef struct {
                    "binary weights: hidden-unit factor as a Gaussian sum of the inputs, O(n) (clt), or by "    \
                    "exact convolution, O(n^2) (exact, small n)", "clt"),                                     \
     CLI_CHOICE_OPT("output-factor", &(e).output, tcm_output_mode_names,                                        \
-                   "output factor: exact convolution of the votes, or Gaussian (large K)", "exact"),          \
+                   "majority-vote output factor: exact convolution of the votes, or Gaussian (large K); the parity factor is always exact", "exact"),          \
     CLI_CHOICE_OPT("schedule", &(e).schedule, tcm_schedule_names,                                              \
                    "all patterns from the same marginals (parallel), or fixed blocks with marginals "          \
                    "refreshed after each (block)", "parallel"),                                               \

@@ -395,7 +395,7 @@ double tcm_bin_update_pattern(tcm_bgraph *g, int a, tcm_hidden_mode hm, tcm_outp
     double *lp = g->lp + ak, *lq = g->lq + ak, *fo = g->fout + ak;
     pattern_work pw = pattern_layout(g, work);
     units_to_output(g, a, hm, &pw, lp, lq);
-    tcm_output_update(om, K, g->inst->outputs[a], lp, lq, fo, pw.owork);
+    tcm_output_update(g->inst->rule, om, K, g->inst->outputs[a], lp, lq, fo, pw.owork);
     double change = 0.0;
     int bad = 0;
     for (int k = 0; k < K; k++) {
@@ -431,7 +431,7 @@ double tcm_bin_pattern_free_entropy(const tcm_bgraph *g, int a, tcm_hidden_mode 
 {
     pattern_work pw = pattern_layout(g, work);
     units_to_output(g, a, hm, &pw, pw.lp, pw.lq);
-    double f = tcm_output_logz(om, g->K, g->inst->outputs[a], pw.lp, pw.lq, pw.owork);
+    double f = tcm_output_logz(g->inst->rule, om, g->K, g->inst->outputs[a], pw.lp, pw.lq, pw.owork);
     for (int k = 0; k < g->K; k++) f += unit_cavity_terms(g, a, k);
     /* A pattern the state cannot satisfy has log Z = -inf; the CLT mode
      * reaches it as -z^2/2 with the variance floor TCM_BIN_MIN_VARIANCE

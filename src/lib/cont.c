@@ -307,7 +307,7 @@ double tcm_cont_update_pattern(tcm_graph *g, int a, const tcm_cont_update_opts *
     if (!acc) acc = junk; /* sums not wanted (block schedule): a scratch row takes them, never read */
     double *lp = g->lp + ak, *lq = g->lq + ak, *f = g->fout + ak;
     unit_messages(g, a, omega, delta, lp, lq, cav);
-    tcm_output_update(o->output, K, g->inst->outputs[a], lp, lq, f, owork);
+    tcm_output_update(g->inst->rule, o->output, K, g->inst->outputs[a], lp, lq, f, owork);
     double change = 0.0;
     int bad = 0;
     for (int k = 0; k < K; k++) {
@@ -343,7 +343,7 @@ double tcm_cont_pattern_free_entropy(const tcm_graph *g, int a, tcm_output_mode 
     double *omega = work, *delta = work + K, *lp = work + 2 * (size_t)K, *lq = work + 3 * (size_t)K;
     double *cav = work + 4 * (size_t)K, *owork = cav + 4 * g->nw;
     unit_messages(g, a, omega, delta, lp, lq, cav);
-    double f = tcm_output_logz(om, K, g->inst->outputs[a], lp, lq, owork);
+    double f = tcm_output_logz(g->inst->rule, om, K, g->inst->outputs[a], lp, lq, owork);
     for (int k = 0; k < K; k++) f += unit_cavity_terms(g, a, k);
     return f;
 }
@@ -408,7 +408,7 @@ TCM_HOT_LOOP static double lane_dot(int n, const double *x, const double *y)
     return sum_lanes(l);
 }
 
-/* 1 if the committee with weights m (K x n) gets pattern a wrong; row: N
+/* 1 if the machine (the instance's rule) with weights m (K x n) gets pattern a wrong; row: N
  * doubles of scratch for the pattern converted from int8. */
 TCM_HOT_LOOP static int pattern_error(const tcm_graph *g, int a, const double *m, double *row)
 {
@@ -416,13 +416,14 @@ TCM_HOT_LOOP static int pattern_error(const tcm_graph *g, int a, const double *m
     const int N = g->inst->N, n = g->n, full = g->inst->arch == TCM_ARCH_FULL;
 #pragma omp simd
     for (int i = 0; i < N; i++) row[i] = x[i];
-    int vote = 0;
+    int vote = 0, prod = 1;
     for (int k = 0; k < g->K; k++) {
         double h = lane_dot(n, row + (full ? 0 : (size_t)k * (size_t)n), m + (size_t)k * (size_t)n);
-        vote += (h > 0.0) - (h < 0.0);
+        int tau = (h > 0.0) - (h < 0.0);
+        vote += tau;
+        prod *= tau;
     }
-    int out = (vote > 0) - (vote < 0);
-    return out != g->inst->outputs[a];
+    return tcm_output_decide(g->inst->rule, vote, prod) != g->inst->outputs[a];
 }
 
 int tcm_cont_errors(const tcm_graph *g, int *errors)

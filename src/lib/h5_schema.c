@@ -89,6 +89,8 @@ static int out_instance_attrs(tcm_h5_out *o, const tcm_instance *inst)
         rc = tcm_h5_out_attr_u64(o, "/", "seed", inst->seed);
     if (rc == TCM_OK)
         rc = tcm_h5_out_attr_string(o, "/", "generator", inst->generator);
+    if (rc == TCM_OK)
+        rc = tcm_h5_out_attr_string(o, "/", "output_rule", tcm_output_rule_name(inst->rule));
     return rc;
 }
 
@@ -184,7 +186,7 @@ static int read_instance_sizes(const tcm_h5_in *in, inst_sizes *s)
     return rc;
 }
 
-/* Optional metadata: default weight kind, seed, generator; n cross-check. */
+/* Optional metadata: default weight kind, seed, generator, output rule; n cross-check. */
 static int read_instance_meta(const tcm_h5_in *in, tcm_instance *inst)
 {
     char buf[64];
@@ -205,6 +207,13 @@ static int read_instance_meta(const tcm_h5_in *in, tcm_instance *inst)
         size_t m = strlen(buf) < sizeof inst->generator ? strlen(buf) : sizeof inst->generator - 1;
         memcpy(inst->generator, buf, m); /* truncated to fit */
         inst->generator[m] = '\0';
+    }
+    inst->rule = TCM_RULE_MAJORITY; /* files from before the attribute existed */
+    if (rc == TCM_OK && tcm_h5_in_has_attr(in, "/", "output_rule")) {
+        rc = tcm_h5_in_attr_string(in, "/", "output_rule", buf, sizeof buf);
+        if (rc == TCM_OK && tcm_output_rule_parse(buf, &inst->rule) != TCM_OK)
+            rc = TCM_ERROR(TCM_EFORMAT, "%s: unknown output_rule '%s' (expected majority or parity)", tcm_h5_in_path(in),
+                           buf);
     }
     if (rc == TCM_OK)
         rc = check_root_int(in, "n", inst->n, "N, K and arch");

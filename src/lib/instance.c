@@ -16,19 +16,30 @@
  * streams 1 .. M (M < 2^31), random outputs stream 0. */
 #define TCM_TEACHER_STREAM (UINT64_C(1) << 40)
 
-/* Check N, K and arch: K odd and positive, N positive, K | N for trees. */
+/* Check N, K and arch: K positive, N positive, K | N for trees. */
 static int check_sizes(int N, int K, tcm_arch arch)
 {
     if (arch != TCM_ARCH_TREE && arch != TCM_ARCH_FULL)
         return TCM_ERROR(TCM_EINVAL, "unknown architecture %d", (int)arch);
-    if (K <= 0 || K % 2 == 0)
-        return TCM_ERROR(TCM_EINVAL, "K must be odd and positive, got K = %d", K);
+    if (K <= 0)
+        return TCM_ERROR(TCM_EINVAL, "K must be positive, got K = %d", K);
     if (N <= 0)
         return TCM_ERROR(TCM_EINVAL, "N must be positive, got N = %d", N);
     if (arch == TCM_ARCH_TREE && N % K != 0)
         return TCM_ERROR(TCM_EINVAL,
                          "N = %d is not divisible by K = %d (required by the tree architecture)", N,
                          K);
+    return TCM_OK;
+}
+
+/* A known rule that allows K units (what is named K: "K" or "K_teacher"). */
+static int check_rule(tcm_output_rule rule, int K, const char *what)
+{
+    if ((int)rule < 0 || rule >= TCM_RULE_COUNT)
+        return TCM_ERROR(TCM_EINVAL, "unknown output rule %d", (int)rule);
+    if (!tcm_output_rule_allows_K(rule, K))
+        return TCM_ERROR(TCM_EINVAL, "%s must be %spositive for the %s rule, got %s = %d", what,
+                         rule == TCM_RULE_MAJORITY ? "odd and " : "", tcm_output_rule_name(rule), what, K);
     return TCM_OK;
 }
 
@@ -70,6 +81,7 @@ tcm_instance *tcm_instance_alloc(int N, int K, int M, tcm_arch arch)
     inst->teacher = NULL;
     inst->seed = 0;
     strcpy(inst->generator, "imported");
+    inst->rule = TCM_RULE_MAJORITY;
     return inst;
 }
 
@@ -159,29 +171,38 @@ static int make_teacher(tcm_weights **out, int K_t, int n_t, tcm_weight_kind kin
     return TCM_OK;
 }
 
-/* Outputs of the teacher's committee on every pattern. A hidden field that
- * is exactly 0 (possible for a binary teacher with an even number of inputs
- * per unit) counts as +1, so with K_t odd the vote never ties. */
+/* Outputs of the teacher on every pattern under the instance's rule. A
+ * hidden field that is exactly 0 (possible for a binary teacher with an even
+ * number of inputs per unit) counts as +1, so with K_t odd the vote never
+ * ties and the parity is always +-1. */
 static void fill_teacher_outputs(tcm_instance *inst, const tcm_weights *t)
 {
+    const tcm_output_rule rule = inst->rule;
     const int M = inst->M;
     const size_t stride = inst->arch == TCM_ARCH_TREE ? (size_t)t->n : 0;
 #pragma omp parallel for schedule(static)
     for (int a = 0; a < M; a++) {
         const int8_t *row = inst->patterns + (size_t)a * (size_t)inst->N;
-        int vote = 0;
-        for (int k = 0; k < t->K; k++)
-            vote += tcm_weights_field(t, k, row + (size_t)k * stride) < 0.0 ? -1 : 1;
-        inst->outputs[a] = (int8_t)(vote > 0 ? 1 : -1);
+        int vote = 0, prod = 1;
+        for (int k = 0; k < t->K; k++) {
+            int tau = tcm_weights_field(t, k, row + (size_t)k * stride) < 0.0 ? -1 : 1;
+            vote += tau;
+            prod *= tau;
+        }
+        inst->outputs[a] = (int8_t)tcm_output_decide(rule, vote, prod);
     }
 }
 
-/* Teacher size for p: K_t = p->K_teacher or K, odd, dividing N for trees. */
+/* Teacher size for p: K_t = p->K_teacher or K, allowed by the rule (odd for
+ * majority), dividing N for trees. */
 static int teacher_shape(const tcm_instance_params *p, int *K_t, int *n_t)
 {
     int kt = p->K_teacher ? p->K_teacher : p->K;
-    if (kt <= 0 || kt % 2 == 0)
-        return TCM_ERROR(TCM_EINVAL, "K_teacher must be odd and positive, got K_teacher = %d", kt);
+    if (kt <= 0)
+        return TCM_ERROR(TCM_EINVAL, "K_teacher must be positive, got K_teacher = %d", kt);
+    int st = check_rule(p->rule, kt, "K_teacher");
+    if (st != TCM_OK)
+        return st;
     if (p->arch == TCM_ARCH_TREE && p->N % kt != 0)
         return TCM_ERROR(TCM_EINVAL,
                          "N = %d is not divisible by K_teacher = %d (tree architecture)", p->N,
@@ -194,7 +215,9 @@ static int teacher_shape(const tcm_instance_params *p, int *K_t, int *n_t)
 /* Check every parameter of p and compute M (and the teacher's shape). */
 static int check_params(const tcm_instance_params *p, int *M, int *K_t, int *n_t)
 {
-    int st = check_sizes(p->N, p->K, p->arch);
+    int st = check_rule(p->rule, p->K, "K");
+    if (st == TCM_OK)
+        st = check_sizes(p->N, p->K, p->arch);
     if (st == TCM_OK && p->kind != TCM_WEIGHTS_CONTINUOUS && p->kind != TCM_WEIGHTS_BINARY)
         st = TCM_ERROR(TCM_EINVAL, "unknown weight kind %d", (int)p->kind);
     if (st == TCM_OK)
@@ -220,6 +243,7 @@ int tcm_instance_generate(tcm_instance **out, const tcm_instance_params *p)
         return tcm_last_error_code();
     inst->kind = p->kind;
     inst->seed = p->seed;
+    inst->rule = p->rule;
     fill_patterns(inst, p->seed);
     if (p->teacher) {
         st = make_teacher(&inst->teacher, K_t, n_t, p->kind, p->seed);
@@ -240,7 +264,9 @@ int tcm_instance_generate(tcm_instance **out, const tcm_instance_params *p)
 /* Sizes, derived n, kind and array pointers of inst. */
 static int validate_shape(const tcm_instance *inst)
 {
-    int st = check_sizes(inst->N, inst->K, inst->arch);
+    int st = check_rule(inst->rule, inst->K, "K");
+    if (st == TCM_OK)
+        st = check_sizes(inst->N, inst->K, inst->arch);
     if (st == TCM_OK)
         st = check_patterns(inst->N, inst->M);
     if (st != TCM_OK)
@@ -273,16 +299,17 @@ static int validate_entries(const tcm_instance *inst)
     return TCM_OK;
 }
 
-/* The optional teacher: odd K_t, n_t = N / K_t (tree) or N (full), valid
- * weights. */
+/* The optional teacher: K_t allowed by the rule (odd for majority),
+ * n_t = N / K_t (tree) or N (full), valid weights. */
 static int validate_teacher(const tcm_instance *inst)
 {
     const tcm_weights *t = inst->teacher;
     if (!t)
         return TCM_OK;
-    if (t->K <= 0 || t->K % 2 == 0)
-        return TCM_ERROR(TCM_EINVAL, "teacher has K = %d units; it must be odd and positive",
-                         t->K);
+    if (!tcm_output_rule_allows_K(inst->rule, t->K))
+        return TCM_ERROR(TCM_EINVAL, "teacher has K = %d units; the %s rule needs %s", t->K,
+                         tcm_output_rule_name(inst->rule),
+                         inst->rule == TCM_RULE_MAJORITY ? "an odd positive number" : "at least 1");
     int tree = inst->arch == TCM_ARCH_TREE;
     if ((tree && (inst->N % t->K != 0 || t->n != inst->N / t->K)) || (!tree && t->n != inst->N))
         return TCM_ERROR(TCM_EINVAL, "teacher shape %d x %d does not fit N = %d (%s architecture)",
@@ -353,5 +380,10 @@ uint64_t tcm_instance_fingerprint(const tcm_instance *inst)
     int32_t head[4] = { inst->N, inst->K, inst->M, (int32_t)inst->arch };
     uint64_t h = fnv1a(14695981039346656037ULL, head, sizeof head);
     h = fnv1a(h, inst->patterns, (size_t)inst->M * (size_t)inst->N);
-    return fnv1a(h, inst->outputs, (size_t)inst->M);
+    h = fnv1a(h, inst->outputs, (size_t)inst->M);
+    if (inst->rule != TCM_RULE_MAJORITY) { /* majority: the hash from before rules existed */
+        const char *name = tcm_output_rule_name(inst->rule);
+        h = fnv1a(h, name, strlen(name));
+    }
+    return h;
 }

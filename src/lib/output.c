@@ -1,11 +1,12 @@
-/* Majority-vote output factor (spec 1.2). The exact mode builds the
+/* Output factors of both rules. Majority vote (spec 1.2): the exact mode builds the
  * distribution of the number of +1 votes from prefix and suffix
  * convolutions, so each message costs O(K) after O(K^2) preparation; all sums
  * are of positive terms (no cancellation). It works in linear space when no
  * product of K probabilities can underflow (the common case: 2K exp and K
  * log1p per pattern) and in log space otherwise (every product a logaddexp,
  * ~40 K^2 libm calls per pattern). The CLT mode replaces the others' vote sum
- * by a Gaussian. */
+ * by a Gaussian. Parity (Appendix C): exact in O(K) from log|m_k| and signs
+ * (parity_update). The rule is chosen once per pattern (tcm_output_update). */
 #include "tcmbp/output.h"
 
 #include <math.h>
@@ -212,18 +213,119 @@ static double clt_update(int K, int sigma, const double *lp, const double *lq, d
     return tcm_logH(-sigma * m_all / sqrt(fmax(v_all, 1e-300)));
 }
 
-double tcm_output_update(tcm_output_mode mode, int K, int sigma, const double *lp,
-                         const double *lq, double *f, double *work)
+#define OUT_LN2 0.69314718055994530942 /* ln 2 */
+
+/* log|m| of one unit, m = P(+1) - P(-1), from its normalised
+ * log-probabilities. For |m| >= 1/2 (smaller probability <= 1/4) from the
+ * smaller one alone, log1p(-2 e^lo), exact to rounding even when |m| is 1 - 1e-20;
+ * below, e^hi (1 - e^(lo - hi)), exact to rounding when |m| is tiny. NaN in,
+ * NaN out; -inf for m = 0. */
+static double log_abs_mag(double lp, double lq)
+{
+    if (isnan(lp) || isnan(lq)) return NAN;
+    double lo = lp < lq ? lp : lq, hi = lp < lq ? lq : lp;
+    if (lo <= -2.0 * OUT_LN2) return log1p(-2.0 * exp(lo));
+    return hi + log(-expm1(lo - hi));
+}
+
+/* atanh(e^L) for L <= 0: libm's atanh for e^L < 1/2 (accurate down to
+ * subnormal e^L), else (1/2)(log(1 + e^L) - log(1 - e^L)) with 1 - e^L taken
+ * as -expm1(L) (no cancellation next to 1; +inf at L = 0). */
+static double atanh_exp(double L)
+{
+    if (L < -OUT_LN2) return atanh(exp(L));
+    return 0.5 * (log1p(exp(L)) - log(-expm1(L)));
+}
+
+/* log((1 + s e^L) / 2) for s = +-1, L <= 0, never forming 1 - t:
+ * s = +1: log1p(expm1(L) / 2); s = -1: log(-expm1(L)) - ln 2. */
+static double log_half_one_plus(int s, double L)
+{
+    return s > 0 ? log1p(0.5 * expm1(L)) : log(-expm1(L)) - OUT_LN2;
+}
+
+/* Parity factor: sat iff sigma prod_k tau_k = +1, so with m_j = P(+) - P(-),
+ * P(sat | tau_k) = (1 + sigma tau_k M_k) / 2, M_k = prod_{j != k} m_j, hence
+ * f_k = atanh(sigma M_k) and Z_a = (1 + sigma prod_k m_k) / 2. Products are
+ * kept as log|.| (prefix sums in f, then suffix sums: O(K), no underflow) and
+ * signs; work: K doubles. */
+static double parity_update(int K, int sigma, const double *lp, const double *lq, double *f, double *work)
+{
+    double *lm = work, total = 0.0;
+    int s = sigma; /* sigma times the sign of prod_k m_k */
+    for (int k = 0; k < K; k++) {
+        lm[k] = log_abs_mag(lp[k], lq[k]);
+        if (lp[k] < lq[k]) s = -s;
+    }
+    if (!f) {
+        for (int k = 0; k < K; k++) total += lm[k];
+        return log_half_one_plus(s, total);
+    }
+    for (int k = 0; k < K; k++) { /* f[k] = sum_{j<k} lm[j] */
+        f[k] = total;
+        total += lm[k];
+    }
+    double suffix = 0.0; /* sum_{j>k} lm[j] */
+    for (int k = K - 1; k >= 0; k--) {
+        int sk = lp[k] < lq[k] ? -s : s; /* sigma prod_{j != k} sign m_j */
+        f[k] = sk * atanh_exp(f[k] + suffix);
+        suffix += lm[k];
+    }
+    return log_half_one_plus(s, total);
+}
+
+/* Majority factor in the chosen mode. */
+static double majority_update(tcm_output_mode mode, int K, int sigma, const double *lp, const double *lq,
+                              double *f, double *work)
 {
     if (mode == TCM_OUTPUT_CLT && K > 1) return clt_update(K, sigma, lp, lq, f);
     if (linear_ok(K, lp, lq)) return exact_update_linear(K, sigma, lp, lq, f, work);
     return exact_update(K, sigma, lp, lq, f, work);
 }
 
-double tcm_output_logz(tcm_output_mode mode, int K, int sigma, const double *lp,
+double tcm_output_update(tcm_output_rule rule, tcm_output_mode mode, int K, int sigma, const double *lp,
+                         const double *lq, double *f, double *work)
+{
+    if (rule == TCM_RULE_PARITY) return parity_update(K, sigma, lp, lq, f, work);
+    return majority_update(mode, K, sigma, lp, lq, f, work);
+}
+
+double tcm_output_logz(tcm_output_rule rule, tcm_output_mode mode, int K, int sigma, const double *lp,
                        const double *lq, double *work)
 {
-    return tcm_output_update(mode, K, sigma, lp, lq, NULL, work);
+    return tcm_output_update(rule, mode, K, sigma, lp, lq, NULL, work);
+}
+
+int tcm_output_rule_allows_K(tcm_output_rule rule, int K)
+{
+    return K >= 1 && (rule != TCM_RULE_MAJORITY || K % 2 == 1);
+}
+
+#define RULE_NAME_(E, name, desc) #name,
+#define RULE_DESC_(E, name, desc) desc,
+static const char *const rule_names[TCM_RULE_COUNT] = { TCM_OUTPUT_RULES(RULE_NAME_) };
+static const char *const rule_descs[TCM_RULE_COUNT] = { TCM_OUTPUT_RULES(RULE_DESC_) };
+#undef RULE_NAME_
+#undef RULE_DESC_
+
+const char *tcm_output_rule_name(tcm_output_rule r)
+{
+    return (int)r >= 0 && r < TCM_RULE_COUNT ? rule_names[r] : "unknown";
+}
+
+const char *tcm_output_rule_description(tcm_output_rule r)
+{
+    return (int)r >= 0 && r < TCM_RULE_COUNT ? rule_descs[r] : "unknown";
+}
+
+int tcm_output_rule_parse(const char *s, tcm_output_rule *out)
+{
+    for (int i = 0; s && i < TCM_RULE_COUNT; i++)
+        if (strcmp(s, rule_names[i]) == 0) {
+            *out = (tcm_output_rule)i;
+            return TCM_OK;
+        }
+    return TCM_ERROR(TCM_EINVAL, "unknown output rule '%s' (majority or parity)", s ? s : "");
 }
 
 const char *const tcm_output_mode_names[] = { TCM_OUTPUT_MODES(TCM_ENUM_NAME) NULL };

@@ -266,7 +266,7 @@ int tcm_train_end_epoch(tcm_train_ctx *c, tcm_train_epoch *row, int converged, i
     return TCM_OK;
 }
 
-/* Arguments and sizes; TCM_EINVAL naming the problem. */
+/* Arguments, sizes and the majority rule; TCM_EINVAL naming the problem. */
 static int check_run_args(tcm_weights **out, const tcm_instance *inst, const tcm_train_params *p,
                           tcm_train_result *r)
 {
@@ -279,6 +279,9 @@ static int check_run_args(tcm_weights **out, const tcm_instance *inst, const tcm
         return TCM_ERROR(TCM_EINVAL, "train: empty instance");
     if ((size_t)inst->K * (size_t)inst->n > (size_t)1 << 40)
         return TCM_ERROR(TCM_EINVAL, "train: %d x %d weights are too many", inst->K, inst->n);
+    if (inst->rule != TCM_RULE_MAJORITY) /* LAL, eLAL and ceSGD's loss are built on the vote */
+        return TCM_ERROR(TCM_EINVAL, "train: %s is a majority-vote trainer; it has no meaning for the %s rule",
+                         tcm_train_algo_name(p->algo), tcm_output_rule_name(inst->rule));
     return TCM_OK;
 }
 

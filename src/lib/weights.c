@@ -199,6 +199,30 @@ static pattern_eval eval_pattern(const tcm_weights *w, const tcm_instance *inst,
     return r;
 }
 
+/* Parity rule on pattern a: output prod_k tau_ka (0 if some h_ka == 0).
+ * Stability of unit k: the field times the sign the unit needs given the
+ * others, sigma_a prod_{j != k} tau_ja h_ka = c_a |h_ka| with
+ * c_a = sigma_a prod_j tau_ja (+1 correct, -1 wrong, 0 on a zero field), so
+ * the minimum over units is c_a min_k |h_ka| (c_a > 0) or -max_k |h_ka|. */
+static pattern_eval eval_pattern_parity(const tcm_weights *w, const tcm_instance *inst, int a,
+                                        double *fields_a)
+{
+    int prod = 1;
+    double abs_sum = 0.0, abs_min = INFINITY, abs_max = 0.0;
+    for (int k = 0; k < w->K; k++) {
+        double h = tcm_weights_field(w, k, tcm_instance_unit_inputs(inst, a, k));
+        if (fields_a)
+            fields_a[k] = h;
+        prod *= (h > 0.0) - (h < 0.0);
+        abs_sum += fabs(h);
+        abs_min = fmin(abs_min, fabs(h));
+        abs_max = fmax(abs_max, fabs(h));
+    }
+    int c = prod * inst->outputs[a];
+    pattern_eval r = {(int8_t)prod, c * abs_sum, c > 0 ? abs_min : (c < 0 ? -abs_max : 0.0)};
+    return r;
+}
+
 /* Shape agreement of w with inst, and instance arrays present. */
 static int check_eval_args(const tcm_weights *w, const tcm_instance *inst)
 {
@@ -234,7 +258,8 @@ int tcm_weights_eval(const tcm_weights *w, const struct tcm_instance_s *inst, tc
 #pragma omp parallel for schedule(static) reduction(+ : errors) reduction(min : stab_min) if (parallel)
     for (int a = 0; a < M; a++) {
         double *fa = fields ? fields + (size_t)a * (size_t)w->K : NULL;
-        pattern_eval r = eval_pattern(w, inst, a, fa);
+        pattern_eval r = inst->rule == TCM_RULE_PARITY ? eval_pattern_parity(w, inst, a, fa)
+                                                       : eval_pattern(w, inst, a, fa);
         if (outputs)
             outputs[a] = r.output;
         errors += r.output != inst->outputs[a];
