@@ -1,4 +1,4 @@
-/* Tests of binary-weight BP, local volume and focusing BP (spec 2-5): the
+/* Tests of binary-weight BP, local volume and focusing BP (EQUATIONS.md 2-5): the
  * alpha = 0 limits, the K = 1 binary perceptron against its replica-symmetric
  * entropy computed here from the saddle point, focusing BP solving small tree
  * and fully-connected instances (checked with tcm_weights_eval), bitwise

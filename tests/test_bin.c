@@ -1,4 +1,4 @@
-/* Tests of the binary-weight factor (spec 2, 5): the exact hidden-unit mode
+/* Tests of the binary-weight factor (EQUATIONS.md 2, 5): the exact hidden-unit mode
  * against brute-force enumeration for tiny n (odd and even, polarised
  * fields, output messages at +-1), the CLT mode against the exact one for
  * large n, field-space helpers, and the Bethe free entropy (alpha = 0, and

@@ -1,4 +1,4 @@
-/* Tests of continuous-weight BP (spec 1, 5) through the engine interface:
+/* Tests of continuous-weight BP (EQUATIONS.md 1, 5) through the engine interface:
  * the alpha = 0 limit, the K = 1 perceptron against the replica-symmetric
  * entropy computed here by quadrature, exact-cavity vs fast modes,
  * thread-count independence (bitwise, both schedules on graphs large enough
@@ -18,7 +18,7 @@
 #include "tcmbp/special.h"
 #include "test_suite.h"
 
-/* ---- replica-symmetric entropy of the spherical perceptron (spec 5) ---- */
+/* ---- replica-symmetric entropy of the spherical perceptron (EQUATIONS.md 5) --- */
 
 /* E_t ln H(c t), t ~ N(0,1), Simpson's rule on [-12, 12]. */
 static double gauss_mean_logH(double c)
@@ -88,7 +88,7 @@ static tcm_bp_result run_bp(const tcm_instance *inst, tcm_cavity_mode cm, double
 
 /* ---- tests ---- */
 
-/* alpha = 0 (no pattern used): chi_k = 1 and S = 0 to 1e-10 (spec 5). */
+/* alpha = 0 (no pattern used): chi_k = 1 and S = 0 to 1e-10 (EQUATIONS.md 5). */
 static void test_alpha_zero(void)
 {
     tcm_instance *inst = make_instance(99, 3, 1.0, 3);

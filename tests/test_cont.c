@@ -83,7 +83,7 @@ static void test_fused_sums_match_rebuild(void)
 }
 
 /* Exact-cavity messages of one pattern by the careful route, in plain scalar
- * code (spec 1.1 as docs/THEORY.md states it, tcm_cont_ratio_field for g):
+ * code (EQUATIONS.md 1.1, tcm_cont_ratio_field for g):
  * the reference of test_exact_messages_vs_reference. Writes K n values
  * into u, v and the size of v's terms into vscale. */
 static void reference_messages(const tcm_graph *g, int a, double *u, double *v, double *vscale)

@@ -1,4 +1,4 @@
-/* Tests of the focusing BP solver (spec 4) through the engine interface: a
+/* Tests of the focusing BP solver (EQUATIONS.md 4.1) through the engine interface: a
  * small instance is solved and the solution verified by an independent
  * evaluation; a run of either weight kind interrupted mid-step, saved to a
  * checkpoint file and continued in a fresh engine (also with another thread

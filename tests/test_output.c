@@ -1,5 +1,5 @@
 /* Tests of the output factors against brute-force enumeration of the
- * hidden-unit outputs tau (spec 1.2, 5), in normal and extreme regimes: the
+ * hidden-unit outputs tau (EQUATIONS.md 1.2, 5), in normal and extreme regimes: the
  * majority vote and the parity rule (in long double, to 1e-12 relative), the
  * rule names, and the parity factor's independence of the mode. */
 #include "tcmbp/output.h"

@@ -1,4 +1,4 @@
-/* Tests of the local-volume driver (spec 3, 5): the alpha = 0 curve is
+/* Tests of the local-volume driver (EQUATIONS.md 3.1, 5): the alpha = 0 curve is
  * ln sqrt(d(2-d)) exactly; around a teacher (a solution) the normalised local
  * entropy is <= 0, rises toward 0 as d shrinks, and lies above the curve
  * around a configuration with errors; thread-count independence; a ladder

@@ -1,4 +1,4 @@
-/* One BP sweep for binary weights (spec 2, 3, 4): factor updates in
+/* One BP sweep for binary weights (EQUATIONS.md 2, 3, 4): factor updates in
  * parallel over patterns, or in fixed blocks; marginals summed in pattern
  * order, so results are bitwise identical for any thread count; focusing
  * fields; damping. Also the sign configuration and its training errors.
@@ -36,7 +36,7 @@ int tcm_bbp_check_sweep_params(const tcm_bbp_sweep_params *p);
 
 /* Run one sweep: every pattern's messages from the current marginal fields,
  * the marginals rebuilt in pattern order, then (with a focusing field) the
- * focusing fields of spec 4 from the new cavity fields. TCM_EINVAL on bad
+ * focusing fields of EQUATIONS.md 4.2 from the new cavity fields. TCM_EINVAL on bad
  * parameters, TCM_ENOMEM (scratch for the exact mode, block buffer). */
 int tcm_bbp_sweep(tcm_bgraph *g, const tcm_bbp_sweep_params *p, tcm_bbp_change *change);
 

@@ -1,7 +1,7 @@
-/* The factor graph of one instance for binary (+-1) weights (spec 2): edge
+/* The factor graph of one instance for binary (+-1) weights (EQUATIONS.md 2): edge
  * layout, one field per edge for the messages from the hidden-unit factors
  * to the weights, per-weight marginal fields, the reference field of the
- * local-volume measure (spec 3) and the focusing field (spec 4). No algorithm
+ * local-volume measure (EQUATIONS.md 3.2) and the focusing field (EQUATIONS.md 4.2). No algorithm
  * logic lives here (see bin.c and bbp.c).
  *
  * Every message is a field f (half log-odds): the message from factor (a,k)
@@ -34,15 +34,15 @@ typedef struct {
 
     double *f;                /* ne: factor -> weight message fields */
 
-    /* Marginal field of weight ki (spec 2):
+    /* Marginal field of weight ki (EQUATIONS.md 2):
      * field = lambda * wref + ustar + sum_a f[a->ki]. */
     double *field;            /* nw */
 
-    /* Reference field (spec 3): exp(lambda wref w); wref NULL when unused. */
+    /* Reference field (EQUATIONS.md 3.2): exp(lambda wref w); wref NULL when unused. */
     double lambda;
     double *wref;             /* nw or NULL; entries +-1 */
 
-    /* Focusing field (spec 4), a field like the messages; NULL when unused. */
+    /* Focusing field (EQUATIONS.md 4.2), a field like the messages; NULL when unused. */
     double *ustar;            /* nw */
 
     /* Per hidden-unit factor (a,k): messages to and from tau_ka. */

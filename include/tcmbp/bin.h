@@ -1,4 +1,4 @@
-/* Binary-weight factor updates and thermodynamics (spec 2, 3, 4): the
+/* Binary-weight factor updates and thermodynamics (EQUATIONS.md 2, 3, 4): the
  * messages of one pattern's hidden-unit factors from the current marginal
  * fields (CLT or exact convolution mode), chained with the shared output
  * factor (output.h); the Bethe free entropy; and the per-step thermodynamic
@@ -13,7 +13,7 @@
 #include "tcmbp/names.h"
 #include "tcmbp/output.h"
 
-/* Hidden-unit factor modes: clt = Gaussian sum of the other inputs (spec 2),
+/* Hidden-unit factor modes: clt = Gaussian sum of the other inputs (EQUATIONS.md 2.1),
  * O(n) per factor; exact = the exact distribution of the sum by log-space
  * convolution with prefix/suffix tables, O(n^2) per factor and scratch. */
 #define TCM_HIDDEN_MODES(X) X(TCM_HIDDEN_CLT, "clt") X(TCM_HIDDEN_EXACT, "exact")
@@ -37,7 +37,7 @@ size_t tcm_bin_work_size(int K, int n, tcm_hidden_mode hm);
  * (P(tau) ~ exp(fout tau); +-inf allowed), compute the messages to the
  * weights as fields u[0..n) (may be NULL) and the message to tau as
  * *lp = log P(tau = +1), *lq = log P(tau = -1). A zero sum (even n) counts
- * half for each sign of tau. CLT mode (spec 2):
+ * half for each sign of tau. CLT mode (EQUATIONS.md 2.1):
  *   u_i = (1/2) [log(1 + h erf(a+)) - log(1 + h erf(a-))],  h = tanh(fout),
  *   a+- = (omega'_i +- xi_i) / sqrt(2 Delta'_i),
  * with cavity sums omega'_i, Delta'_i of the other inputs taken from prefix and
@@ -49,7 +49,7 @@ void tcm_bin_unit(tcm_hidden_mode hm, int n, const int8_t *xi, const double *cav
                   double *lp, double *lq, double *work);
 
 /* Recompute all messages of pattern a from the current marginal fields
- * (spec 2 and 1.2), with damping (new = (1-damping)*computed +
+ * (EQUATIONS.md 2 and 1.2), with damping (new = (1-damping)*computed +
  * damping*old) and messages capped at +-TCM_BIN_FIELD_MAX. Also stores lp, lq,
  * fout of the pattern. Returns the largest change |tanh(new) - tanh(old)| of
  * any message of the pattern (a magnetisation difference, as the Julia
@@ -69,7 +69,7 @@ double tcm_bin_pattern_free_entropy(const tcm_bgraph *g, int a, tcm_hidden_mode 
  * scratch for hm if needed: TCM_ENOMEM. */
 int tcm_bin_pattern_terms(tcm_bgraph *g, tcm_hidden_mode hm, tcm_output_mode om, double *sum);
 
-/* Thermodynamic summary of plain BP with an optional reference (spec 2, 3). */
+/* Thermodynamic summary of plain BP with an optional reference (EQUATIONS.md 2.3, 3.2). */
 typedef struct {
     double phi;      /* Bethe free entropy per weight F/(K n) (the weights' own fields included) */
     double entropy;  /* S = phi - (lambda/(K n)) sum wref m  (ln 2 at alpha = 0, no reference) */
@@ -82,7 +82,7 @@ typedef struct {
  * (TCM_ENOMEM as tcm_bin_pattern_terms). */
 int tcm_bin_thermo_compute(tcm_bgraph *g, tcm_hidden_mode hm, tcm_output_mode om, tcm_bin_thermo *t);
 
-/* Thermodynamic record of one focusing step (spec 4), the quantities the
+/* Thermodynamic record of one focusing step (EQUATIONS.md 4.4), the quantities the
  * Julia package writes per step, per weight. With hf the cavity field of a
  * weight towards the focusing factor (marginal minus ustar), g1 = atanh(pol
  * tanh hf), hx = (y-1) g1:
@@ -109,7 +109,7 @@ int tcm_bin_record_compute(tcm_bgraph *g, tcm_hidden_mode hm, tcm_output_mode om
  * gamma = inf passes the other field through). */
 double tcm_bin_mix(double a, double b);
 
-/* The focusing field (spec 4) as a field: atanh(pol tanh((y-1) atanh(pol tanh hf)))
+/* The focusing field (EQUATIONS.md 4.2) as a field: atanh(pol tanh((y-1) atanh(pol tanh hf)))
  * with pol = tanh(gamma), i.e. mix(gamma, (y-1) mix(gamma, hf)). */
 double tcm_bin_focus_field(double hf, double gamma, double y);
 

@@ -1,4 +1,4 @@
-/* Continuous-weight factor updates and thermodynamics (spec 1.1, 1.4): the
+/* Continuous-weight factor updates and thermodynamics (EQUATIONS.md 1.1, 1.4): the
  * messages of one pattern's hidden-unit factors, computed from the current
  * marginals, and the pattern's contribution to the Bethe free entropy. */
 #ifndef TCMBP_CONT_H
@@ -31,7 +31,7 @@ typedef struct {
 /* Prepare f (+-inf allowed: h = +-1 exactly). */
 tcm_ratio_ctx tcm_ratio_prepare(double f);
 
-/* g(h, z) = 2 h phi(z) / (1 + h erf(z/sqrt2)) (spec 1.1) for the prepared h.
+/* g(h, z) = 2 h phi(z) / (1 + h erf(z/sqrt2)) (EQUATIONS.md 1.1) for the prepared h.
  * For |z| <= 8 the branch-free path of the hot loop (one tcm_exp_bounded, one
  * tcm_erfcx_bounded, no libm call): with E = exp(-z^2/2) and erfc(|u|) =
  * E erfcx(|u|), u = z/sqrt2, the denominator is (1 + |h|) - |h| erfc(|u|) when
@@ -47,7 +47,7 @@ typedef struct {
     double damping; /* new = (1 - damping) computed + damping old */
 } tcm_cont_update_opts;
 
-/* Recompute all messages U, V of pattern a from the current marginals (spec
+/* Recompute all messages U, V of pattern a from the current marginals (EQUATIONS.md
  * 1.1 and 1.2), with damping. Also stores lp, lq, fout of the pattern. work:
  * tcm_cont_work_size doubles. acc: NULL, or 2 nw doubles to which the stored
  * U (first nw) and V (next nw) of the pattern are added, weight by weight
@@ -58,7 +58,7 @@ typedef struct {
 double tcm_cont_update_pattern(tcm_graph *g, int a, const tcm_cont_update_opts *o, double *work, double *acc);
 
 /* Pattern a's free-entropy terms from the current state, without updating:
- * log Z_a + sum_ki (ln z_{ki->a} - ln z_ki) (spec 1.4). */
+ * log Z_a + sum_ki (ln z_{ki->a} - ln z_ki) (EQUATIONS.md 1.4). */
 double tcm_cont_pattern_free_entropy(const tcm_graph *g, int a, tcm_output_mode om, double *work);
 
 /* ln z for a Gaussian of field mu and precision zeta: ln sqrt(2 pi/zeta) + mu^2/(2 zeta). */
@@ -68,7 +68,7 @@ const char *tcm_cavity_mode_name(tcm_cavity_mode m);           /* "exact" / "fas
 int tcm_cavity_mode_parse(const char *s, tcm_cavity_mode *out); /* TCM_EINVAL on unknown */
 
 
-/* Thermodynamic summary of the current state (spec 1.4 and 3). */
+/* Thermodynamic summary of the current state (EQUATIONS.md 1.4 and 3.1). */
 typedef struct {
     double phi;      /* Bethe free entropy per weight, F / (K n) */
     double entropy;  /* S: log-volume per weight relative to the sphere (<= 0) */

@@ -54,14 +54,14 @@ typedef struct {
     double *block_old;        /* block schedule: old messages of one block (allocated on first use) */
     size_t block_old_len;     /* doubles in block_old */
     double *zeta0, *mu;       /* nw */
-    double *chi;              /* K: per-unit normalisation fields (spec 1.3) */
+    double *chi;              /* K: per-unit normalisation fields (EQUATIONS.md 1.3) */
     int needs_normalize;      /* nonzero when chi must be re-solved before the next sweep */
 
-    /* Reference field (spec 3): exp(-lambda x^2/2 + lambda wref x); wref NULL when unused. */
+    /* Reference field (EQUATIONS.md 3.1): exp(-lambda x^2/2 + lambda wref x); wref NULL when unused. */
     double lambda;
     double *wref;             /* nw or NULL; normalised per unit */
 
-    /* Focusing field (spec 4): exp(U* x - V* x^2/2); NULL when unused. */
+    /* Focusing field (EQUATIONS.md 4.1): exp(U* x - V* x^2/2); NULL when unused. */
     double *ustar, *vstar;    /* nw */
     double *chistar;          /* K: centre normalisation chi* */
     double *focus_scratch;    /* 2 nw: per-unit scratch of the focusing update */

@@ -1,5 +1,5 @@
 /* The output factor of pattern a, shared by the continuous and binary
- * solvers, for each output rule: the majority vote (spec 1.2) and the parity
+ * solvers, for each output rule: the majority vote (EQUATIONS.md 1.2) and the parity
  * machine of the paper's Appendix C (output = product of the K hidden signs).
  * Inputs are the messages from the hidden-unit factors as log-probabilities
  * log P(tau_k = +1), log P(tau_k = -1) (kept separately so that

@@ -1,4 +1,4 @@
-/* Focusing schedules (spec 4): a protocol is a sequence of steps (coupling,
+/* Focusing schedules (EQUATIONS.md 4.3): a protocol is a sequence of steps (coupling,
  * y), where the coupling is lambda for continuous weights and gamma for
  * binary ones (gamma may be +inf: reinforcement). Generators for the paper's
  * ladders and the binary protocols, and a parser for explicit lists. */

@@ -51,7 +51,7 @@ double tcm_GH(double x);
 /* log(1 + h erf(x)) for h in [-1, 1] (|h| slightly above 1 from rounding is
  * treated as 1), finite for |x| < 1.3e154 whenever 1 + h erf(x) > 0
  * (returns -INFINITY only when it is exactly 0, e.g. h = -1 and x = +inf).
- * This is the binary-weight update of spec 2: f = (log1p_herf(h, a+) - log1p_herf(h, a-))/2. */
+ * This is the binary-weight update of EQUATIONS.md 2.1: f = (log1p_herf(h, a+) - log1p_herf(h, a-))/2. */
 double tcm_log1p_herf(double h, double x);
 
 /* The same with h given as a field: h = tanh(f), any f including +-inf.
@@ -61,7 +61,7 @@ double tcm_log1p_herf(double h, double x);
  * from the field, so |f| > 20 (tanh f == +-1 in double) keeps its e^{-2|f|} tail. */
 double tcm_log1p_herf_field(double f, double x);
 
-/* Ratio of the continuous hidden-unit update (spec 1.1):
+/* Ratio of the continuous hidden-unit update (EQUATIONS.md 1.1):
  * g(h, z) = 2 h phi(z) / (1 + h erf(z / sqrt 2)), h in [-1, 1] (|h| slightly above
  * 1 is treated as 1), finite for |z| < 1e300. Where the denominator cancels
  * (h z < 0, |h| near 1, |z| large) phi cancels analytically via erfcx, so

@@ -2,8 +2,8 @@
  * the current marginals (in parallel over fixed chunks of patterns, or block
  * by block), the marginals from the message sums taken in an order fixed by
  * the instance (graph.h: chunk_sums; so results are bitwise identical for any
- * thread count), then the per-unit normalisation chi_k (spec 1.3) and, with
- * focusing, the focusing fields (spec 4). */
+ * thread count), then the per-unit normalisation chi_k (EQUATIONS.md 1.3) and, with
+ * focusing, the focusing fields (EQUATIONS.md 4.1). */
 #ifndef TCMBP_SWEEP_H
 #define TCMBP_SWEEP_H
 
@@ -52,7 +52,7 @@ void tcm_sweep_rebuild_marginals(tcm_graph *g);
  * fields (reference, focusing): O(K n), no pass over the messages. */
 void tcm_sweep_compose_marginals(tcm_graph *g);
 
-/* Solve for each chi_k so that (1/n) sum_i (m_ki^2 + 1/zeta_ki) = 1 (spec 1.3).
+/* Solve for each chi_k so that (1/n) sum_i (m_ki^2 + 1/zeta_ki) = 1 (EQUATIONS.md 1.3).
  * Returns the largest |change| of chi. */
 double tcm_sweep_normalize(tcm_graph *g);
 

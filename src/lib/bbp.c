@@ -1,4 +1,4 @@
-/* One deterministic binary-weight BP sweep (spec 2-4): factor updates in
+/* One deterministic binary-weight BP sweep (EQUATIONS.md 2-4): factor updates in
  * parallel over patterns or in fixed blocks, marginals summed in pattern
  * order, focusing fields; and the sign configuration with its errors. The
  * drivers (plain BP, volume, focusing) are driver.c's, over engine_bin.c. */
@@ -97,7 +97,7 @@ static int block_pass(tcm_bgraph *g, const tcm_bbp_sweep_params *p, double *chan
     return TCM_OK;
 }
 
-/* Focusing fields of spec 4 from the cavity fields F - ustar (damped); the
+/* Focusing fields of EQUATIONS.md 4.2 from the cavity fields F - ustar (damped); the
  * marginals follow. Returns the largest magnetisation change. */
 static double focus_update(tcm_bgraph *g, double gamma, double y, double damping)
 {

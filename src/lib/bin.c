@@ -1,7 +1,7 @@
-/* Binary-weight hidden-unit factor (spec 2) in CLT and exact-convolution
- * modes, chained with the shared output factor (spec 1.2), for one pattern at
+/* Binary-weight hidden-unit factor (EQUATIONS.md 2) in CLT and exact-convolution
+ * modes, chained with the shared output factor (EQUATIONS.md 1.2), for one pattern at
  * a time; the pattern's Bethe free-entropy terms; the plain and focusing
- * thermodynamic summaries (spec 2, 3, 4). Called in parallel over patterns by
+ * thermodynamic summaries (EQUATIONS.md 2.3, 3.2, 4.4). Called in parallel over patterns by
  * bbp.c: a pattern update reads the shared marginal fields and writes only
  * pattern a's edges and per-unit messages. */
 #include "tcmbp/bin.h"
@@ -119,7 +119,7 @@ static inline double clt_message_careful(double fout, double x1, double x2)
     return half_log_ratio(tcm_log1p_herf_field(fout, x1), tcm_log1p_herf_field(fout, x2));
 }
 
-/* Messages u[0..n) of spec 2 from the state and the output field fout.
+/* Messages u[0..n) of EQUATIONS.md 2.1 from the state and the output field fout.
  * Vectorised: x1,2 = (omega'_i +- xi_i)/sqrt(2 Delta'_i) from the prefix and
  * suffix sums (no cancellation), e1,2 = h erf(x1,2) (tcm_erf_vec), and where
  * neither 1 + h erf cancels (e1, e2 >= -1/2) u = (1/2) log1p((e1 - e2)/(1 + e2))
@@ -475,7 +475,7 @@ int tcm_bin_thermo_compute(tcm_bgraph *g, tcm_hidden_mode hm, tcm_output_mode om
     t->q = q / nw;
     t->overlap = g->wref ? ref / nw : 0.0;
     t->distance = g->wref ? 0.5 * (1.0 - t->overlap) : 0.0;
-    t->entropy = t->phi - lambda * t->overlap; /* spec 3 */
+    t->entropy = t->phi - lambda * t->overlap; /* EQUATIONS.md 3.2 */
     return TCM_OK;
 }
 
@@ -503,7 +503,7 @@ int tcm_bin_record_compute(tcm_bgraph *g, tcm_hidden_mode hm, tcm_output_mode om
         S += (pol + t) / (1.0 + pol * t);
         q += tanh(F) * tanh(F);
         qt += mx * mx;
-        /* spec 4 record: ln 2cosh hf - ln 2cosh g1 + g1 tanh(y g1) + (ln 2cosh gamma - gamma S_ki) */
+        /* EQUATIONS.md 4.4 record: ln 2cosh hf - ln 2cosh g1 + g1 tanh(y g1) + (ln 2cosh gamma - gamma S_ki) */
         sigma += tcm_logcosh(hf) - tcm_logcosh(g1) + (g1 == 0.0 ? 0.0 : g1 * mx) + coupling_term(gamma, t);
     }
     double nw = (double)g->nw;

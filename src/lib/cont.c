@@ -1,6 +1,6 @@
-/* Continuous-weight hidden-unit factor update (spec 1.1), chained with the
- * output factor (spec 1.2), for one pattern at a time; and the pattern's
- * free-entropy terms (spec 1.4). Called in parallel over patterns by sweep.c:
+/* Continuous-weight hidden-unit factor update (EQUATIONS.md 1.1), chained with the
+ * output factor (EQUATIONS.md 1.2), for one pattern at a time; and the pattern's
+ * free-entropy terms (EQUATIONS.md 1.4). Called in parallel over patterns by sweep.c:
  * it reads the shared marginals and writes only pattern a's edges. */
 #include "tcmbp/cont.h"
 
@@ -168,7 +168,7 @@ static void unit_messages(const tcm_graph *g, int a, double *omega, double *delt
     }
 }
 
-/* Exact cavity (spec 1.1), per edge: d = Delta - 1/zeta_{ki->a}, s = sqrt d,
+/* Exact cavity (EQUATIONS.md 1.1), per edge: d = Delta - 1/zeta_{ki->a}, s = sqrt d,
  * z = (omega - xi m_{ki->a})/s, u = xi g/s, v = (z g + g^2)/d. cav as left by
  * unit_sums; on return it holds s, z, u, v. Hot loop, vectorised; its cost is
  * the divisions, so with g = w/D (ratio_frac) both messages come from one
@@ -384,7 +384,7 @@ void tcm_cont_thermo_compute(tcm_graph *g, tcm_output_mode om, tcm_cont_thermo *
     t->phi = F / nw;
     t->q = q / nw;
     t->distance = g->wref ? dist / (2.0 * nw) : 0.0;
-    /* spec 1.4: S = phi + (chibar + lambda)/2 - (lambda/N) sum wref m - ln sqrt(2 pi e) */
+    /* EQUATIONS.md 1.4: S = phi + (chibar + lambda)/2 - (lambda/N) sum wref m - ln sqrt(2 pi e) */
     t->entropy = t->phi + 0.5 * (t->chibar + lambda) - lambda * ref / nw - (TCM_LOG_SQRT2PI + 0.5);
 }
 

@@ -89,7 +89,7 @@ static double norm_mean(const tcm_engine *e)
 
 static const char *const step_extra_names[] = { "pol", "S", "q", "q_tilde", "F", "free_entropy", "sigma_int" };
 
-/* The thermodynamic record of spec 4 (NaN but pol when not asked for). */
+/* The thermodynamic record of EQUATIONS.md 4 (NaN but pol when not asked for). */
 static int step_record(tcm_engine *e, const tcm_engine_modes *m, const tcm_protocol_step *s, int record, double *x)
 {
     tcm_bin_record r;

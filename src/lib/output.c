@@ -1,4 +1,4 @@
-/* Output factors of both rules. Majority vote (spec 1.2): the exact mode builds the
+/* Output factors of both rules. Majority vote (EQUATIONS.md 1.2): the exact mode builds the
  * distribution of the number of +1 votes from prefix and suffix
  * convolutions, so each message costs O(K) after O(K^2) preparation; all sums
  * are of positive terms (no cancellation). It works in linear space when no

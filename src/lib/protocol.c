@@ -1,4 +1,4 @@
-/* Focusing protocols (spec 4): generators and the explicit-list parser. */
+/* Focusing protocols (EQUATIONS.md 4.3): generators and the explicit-list parser. */
 #include "tcmbp/protocol.h"
 
 #include <ctype.h>

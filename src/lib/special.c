@@ -1,5 +1,5 @@
 /* Stable special functions (Gaussian tails, erfcx, log(1 + h erf), the
- * continuous hidden-unit ratio of spec 1.1 and the binary field update of spec 2).
+ * continuous hidden-unit ratio of EQUATIONS.md 1.1 and the binary field update of EQUATIONS.md 2.1).
  * Every regime switch is named by a constant below and justified where it is
  * used; tests/test_special.c checks both sides of each against mpmath. */
 #include "tcmbp/special.h"
@@ -203,7 +203,7 @@ typedef struct {
  * swamps |h| erfcx(t) < 1, so the ratio is h sqrt(2/pi) e^{-hi} / c. */
 #define TAIL_EXP_MAX 700.0
 
-/* The ratio of spec 1.1 where 1 + h erf(u) = d + a erfc(t) cancels
+/* The ratio of EQUATIONS.md 1.1 where 1 + h erf(u) = d + a erfc(t) cancels
  * (h z < 0, a erf t > 1/2, t = |z|/sqrt2): dividing by phi(z) = exp(-t^2)/sqrt(2 pi)
  * and erfc(t) = erfcx(t) exp(-t^2),
  *     g = h sqrt(2/pi) / (dexp + a erfcx(t)),  a = |h|, dexp = d exp(z^2/2) >= 0,

@@ -1,4 +1,4 @@
-/* One deterministic BP sweep for continuous weights (spec 1.1-1.3, 4): factor
+/* One deterministic BP sweep for continuous weights (EQUATIONS.md 1.1-1.3, 4): factor
  * updates in parallel over fixed chunks of patterns, each chunk summing its
  * new messages as it goes, marginals from the chunk sums in chunk order (an
  * order fixed by the instance, so results do not depend on the thread
@@ -240,7 +240,7 @@ double tcm_sweep_normalize(tcm_graph *g)
     return change;
 }
 
-/* Focusing field of unit k (spec 4, paper D34): the cavity message towards
+/* Focusing field of unit k (EQUATIONS.md 4.1, paper D34): the cavity message towards
  * u* (A, B) passes through the coupling lambda, y-1 copies meet the centre's
  * normalisation chi*, and the result passes back through lambda. chi*_k is
  * solved first so the centre (precision y V1 + chi*, field y U1) has mean
