@@ -267,6 +267,28 @@ static void test_resume_at_converging_sweep(void)
     tcm_protocol_free(proto);
 }
 
+/* A stop asked at the max_sweeps-th sweep of a step, where the step ends
+ * unconverged (continuous: a paper step of 200 sweeps; binary: a step of
+ * 3): the run must compute what an uninterrupted one does (the resumed
+ * step had no sweep left and recorded change = inf). */
+static void test_resume_at_max_sweeps(void)
+{
+    tcm_protocol *paper = NULL, *sr = NULL;
+    CU_ASSERT_EQUAL_FATAL(tcm_protocol_paper(&paper), TCM_OK);
+    CU_ASSERT_EQUAL_FATAL(tcm_protocol_standard_reinforcement(&sr, 0.05), TCM_OK);
+    tcm_instance *ci = make_instance(201, 3, 1.6, TCM_WEIGHTS_CONTINUOUS, 3);
+    focus_case c = { ci, TCM_WEIGHTS_CONTINUOUS, paper, TCM_FOCUS_PARAMS_INIT, 0.0 };
+    c.params.run.modes.cavity = TCM_CAVITY_FAST;
+    check_focus_resume(&c, (const int[3]){ 1, 1, 2 }, CUT_MAX_SWEEPS);
+    tcm_instance *bi = make_instance(300, 3, 0.6, TCM_WEIGHTS_BINARY, 8);
+    binary_case(&c, bi, sr);
+    check_focus_resume(&c, (const int[3]){ 1, 1, 2 }, CUT_MAX_SWEEPS);
+    tcm_instance_free(ci);
+    tcm_instance_free(bi);
+    tcm_protocol_free(paper);
+    tcm_protocol_free(sr);
+}
+
 /* Same outcome, bit for bit, for 1 and 2 threads (an instance large enough to run in parallel). */
 static void test_threads(void)
 {
@@ -283,6 +305,7 @@ static const tcm_test_case tests[] = {
     { "resume equals uninterrupted, continuous", test_resume_continuous },
     { "resume equals uninterrupted, binary", test_resume_binary },
     { "stop at a converging sweep", test_resume_at_converging_sweep },
+    { "stop at a step's last sweep (max_sweeps)", test_resume_at_max_sweeps },
     { "1 vs 2 threads", test_threads },
 };
 

@@ -266,6 +266,8 @@ static void test_resume_continuous(void)
     c.params.run.modes.cavity = TCM_CAVITY_FAST;
     check_ladder_resume(&c, (const int[3]){ 2, 1, 2 }, 0);
     check_ladder_resume(&c, (const int[3]){ 1, 2, 1 }, 0);
+    c.params.run.max_sweeps = 8; /* points end unconverged: stop at their last sweep */
+    check_ladder_resume(&c, (const int[3]){ 1, 1, 2 }, 1);
     tcm_instance_free(inst);
 }
 
@@ -281,6 +283,8 @@ static void test_resume_binary(void)
     c.params.run.max_sweeps = 120;
     check_ladder_resume(&c, (const int[3]){ 2, 1, 2 }, 0);
     check_ladder_resume(&c, (const int[3]){ 1, 2, 1 }, 0);
+    c.params.run.max_sweeps = 8; /* points end unconverged: stop at their last sweep */
+    check_ladder_resume(&c, (const int[3]){ 1, 1, 2 }, 1);
     tcm_instance_free(inst);
 }
 

@@ -66,13 +66,14 @@ typedef struct {
     double seconds;
 } tcm_bp_result;
 
-/* Called after every sweep with its progress record and whether this sweep
- * converged; nonzero stops the run (status INTERRUPTED, also on a
- * converging sweep). Used by the focusing driver to count errors and stop
- * at a solution; a stop asked by the user must not be taken on a
- * converging sweep (the run ends there anyway), so that where a run is
+/* Called after every sweep with its progress record and whether the run
+ * ends at this sweep anyway (it converged or reached max_sweeps); nonzero
+ * stops the run (status INTERRUPTED, also on a last sweep). Used by the
+ * focusing driver to count errors and stop at a solution; a stop asked by
+ * the user must not be taken on a last sweep (a resume would find the step
+ * over but unrecorded: no sweep left, change = inf), so that where a run is
  * interrupted never changes what it computes. */
-typedef int (*tcm_sweep_hook)(tcm_engine *e, const tcm_progress *pr, int converged, void *ctx);
+typedef int (*tcm_sweep_hook)(tcm_engine *e, const tcm_progress *pr, int last, void *ctx);
 
 /* Iterate sweeps from the engine's current state (warm start) with the
  * focusing step `focus` (NULL: none) until convergence, max_sweeps,
@@ -171,8 +172,9 @@ typedef struct {
     double extra[TCM_ENGINE_MAX_EXTRAS]; /* the engine's step extras (ops->step_extra_names) */
 } tcm_focus_step;
 
-/* Called after every sweep (step = protocol index, errors of this sweep);
- * nonzero stops the run at that point (resumable). */
+/* Called after every sweep that does not end its step (step = protocol
+ * index, errors of this sweep); nonzero stops the run at that point
+ * (resumable). */
 typedef int (*tcm_focus_sweep_fn)(const tcm_progress *pr, int step, int errors, void *user);
 /* Called after every completed step with its row and the position a resume
  * would start from (the next step). */

@@ -55,7 +55,9 @@ int tcm_driver_iterate(tcm_engine *e, const tcm_run_params *p, const tcm_protoco
         }
         tcm_progress pr = { r->sweeps, r->change, r->norm_change, e->ops->norm_mean(e), r->seconds };
         int converged = fmax(r->change, r->norm_change) <= p->tol;
-        if (hook && hook(e, &pr, converged, ctx)) {
+        /* the run ends at this sweep anyway: no user stop here (a resume would have no sweep left) */
+        int last = converged || r->sweeps >= p->max_sweeps;
+        if (hook && hook(e, &pr, last, ctx)) {
             r->status = TCM_BP_INTERRUPTED;
             break;
         }
@@ -63,7 +65,7 @@ int tcm_driver_iterate(tcm_engine *e, const tcm_run_params *p, const tcm_protoco
             r->status = TCM_BP_CONVERGED;
             break;
         }
-        if (p->progress && p->progress(&pr, p->user)) {
+        if (!last && p->progress && p->progress(&pr, p->user)) {
             r->status = TCM_BP_INTERRUPTED;
             break;
         }
@@ -215,7 +217,7 @@ typedef struct {
 } step_ctx;
 
 /* After each sweep: count errors (stop at a solution), then ask the user callback. */
-static int after_sweep(tcm_engine *e, const tcm_progress *pr, int converged, void *user)
+static int after_sweep(tcm_engine *e, const tcm_progress *pr, int last, void *user)
 {
     step_ctx *c = user;
     int st = e->ops->errors(e, &c->errors);
@@ -230,7 +232,7 @@ static int after_sweep(tcm_engine *e, const tcm_progress *pr, int converged, voi
     tcm_progress local = *pr;
     local.sweep += c->sweeps_before;
     local.seconds += c->seconds_before;
-    if (!converged && c->p->on_sweep && c->p->on_sweep(&local, c->step, c->errors, c->p->user)) {
+    if (!last && c->p->on_sweep && c->p->on_sweep(&local, c->step, c->errors, c->p->user)) {
         c->stopped = 1;
         return 1;
     }

@@ -385,6 +385,8 @@ static int load_run(const char *path, const tcm_engine *e, const run_file *f, tc
         st = TCM_ERROR(TCM_EFORMAT, "%s holds a %s-weight run, not a %s-weight one", path, kind, e->ops->name);
     else if (!tcm_h5_in_has(in, f->group))
         st = TCM_ERROR(TCM_EFORMAT, "%s is not a checkpoint of this kind of run (no %s)", path, f->group);
+    else if (tcm_h5_in_has(in, "/checkpoint"))
+        st = check_header(in, path, "/checkpoint", e); /* the instance first: the most basic mismatch */
     if (!st) st = check_schedule(in, path, f->group, f->c, f->y, f->count);
     if (!st) st = check_params(in, path, f);
     if (!st && f->wref) st = check_reference(in, path, e, f);
