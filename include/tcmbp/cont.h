@@ -8,8 +8,11 @@
 
 typedef enum {
     TCM_CAVITY_EXACT = 0, /* per-edge cavity sums omega_{ka->i}, Delta_{ka->i} */
-    TCM_CAVITY_FAST = 1   /* the factor's full sums omega_ka, Delta_ka for every edge,
+    TCM_CAVITY_FAST = 1,  /* the factor's full sums omega_ka, Delta_ka for every edge,
                            * expanded to first order in the edge's own term (paper D19-D20) */
+    TCM_CAVITY_EP = 2     /* moment matching (expectation propagation): the fast mode's
+                           * messages divided by 1 - V0/zeta_{ki->a}; the Bethe free entropy
+                           * is then exactly stationary (docs/THEORY.md section 2) */
 } tcm_cavity_mode;
 
 /* Smallest cavity precision used: zeta_{ki->a} below it (possible when a
@@ -62,7 +65,7 @@ double tcm_cont_pattern_free_entropy(const tcm_graph *g, int a, tcm_output_mode 
 /* ln z for a Gaussian of field mu and precision zeta: ln sqrt(2 pi/zeta) + mu^2/(2 zeta). */
 double tcm_cont_log_norm(double mu, double zeta);
 
-const char *tcm_cavity_mode_name(tcm_cavity_mode m);           /* "exact" / "fast" */
+const char *tcm_cavity_mode_name(tcm_cavity_mode m);           /* "exact" / "fast" / "ep" */
 int tcm_cavity_mode_parse(const char *s, tcm_cavity_mode *out); /* TCM_EINVAL on unknown */
 
 
