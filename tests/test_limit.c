@@ -27,15 +27,8 @@ static double Hfun(double x) { return 0.5 * erfc(x / sqrt(2.0)); }
 
 static tcm_instance *teacher_instance(int N, int K, double alpha, unsigned seed, tcm_weight_kind kind)
 {
-    tcm_instance_params ip = TCM_INSTANCE_PARAMS_INIT;
-    ip.N = N;
-    ip.K = K;
-    ip.alpha = alpha;
-    ip.seed = seed;
-    ip.teacher = 1;
-    ip.kind = kind;
-    tcm_instance *inst = NULL;
-    CU_ASSERT_EQUAL_FATAL(tcm_instance_generate(&inst, &ip), TCM_OK);
+    tcm_instance *inst = test_teacher_instance(N, K, alpha, seed, kind);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(inst);
     return inst;
 }
 
