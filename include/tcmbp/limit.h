@@ -5,9 +5,11 @@
  * pattern a gets its desired output when every unit's normalised hidden field
  * h_k = w_k . xi_k / |w_k| moves to q h_k + sqrt(1 - q^2) z_k with independent
  * standard Gaussian z_k. q = 1 - d for continuous weights (the overlap on the
- * sphere); q = 1 - 2d for binary weights with a fraction d of them flipped at
- * random (the field's change is then Gaussian at large n, with exactly this
- * mean and variance). Needs only the instance and the reference. */
+ * sphere). Binary weights, each flipped independently with probability d:
+ * the unit's sum changes by -2 (F+ - F-), two binomials, summed exactly
+ * (at large n d this is the Gaussian form with q = 1 - 2d; at n d < 1 that
+ * form is wrong by orders of magnitude). Needs only the instance and the
+ * reference. */
 #ifndef TCMBP_LIMIT_H
 #define TCMBP_LIMIT_H
 
@@ -28,7 +30,7 @@ double tcm_limit_pattern_logp(int K, int sigma, const double *h, double q, doubl
 
 /* (1/(K n)) sum_a ln P_a(q) for the reference ref (K x n of inst, either
  * kind; continuous units are used with their own norm, so ref need not be
- * normalised). -inf when some pattern cannot be satisfied (q = 1 and the
+ * normalised; binary: the exact flips at d = (1 - q)/2, entries +-1). -inf when some pattern cannot be satisfied (q = 1 and the
  * reference gets it wrong). TCM_EINVAL for a shape mismatch or |q| > 1,
  * TCM_ENUMERIC for non-finite weights, TCM_ENOMEM. */
 int tcm_limit_log_prob(const tcm_weights *ref, const tcm_instance *inst, double q, double *value);
