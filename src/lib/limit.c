@@ -1,6 +1,7 @@
 /* The small-distance limit of the local entropy (limit.h; docs/THEORY.md
- * section 9): independent Gaussian moves of the reference's hidden fields,
- * the majority vote summed exactly by the output factor, in log space. */
+ * section 9): independent Gaussian moves of a continuous reference's hidden
+ * fields, or exact binomial flips of a binary reference's weights, and the
+ * majority vote summed exactly by the output factor, in log space. */
 #include "tcmbp/limit.h"
 
 #include <math.h>
