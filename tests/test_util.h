@@ -111,4 +111,20 @@ static inline void test_tmp_remove(const char *dir, const char *path)
     rmdir(dir);
 }
 
+/* A teacher instance of the given size and weight kind (the teacher is
+ * inst->teacher), or NULL if generation failed. */
+static inline tcm_instance *test_teacher_instance(int N, int K, double alpha, unsigned long long seed,
+                                                  tcm_weight_kind kind)
+{
+    tcm_instance_params ip = TCM_INSTANCE_PARAMS_INIT;
+    ip.N = N;
+    ip.K = K;
+    ip.alpha = alpha;
+    ip.seed = seed;
+    ip.teacher = 1;
+    ip.kind = kind;
+    tcm_instance *inst = NULL;
+    return tcm_instance_generate(&inst, &ip) == 0 ? inst : NULL;
+}
+
 #endif

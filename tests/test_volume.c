@@ -19,17 +19,12 @@
 #include "tcmbp/results.h"
 #include "tcmbp/rng.h"
 #include "test_suite.h"
+#include "test_util.h"
 
 static tcm_instance *teacher_instance(int N, int K, double alpha, unsigned seed)
 {
-    tcm_instance_params ip = TCM_INSTANCE_PARAMS_INIT;
-    ip.N = N;
-    ip.K = K;
-    ip.alpha = alpha;
-    ip.seed = seed;
-    ip.teacher = 1;
-    tcm_instance *inst = NULL;
-    CU_ASSERT_EQUAL_FATAL(tcm_instance_generate(&inst, &ip), TCM_OK);
+    tcm_instance *inst = test_teacher_instance(N, K, alpha, seed, TCM_WEIGHTS_CONTINUOUS);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(inst);
     return inst;
 }
 

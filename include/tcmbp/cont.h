@@ -9,8 +9,11 @@
 
 /* Hidden-unit factor modes: exact = per-edge cavity sums omega_{ka->i},
  * Delta_{ka->i}; fast = the factor's full sums omega_ka, Delta_ka for every
- * edge, expanded to first order in the edge's own term (paper D19-D20). */
-#define TCM_CAVITY_MODES(X) X(TCM_CAVITY_EXACT, "exact") X(TCM_CAVITY_FAST, "fast")
+ * edge, expanded to first order in the edge's own term (paper D19-D20);
+ * ep = moment matching (expectation propagation): the fast mode's messages
+ * divided by 1 - V0/zeta_{ki->a}, so that the Bethe free entropy is exactly
+ * stationary (docs/EQUATIONS.md 1.1). */
+#define TCM_CAVITY_MODES(X) X(TCM_CAVITY_EXACT, "exact") X(TCM_CAVITY_FAST, "fast") X(TCM_CAVITY_EP, "ep")
 typedef enum { TCM_CAVITY_MODES(TCM_ENUM_VALUE) } tcm_cavity_mode;
 extern const char *const tcm_cavity_mode_names[];
 
@@ -64,7 +67,7 @@ double tcm_cont_pattern_free_entropy(const tcm_graph *g, int a, tcm_output_mode 
 /* ln z for a Gaussian of field mu and precision zeta: ln sqrt(2 pi/zeta) + mu^2/(2 zeta). */
 double tcm_cont_log_norm(double mu, double zeta);
 
-const char *tcm_cavity_mode_name(tcm_cavity_mode m);           /* "exact" / "fast" */
+const char *tcm_cavity_mode_name(tcm_cavity_mode m);           /* "exact" / "fast" / "ep" */
 int tcm_cavity_mode_parse(const char *s, tcm_cavity_mode *out); /* TCM_EINVAL on unknown */
 
 

@@ -17,6 +17,7 @@
 #include "tcmbp/driver.h"
 #include "tcmbp/error.h"
 #include "tcmbp/h5.h"
+#include "tcmbp/limit.h"
 #include "tcmbp/results.h"
 #include "tcmbp/table.h"
 
@@ -217,6 +218,9 @@ static int ladder(volume_run *v, const char *cmdline)
     if (failed) snprintf(why, sizeof why, "%s", tcm_last_error());
     v->failed = failed != 0;
     cli_progress_done(v->a);
+    for (int j = 0; j < v->pos.next_step; j++) /* the small-distance limit at each point's distance */
+        if (tcm_limit_local_entropy(v->ref, v->r.inst, v->points[j].distance, &v->points[j].limit) != TCM_OK)
+            v->points[j].limit = NAN;
     tcm_table t;
     tcm_results_volume_table(e, &t);
     int rc = v->o->out ? write_h5(v, &t, cmdline) : CLI_EXIT_OK;
@@ -242,6 +246,7 @@ static int ladder(volume_run *v, const char *cmdline)
 static int run(const cli_args *a, cli_command *cmd, const volume_opts *o, const char *cmdline)
 {
     static const cli_default defaults[] = {
+        { "cavity", CLI_FOR_CONT, "ep" }, /* exact is biased at lambda ~ n (docs/EQUATIONS.md 8) */
         { "lambda-min", CLI_FOR_CONT, "0.5" }, { "lambda-max", CLI_FOR_CONT, "1000" },
         { "max-sweeps", CLI_FOR_CONT, "500" }, { "lambda-min", CLI_FOR_BIN, "0.05" },
         { "lambda-max", CLI_FOR_BIN, "5" },    { "max-sweeps", CLI_FOR_BIN, "1000" },

@@ -29,7 +29,8 @@ typedef struct {
                    "the instance's"),                                                                         \
     CLI_CHOICE_OPT("cavity", &(e).cavity, tcm_cavity_mode_names,                                               \
                    "continuous weights: hidden-unit factor with per-edge cavity sums (exact, reaches higher "  \
-                   "alpha) or the factor's sums expanded to first order (fast)", "exact"),                    \
+                   "alpha), the factor's sums expanded to first order (fast), or moment matching (ep: "       \
+                   "unbiased at large reference couplings)", "exact; volume: ep"),                            \
     CLI_CHOICE_OPT("hidden", &(e).hidden, tcm_hidden_mode_names,                                               \
                    "binary weights: hidden-unit factor as a Gaussian sum of the inputs, O(n) (clt), or by "    \
                    "exact convolution, O(n^2) (exact, small n)", "clt"),                                     \

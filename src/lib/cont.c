@@ -262,6 +262,31 @@ TCM_HOT_LOOP static double store_fast(int n, double omega, double delta, const t
     return bad > 0.0 ? NAN : change;
 }
 
+/* EP mode: moment matching of the tilted distribution cavity_{ki->a}(x) times
+ * the factor's exact message. With a = xi g0/s0 and v0 = (z0 g0 + g0^2)/Delta
+ * the first two derivatives of ln Z_a in m_{ki->a} (Z_a from the full sums),
+ * the tilted mean is m + a/zeta and the variance 1/zeta - v0/zeta^2, so the
+ * Gaussian message is U = (a + m v0)/(1 - v0/zeta), V = v0/(1 - v0/zeta):
+ * the fast mode's message up to the factor 1/(1 - v0/zeta), which is what makes
+ * the Bethe free entropy stationary at the fixed point (the Legendre identity
+ * dS/dd = lambda holds exactly). v0 <= 1/Delta < zeta (the variance of the
+ * factor's sum is non-negative), so the factor is in (1, Delta/Delta');
+ * it is floored against rounding. Returns as store_exact. */
+TCM_HOT_LOOP static double store_ep(int n, double omega, double delta, const tcm_ratio_ctx *rc, const double *cav,
+                                    const store_dst *d)
+{
+    double s0 = sqrt(delta), z0 = omega / s0, g0 = tcm_ratio_eval(rc, z0), v0 = (z0 * g0 + g0 * g0) / delta;
+    const double c0 = g0 / s0;
+    const double *rz = cav, *mc = cav + n, *xd = cav + 3 * (size_t)n, damping = d->damping, keep = 1.0 - damping;
+    double *U = d->U, *V = d->V, *su = d->su, *sv = d->sv, change = 0.0, bad = 0.0;
+#pragma omp simd reduction(max : change, bad)
+    for (int i = 0; i < n; i++) {
+        double t = 1.0 / max2(1.0 - rz[i] * v0, 1e-12);
+        STORE_EDGE(i, (xd[i] * c0 + mc[i] * v0) * t, v0 * t);
+    }
+    return bad > 0.0 ? NAN : change;
+}
+
 /* Ask for the n messages U, V of a unit of the next pattern (into L2) while
  * this one computes: the sweep reads U, V once, and without this the reads
  * wait for memory in unit_sums while the arithmetic of the previous pattern
@@ -293,6 +318,7 @@ static double update_unit(tcm_graph *g, int a, int k, double omega, double delta
     tcm_ratio_ctx rc = tcm_ratio_prepare(f);
     if (a + 1 < g->M && n <= PREFETCH_MAX_N) prefetch_unit(g->U + e0 + g->nw, g->V + e0 + g->nw, n);
     if (o->cavity == TCM_CAVITY_FAST) return store_fast(g->n, omega, delta, &rc, cav, &d);
+    if (o->cavity == TCM_CAVITY_EP) return store_ep(g->n, omega, delta, &rc, cav, &d);
     if (exact_messages(g->n, omega, delta, &rc, cav))
         exact_fallback(g->n, tcm_instance_unit_inputs(g->inst, a, k), &rc, cav);
     return store_exact(g->n, cav, &d);

@@ -148,6 +148,7 @@ static int volume_point(tcm_engine *e, const tcm_run_params *p, double lambda, t
     pt->sweeps = r->sweeps;
     pt->change = r->change;
     pt->seconds = r->seconds;
+    pt->limit = NAN;
     for (int x = 0; x < TCM_ENGINE_MAX_EXTRAS; x++) pt->extra[x] = NAN;
     e->ops->point_record(t, pt->extra);
     return TCM_OK;

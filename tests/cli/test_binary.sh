@@ -98,7 +98,7 @@ py '
 f = h5py.File(sys.argv[1], "r")
 t = f["/volume"]
 assert list(t.attrs["columns"]) == ["lambda", "distance", "entropy", "s0", "local_entropy", "converged", "valid",
-                                   "status", "sweeps", "change", "q", "overlap", "seconds"]
+                                   "status", "sweeps", "change", "q", "limit", "overlap", "seconds"]
 assert np.all(t["valid"][()] == 1)
 d, le = t["distance"][()], t["local_entropy"][()]
 assert len(d) == 5 and np.all(np.diff(d) < 0) and np.all(le < 1e-4) and np.all(t["converged"][()] == 1)
