@@ -179,8 +179,10 @@ typedef struct {
  * (resumable). */
 typedef int (*tcm_focus_sweep_fn)(const tcm_progress *pr, int step, int errors, void *user);
 /* Called after every completed step with its row and the position a resume
- * would start from (the next step). */
-typedef void (*tcm_focus_step_fn)(const tcm_focus_step *row, const tcm_run_position *pos, void *user);
+ * would start from (the next step); nonzero stops the run there (resumable
+ * at that step boundary). With one sweep per step (reinforcement) this is
+ * the only place a stop can be asked. */
+typedef int (*tcm_focus_step_fn)(const tcm_focus_step *row, const tcm_run_position *pos, void *user);
 
 typedef struct {
     tcm_run_params run;   /* modes, tol, max_sweeps per step */

@@ -49,15 +49,20 @@ static int on_sweep(const tcm_progress *pr, int step, int errors, void *user)
     return cli_signals_caught() || s->timed_out;
 }
 
-/* Per step: a checkpoint (when asked, at most every --checkpoint-every seconds). */
-static void on_step(const tcm_focus_step *row, const tcm_run_position *pos, void *user)
+/* Per step: a checkpoint (when asked, at most every --checkpoint-every
+ * seconds); stop on a signal or at the time limit (the only place a run of
+ * one sweep per step can stop). */
+static int on_step(const tcm_focus_step *row, const tcm_run_position *pos, void *user)
 {
     solve_run *s = user;
     (void)row;
-    if (!s->o->checkpoint || omp_get_wtime() - s->last_save < s->o->checkpoint_every) return;
-    if (tcm_focus_checkpoint_save(s->o->checkpoint, s->r.engine, &s->r.run, s->proto, pos, s->history) != TCM_OK)
-        s->save_failed = 1;
-    s->last_save = omp_get_wtime();
+    if (s->o->checkpoint && omp_get_wtime() - s->last_save >= s->o->checkpoint_every) {
+        if (tcm_focus_checkpoint_save(s->o->checkpoint, s->r.engine, &s->r.run, s->proto, pos, s->history) != TCM_OK)
+            s->save_failed = 1;
+        s->last_save = omp_get_wtime();
+    }
+    if (s->o->e.max_seconds > 0 && omp_get_wtime() - s->t0 >= s->o->e.max_seconds) s->timed_out = 1;
+    return cli_signals_caught() || s->timed_out;
 }
 
 /* The protocol chosen by --protocol and its options; the coupling range

@@ -53,7 +53,8 @@ static int on_sweep(const tcm_progress *pr, void *user)
     return cli_signals_caught() || v->timed_out;
 }
 
-/* After each point: a line on stderr when it is a terminal (not --quiet). */
+/* After each point: a line on stderr when it is a terminal (not --quiet);
+ * stop on a signal or at the time limit. */
 static int on_point(const tcm_volume_point *pt, int index, int count, void *user)
 {
     volume_run *v = user;
@@ -63,7 +64,8 @@ static int on_point(const tcm_volume_point *pt, int index, int count, void *user
                 index + 1, count, pt->lambda, pt->distance, pt->entropy, pt->local_entropy,
                 tcm_bp_status_name(pt->status), pt->sweeps);
     }
-    return 0;
+    if (v->o->e.max_seconds > 0 && omp_get_wtime() - v->t0 >= v->o->e.max_seconds) v->timed_out = 1;
+    return cli_signals_caught() || v->timed_out; /* a point ending on its last sweep is not seen by on_sweep */
 }
 
 /* The checkpoint after each point (when asked). */

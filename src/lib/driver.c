@@ -300,7 +300,12 @@ int tcm_driver_focus(tcm_engine *e, const tcm_protocol *proto, const tcm_focus_p
         pos->sweeps_in_step = 0;
         pos->step_seconds = 0.0;
         if ((pos->solved && p->stop_at_solution) || pos->next_step >= proto->count) pos->finished = 1;
-        if (p->on_step) p->on_step(row, pos, p->user); /* pos is where a resume would start */
+        /* pos is where a resume would start; a stop asked here is an interruption
+         * only if something is left to run */
+        if (p->on_step && p->on_step(row, pos, p->user) && !pos->finished) {
+            res->interrupted = 1;
+            break;
+        }
     }
     res->steps = pos->next_step;
     res->total_sweeps = pos->total_sweeps;

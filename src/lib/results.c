@@ -453,7 +453,9 @@ int tcm_focus_checkpoint_load(const char *path, tcm_engine *e, const tcm_run_par
     free(y);
     if (!st) complete_history(history, pos->next_step);
     if (!st) st = e->ops->enable_focusing(e);
-    if (!st) st = e->ops->checkpoint_read(e, path, "/checkpoint", 1);
+    /* Restore derived state exactly inside a step or after the last one; at a
+     * step boundary the uninterrupted run rebuilds it (its next step starts there). */
+    if (!st) st = e->ops->checkpoint_read(e, path, "/checkpoint", pos->sweeps_in_step > 0 || pos->finished);
     return st;
 }
 
@@ -477,6 +479,8 @@ int tcm_volume_checkpoint_load(const char *path, tcm_engine *e, const tcm_run_pa
     run_file f = { "/ladder", "/ladder/points", "ladder", lambdas, NULL, count, &t, NULL, p, wref };
     int st = load_run(path, e, &f, pos, points);
     if (!st) st = tcm_driver_volume_restore(e, wref, lambdas, count, pos);
-    if (!st) st = e->ops->checkpoint_read(e, path, "/checkpoint", 1);
+    /* Restore derived state exactly inside a step or after the last one; at a
+     * step boundary the uninterrupted run rebuilds it (its next step starts there). */
+    if (!st) st = e->ops->checkpoint_read(e, path, "/checkpoint", pos->sweeps_in_step > 0 || pos->finished);
     return st;
 }
