@@ -110,7 +110,6 @@ typedef struct {
      * start (--init) under other external fields. */
     int (*checkpoint_write)(const tcm_engine *e, tcm_h5_out *o, const char *group);
     int (*checkpoint_read)(tcm_engine *e, const char *path, const char *group, int resume);
-    double (*bytes_per_edge)(const tcm_engine *e);
     void (*free_state)(void *state);
 } tcm_engine_ops;
 

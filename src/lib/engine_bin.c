@@ -168,14 +168,12 @@ static int checkpoint_read(tcm_engine *e, const char *path, const char *group, i
     return st;
 }
 
-static double bytes_per_edge(const tcm_engine *e) { return tcm_bgraph_bytes_per_edge(G(e)); }
-
 static void free_state(void *state) { tcm_bgraph_free(state); }
 
 const tcm_engine_ops tcm_engine_bin_ops = {
     "binary", "gamma", 1, check_modes, prepare, sweep, thermo, errors, configuration, set_reference,
     enable_focusing, randomize, tcm_bin_s0, norm_mean, step_extra_names, 7, step_record, point_extra_names, 1,
-    point_record, write_marginals, write_modes, checkpoint_write, checkpoint_read, bytes_per_edge, free_state,
+    point_record, write_marginals, write_modes, checkpoint_write, checkpoint_read, free_state,
 };
 
 void *tcm_engine_bin_alloc(const tcm_instance *inst, int M, int nthreads)

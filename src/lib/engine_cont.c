@@ -204,14 +204,12 @@ static int checkpoint_read(tcm_engine *e, const char *path, const char *group, i
     return st;
 }
 
-static double bytes_per_edge(const tcm_engine *e) { return tcm_graph_bytes_per_edge(G(e)); }
-
 static void free_state(void *state) { tcm_graph_free(state); }
 
 const tcm_engine_ops tcm_engine_cont_ops = {
     "continuous", "lambda", 0, check_modes, prepare, sweep, thermo, errors, configuration, set_reference,
     enable_focusing, randomize, s0, norm_mean, step_extra_names, 2, step_record, point_extra_names, 1,
-    point_record, write_marginals, write_modes, checkpoint_write, checkpoint_read, bytes_per_edge, free_state,
+    point_record, write_marginals, write_modes, checkpoint_write, checkpoint_read, free_state,
 };
 
 /* The spherical constraint needs at least two inputs per unit (for n = 1
