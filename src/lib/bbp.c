@@ -153,14 +153,12 @@ int tcm_bbp_errors(const tcm_bgraph *g, int *errors)
 {
     *errors = 0;
     if (g->M == 0) return TCM_OK;
-    tcm_weights *w = tcm_weights_alloc(g->K, g->n, TCM_WEIGHTS_BINARY);
-    if (!w) return tcm_last_error_code();
-    tcm_bbp_signs(g, w->w);
+    tcm_weights w = { g->K, g->n, TCM_WEIGHTS_BINARY, g->signs }; /* no allocation per sweep */
+    tcm_bbp_signs(g, w.w);
     tcm_eval ev;
     tcm_instance used = *g->inst; /* a view of the patterns the graph uses */
     used.M = g->M;
-    int st = tcm_weights_eval(w, &used, &ev, NULL, NULL);
-    tcm_weights_free(w);
+    int st = tcm_weights_eval(&w, &used, &ev, NULL, NULL);
     if (!st) *errors = ev.errors;
     return st;
 }
