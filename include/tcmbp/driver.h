@@ -119,8 +119,8 @@ typedef struct {
     int sweeps;
     double change;
     double seconds;
-    double limit;         /* the small-distance limit of S - S0 at this distance (limit.h), set by
-                           * the caller that has the reference (NaN until then) */
+    double limit;         /* the small-distance limit of S - S0 at this distance (limit.h); NaN
+                           * where it cannot be computed */
     double extra[TCM_ENGINE_MAX_EXTRAS]; /* the engine's point extras (ops->point_extra_names) */
 } tcm_volume_point;
 

@@ -46,8 +46,8 @@ int tcm_results_write_bp(tcm_h5_out *o, const char *group, const tcm_engine *e, 
 
 /* The /volume table of engine e: lambda, distance, entropy, s0,
  * local_entropy, converged, valid, status, sweeps, change, q, limit (the
- * small-distance limit, recomputed rather than read back), the engine's
- * point extras, seconds. Rows are tcm_volume_point. */
+ * small-distance limit), the engine's point extras, seconds. Rows are
+ * tcm_volume_point. */
 void tcm_results_volume_table(const tcm_engine *e, tcm_table *t);
 
 /* The focusing history of engine e: step, <coupling> (lambda or gamma), y,

@@ -17,7 +17,6 @@
 #include "tcmbp/driver.h"
 #include "tcmbp/error.h"
 #include "tcmbp/h5.h"
-#include "tcmbp/limit.h"
 #include "tcmbp/results.h"
 #include "tcmbp/table.h"
 
@@ -220,9 +219,6 @@ static int ladder(volume_run *v, const char *cmdline)
     if (failed) snprintf(why, sizeof why, "%s", tcm_last_error());
     v->failed = failed != 0;
     cli_progress_done(v->a);
-    for (int j = 0; j < v->pos.next_step; j++) /* the small-distance limit at each point's distance */
-        if (tcm_limit_local_entropy(v->ref, v->r.inst, v->points[j].distance, &v->points[j].limit) != TCM_OK)
-            v->points[j].limit = NAN;
     tcm_table t;
     tcm_results_volume_table(e, &t);
     int rc = v->o->out ? write_h5(v, &t, cmdline) : CLI_EXIT_OK;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "tcmbp/error.h"
+#include "tcmbp/limit.h"
 
 const char *tcm_bp_status_name(int s)
 {
@@ -130,7 +131,8 @@ int tcm_driver_volume_restore(tcm_engine *e, const double *wref, const double *l
 }
 
 /* Fill pt from the iteration r at coupling lambda (thermodynamics measured here). */
-static int volume_point(tcm_engine *e, const tcm_run_params *p, double lambda, tcm_bp_result *r, tcm_volume_point *pt)
+static int volume_point(tcm_engine *e, const tcm_run_params *p, const double *wref, double lambda, tcm_bp_result *r,
+                        tcm_volume_point *pt)
 {
     int st = tcm_driver_measure(e, p, r);
     if (st) return st;
@@ -148,7 +150,9 @@ static int volume_point(tcm_engine *e, const tcm_run_params *p, double lambda, t
     pt->sweeps = r->sweeps;
     pt->change = r->change;
     pt->seconds = r->seconds;
-    pt->limit = NAN;
+    /* The small-distance limit at this distance, from the instance and the reference alone. */
+    tcm_weights ref = { e->K, e->n, e->kind, (double *)wref };
+    if (tcm_limit_local_entropy(&ref, e->inst, t->distance, &pt->limit) != TCM_OK) pt->limit = NAN;
     for (int x = 0; x < TCM_ENGINE_MAX_EXTRAS; x++) pt->extra[x] = NAN;
     e->ops->point_record(t, pt->extra);
     return TCM_OK;
@@ -175,7 +179,7 @@ int tcm_driver_volume(tcm_engine *e, const double *wref, const double *lambdas, 
         if (r.status == TCM_BP_INTERRUPTED) return TCM_OK; /* mid-point: resumable */
         r.sweeps = pos->sweeps_in_step;
         r.seconds = pos->step_seconds;
-        if ((st = volume_point(e, &p->run, lambdas[j], &r, &points[j]))) return st;
+        if ((st = volume_point(e, &p->run, wref, lambdas[j], &r, &points[j]))) return st;
         pos->next_step = j + 1;
         pos->sweeps_in_step = 0;
         pos->step_seconds = 0.0;

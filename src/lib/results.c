@@ -118,7 +118,7 @@ void tcm_results_volume_table(const tcm_engine *e, tcm_table *t)
     tcm_table_add(t, "sweeps", TCM_COL_INT, offsetof(tcm_volume_point, sweeps), 0);
     tcm_table_add(t, "change", TCM_COL_DOUBLE, offsetof(tcm_volume_point, change), 0);
     tcm_table_add(t, "q", TCM_COL_DOUBLE, offsetof(tcm_volume_point, q), 0);
-    tcm_table_add(t, "limit", TCM_COL_DOUBLE, offsetof(tcm_volume_point, limit), 1);
+    tcm_table_add(t, "limit", TCM_COL_DOUBLE, offsetof(tcm_volume_point, limit), 0);
     add_extras(t, e->ops->point_extra_names, e->ops->point_extras, offsetof(tcm_volume_point, extra));
     tcm_table_add(t, "seconds", TCM_COL_DOUBLE, offsetof(tcm_volume_point, seconds), 0);
 }
