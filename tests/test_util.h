@@ -93,8 +93,9 @@ static inline int test_same_point(const tcm_volume_point *a, const tcm_volume_po
            test_same_double(a->entropy, b->entropy) && test_same_double(a->s0, b->s0) &&
            test_same_double(a->local_entropy, b->local_entropy) && test_same_double(a->q, b->q) &&
            a->converged == b->converged && a->valid == b->valid && a->status == b->status &&
-           a->sweeps == b->sweeps && test_same_double(a->change, b->change) &&
-           test_same_doubles(a->extra, b->extra, TCM_ENGINE_MAX_EXTRAS);
+           a->sweeps == b->sweeps && test_same_double(a->change, b->change) && a->reliable == b->reliable &&
+           test_same_double(a->damping, b->damping) && test_same_double(a->legendre, b->legendre) &&
+           test_same_double(a->limit, b->limit) && test_same_doubles(a->extra, b->extra, TCM_ENGINE_MAX_EXTRAS);
 }
 
 /* A fresh directory dir (a "/tmp/...XXXXXX" template) and path = dir/name;

@@ -263,6 +263,8 @@ static void test_resume_continuous(void)
     check_ladder_resume(&c, (const int[3]){ 1, 2, 1 }, 0);
     c.params.run.max_sweeps = 8; /* points end unconverged: stop at their last sweep */
     check_ladder_resume(&c, (const int[3]){ 1, 1, 2 }, 1);
+    c.params.run.retries = 2; /* interrupted inside a retry round (sweep 12 of 24), which the resume continues */
+    check_ladder_resume(&c, (const int[3]){ 2, 1, 2 }, 0);
     tcm_instance_free(inst);
 }
 
@@ -295,6 +297,157 @@ static void test_ladder(void)
     CU_ASSERT_DOUBLE_EQUAL(tcm_engine_ops_of(TCM_WEIGHTS_CONTINUOUS)->s0(1.0), 0.0, 1e-15);
 }
 
+/* ---- retries, early stop, reliability and the Legendre check ------------- */
+
+/* Round r damps with 1 - (1 - D)/2^r; round 0 is the run's damping exactly. */
+static void test_retry_damping(void)
+{
+    CU_ASSERT(tcm_run_retry_damping(0.3, 0) == 0.3);
+    CU_ASSERT_DOUBLE_EQUAL(tcm_run_retry_damping(0.5, 1), 0.75, 1e-15);
+    CU_ASSERT_DOUBLE_EQUAL(tcm_run_retry_damping(0.5, 2), 0.875, 1e-15);
+    CU_ASSERT_DOUBLE_EQUAL(tcm_run_retry_damping(0.0, 3), 0.875, 1e-15);
+}
+
+/* A ladder with a tiny sweep budget: without retries its points do not
+ * converge; with retries they go on in rounds of max_sweeps with more
+ * damping, and the damping column says which round a point ended in. */
+static void test_retries(void)
+{
+    tcm_instance *inst = teacher_instance(300, 3, 1.0, 6);
+    double lambdas[3] = { 1, 4, 16 };
+    tcm_volume_point a[3], b[3];
+    tcm_volume_params p = TCM_VOLUME_PARAMS_INIT;
+    p.run.max_sweeps = 6;
+    p.run.tol = 1e-4;
+    p.run.modes.cavity = TCM_CAVITY_FAST;
+    for (int pass = 0; pass < 2; pass++) {
+        tcm_volume_point *pts = pass ? b : a;
+        p.run.retries = pass ? 6 : 0;
+        tcm_engine *e = test_engine(inst, TCM_WEIGHTS_CONTINUOUS, -1, 1);
+        tcm_run_position pos = TCM_RUN_POSITION_INIT;
+        CU_ASSERT_EQUAL(tcm_driver_volume(e, inst->teacher->w, lambdas, 3, &p, &pos, pts), TCM_OK);
+        CU_ASSERT(pos.finished && pos.next_step == 3);
+        tcm_engine_free(e);
+    }
+    for (int j = 0; j < 3; j++) {
+        CU_ASSERT(a[j].status == TCM_BP_NOT_CONVERGED && a[j].sweeps == 6 && a[j].damping == 0.5 && !a[j].valid);
+        int round = (b[j].sweeps - 1) / 6;
+        CU_ASSERT(b[j].sweeps > 6 && b[j].sweeps <= 42);
+        CU_ASSERT_DOUBLE_EQUAL(b[j].damping, tcm_run_retry_damping(0.5, round), 1e-15);
+        printf("%s%d sweeps, damping %g, %s", j ? "; " : "\n      with retries: ", b[j].sweeps, b[j].damping,
+               tcm_bp_status_name(b[j].status));
+    }
+    CU_ASSERT(b[0].converged); /* within the retries */
+    tcm_instance_free(inst);
+}
+
+/* keep_going = 0: the ladder finishes at the first point that has not converged. */
+static void test_stop_unconverged(void)
+{
+    tcm_instance *inst = teacher_instance(300, 3, 1.0, 6);
+    double lambdas[4] = { 1, 4, 16, 64 };
+    tcm_volume_point pts[4];
+    tcm_volume_params p = TCM_VOLUME_PARAMS_INIT;
+    p.run.modes.cavity = TCM_CAVITY_FAST;
+    p.keep_going = 0;
+    tcm_engine *e = test_engine(inst, TCM_WEIGHTS_CONTINUOUS, -1, 1);
+    tcm_run_position pos = TCM_RUN_POSITION_INIT;
+    p.run.max_sweeps = 400;
+    CU_ASSERT_EQUAL(tcm_driver_volume(e, inst->teacher->w, lambdas, 2, &p, &pos, pts), TCM_OK);
+    CU_ASSERT(pos.finished && pos.next_step == 2 && !tcm_volume_stopped(&pos, 2)); /* converged: not stopped */
+    pos = (tcm_run_position)TCM_RUN_POSITION_INIT;
+    p.run.max_sweeps = 3;
+    CU_ASSERT_EQUAL(tcm_driver_volume(e, inst->teacher->w, lambdas, 4, &p, &pos, pts), TCM_OK);
+    CU_ASSERT(pos.finished && pos.next_step == 1 && tcm_volume_stopped(&pos, 4));
+    CU_ASSERT(pts[0].status == TCM_BP_NOT_CONVERGED && !pts[0].valid);
+    tcm_engine_free(e);
+    tcm_instance_free(inst);
+}
+
+/* The largest |legendre| of a converged ladder (printed). */
+static double ladder_legendre(const tcm_instance *inst, tcm_weight_kind kind, const tcm_run_params *run,
+                              const double *lambdas, int count, tcm_volume_point *pts, const char *what)
+{
+    tcm_volume_params p = TCM_VOLUME_PARAMS_INIT;
+    p.run = *run;
+    tcm_engine *e = test_engine(inst, kind, -1, 1);
+    tcm_run_position pos = TCM_RUN_POSITION_INIT;
+    CU_ASSERT_EQUAL(tcm_driver_volume(e, inst->teacher->w, lambdas, count, &p, &pos, pts), TCM_OK);
+    CU_ASSERT(isnan(pts[0].legendre));
+    double worst = 0.0;
+    for (int j = 1; j < count; j++) {
+        CU_ASSERT(pts[j].converged);
+        worst = fmax(worst, fabs(pts[j].legendre));
+    }
+    printf("\n      %s: largest |legendre| %.3g (d %.3g .. %.3g) ", what, worst, pts[0].distance,
+           pts[count - 1].distance);
+    tcm_engine_free(e);
+    return worst;
+}
+
+/* A Bethe fixed point is stationary: d(S - S0)/dd = c lambda - S0'(d), so
+ * the legendre column is the trapezoid's error only (1e-6 here) for the
+ * moment-matching continuous cavity and the exact binary hidden factor; the
+ * exact cavity's quadratic expansion is not stationary at large lambda
+ * (docs/EQUATIONS.md 8): its residual is far larger. A wrong factor c (the
+ * binary one is 2) would fail both. */
+static void test_legendre_column(void)
+{
+    tcm_instance *inst = teacher_instance(300, 3, 1.0, 6);
+    double lc[8];
+    tcm_volume_point pts[10];
+    CU_ASSERT_EQUAL(tcm_volume_ladder(lc, 8, 20.0, 300.0), TCM_OK);
+    tcm_run_params run = TCM_RUN_PARAMS_INIT;
+    run.tol = 1e-11;
+    run.modes.cavity = TCM_CAVITY_EP;
+    double ep = ladder_legendre(inst, TCM_WEIGHTS_CONTINUOUS, &run, lc, 8, pts, "continuous ep");
+    run.modes.cavity = TCM_CAVITY_EXACT;
+    double exact = ladder_legendre(inst, TCM_WEIGHTS_CONTINUOUS, &run, lc, 8, pts, "continuous exact");
+    CU_ASSERT(ep < 3e-4);
+    CU_ASSERT(exact > 20 * ep);
+    tcm_instance_free(inst);
+
+    tcm_instance_params ip = TCM_INSTANCE_PARAMS_INIT;
+    ip.N = 60, ip.K = 3, ip.alpha = 0.5, ip.seed = 5, ip.teacher = 1, ip.kind = TCM_WEIGHTS_BINARY;
+    CU_ASSERT_EQUAL_FATAL(tcm_instance_generate(&inst, &ip), TCM_OK);
+    double lb[10];
+    CU_ASSERT_EQUAL(tcm_volume_ladder(lb, 10, 0.1, 0.6), TCM_OK);
+    run = (tcm_run_params)TCM_RUN_PARAMS_INIT;
+    run.tol = 1e-12;
+    run.modes.hidden = TCM_HIDDEN_EXACT;
+    CU_ASSERT(ladder_legendre(inst, TCM_WEIGHTS_BINARY, &run, lb, 10, pts, "binary exact hidden") < 2e-4);
+    tcm_instance_free(inst);
+}
+
+/* Binary weights with the CLT hidden factor: the points where fewer than one
+ * flip per unit is expected (n d (1 - d) < 1) are not reliable, hence not
+ * valid; the exact hidden factor is reliable there. */
+static void test_clt_reliability(void)
+{
+    tcm_instance_params ip = TCM_INSTANCE_PARAMS_INIT;
+    ip.N = 60, ip.K = 3, ip.alpha = 0.5, ip.seed = 5, ip.teacher = 1, ip.kind = TCM_WEIGHTS_BINARY;
+    tcm_instance *inst = NULL;
+    CU_ASSERT_EQUAL_FATAL(tcm_instance_generate(&inst, &ip), TCM_OK);
+    double lambdas[3] = { 0.1, 0.5, 3.0 };
+    tcm_volume_point pts[3];
+    for (int exact = 0; exact < 2; exact++) {
+        tcm_volume_params p = TCM_VOLUME_PARAMS_INIT;
+        p.run.modes.hidden = exact ? TCM_HIDDEN_EXACT : TCM_HIDDEN_CLT;
+        tcm_engine *e = test_engine(inst, TCM_WEIGHTS_BINARY, -1, 1);
+        tcm_run_position pos = TCM_RUN_POSITION_INIT;
+        CU_ASSERT_EQUAL(tcm_driver_volume(e, inst->teacher->w, lambdas, 3, &p, &pos, pts), TCM_OK);
+        for (int j = 0; j < 3; j++) {
+            double nd = 20.0 * pts[j].distance * (1.0 - pts[j].distance);
+            CU_ASSERT(pts[j].converged);
+            CU_ASSERT_EQUAL(pts[j].reliable, exact || nd >= 1.0);
+            CU_ASSERT_EQUAL(pts[j].valid, pts[j].reliable);
+        }
+        if (!exact) CU_ASSERT(pts[0].reliable && !pts[2].reliable); /* the ladder crosses n d = 1 */
+        tcm_engine_free(e);
+    }
+    tcm_instance_free(inst);
+}
+
 static const tcm_test_case tests[] = {
     { "ladder and S0", test_ladder },
     { "alpha = 0 curve", test_alpha_zero_curve },
@@ -302,6 +455,11 @@ static const tcm_test_case tests[] = {
     { "thread independence", test_threads },
     { "resumed ladder = uninterrupted, continuous", test_resume_continuous },
     { "resumed ladder = uninterrupted, binary", test_resume_binary },
+    { "retry damping", test_retry_damping },
+    { "retries with more damping", test_retries },
+    { "ladder stops at an unconverged point", test_stop_unconverged },
+    { "Legendre column", test_legendre_column },
+    { "binary CLT reliability", test_clt_reliability },
 };
 
 TCM_TEST_SUITE("volume", tests)

@@ -48,9 +48,16 @@ typedef struct {
     double max_seconds; /* <= 0: no limit */
     tcm_progress_fn progress;
     void *user;
+    int retries;        /* plain BP and volume points: a run that has not converged after
+                         * max_sweeps goes on for up to `retries` more rounds of max_sweeps
+                         * sweeps, each with the damping moved half way to 1 (round r:
+                         * 1 - (1 - damping) / 2^r); 0: none */
 } tcm_run_params;
 
-#define TCM_RUN_PARAMS_INIT { TCM_ENGINE_MODES_INIT, 1e-6, 1000, 0.0, NULL, NULL }
+#define TCM_RUN_PARAMS_INIT { TCM_ENGINE_MODES_INIT, 1e-6, 1000, 0.0, NULL, NULL, 0 }
+
+/* Damping of retry round `round` (round 0: the run's own damping, exactly). */
+double tcm_run_retry_damping(double damping, int round);
 
 /* TCM_EINVAL naming the first bad parameter (tolerance, sweeps, seconds, the engine's modes). */
 int tcm_run_params_check(const tcm_engine *e, const tcm_run_params *p);
@@ -113,14 +120,24 @@ typedef struct {
     double local_entropy; /* S - S0 */
     double q;
     int converged;        /* status == TCM_BP_CONVERGED */
-    int valid;            /* converged with finite distance and entropies: a number to use
+    int valid;            /* converged with finite distance and entropies, and the engine's
+                           * approximations reliable there (`reliable`): a number to use
                            * (0: never average it in; non-finite values stay as they are) */
+    int reliable;         /* the engine's approximations hold at this distance (binary
+                           * weights with the CLT hidden factor: n d (1 - d) >= 1) */
     int status;           /* tcm_bp_status of the point */
     int sweeps;
     double change;
     double seconds;
     double limit;         /* the small-distance limit of S - S0 at this distance (limit.h); NaN
                            * where it cannot be computed */
+    double damping;       /* the damping of the point's last sweep (more than the run's after retries) */
+    double legendre;      /* stationarity check against the previous point: the change of
+                           * S - S0 minus the trapezoid of its slope c lambda - S0'(d) (c: the
+                           * engine's legendre_factor) over the change of d, per weight; NaN for
+                           * the first point or next to a point that is not valid. A Bethe
+                           * fixed point satisfies it up to the trapezoid's error (~1e-5 on
+                           * the default ladders); much more flags a non-stationary estimate */
     double extra[TCM_ENGINE_MAX_EXTRAS]; /* the engine's point extras (ops->point_extra_names) */
 } tcm_volume_point;
 
@@ -134,9 +151,15 @@ typedef struct {
     tcm_volume_fn on_point;
     tcm_volume_saved_fn on_position;
     void *user;
+    int keep_going;     /* 0: the ladder ends at the first point that has not converged (after
+                         * the retries; its row is recorded), since the points beyond it start
+                         * from a state that is not a fixed point; 1: go on */
 } tcm_volume_params;
 
-#define TCM_VOLUME_PARAMS_INIT { TCM_RUN_PARAMS_INIT, NULL, NULL, NULL }
+#define TCM_VOLUME_PARAMS_INIT { TCM_RUN_PARAMS_INIT, NULL, NULL, NULL, 1 }
+
+/* Whether a finished ladder ended early at a point that did not converge. */
+int tcm_volume_stopped(const tcm_run_position *pos, int count);
 
 /* count geometrically spaced values from lo to hi (count >= 2, 0 < lo < hi), or lo alone for count 1. */
 int tcm_volume_ladder(double *lambdas, int count, double lo, double hi);
@@ -193,7 +216,7 @@ typedef struct {
     void *user;
 } tcm_focus_params;
 
-#define TCM_FOCUS_PARAMS_INIT { { TCM_ENGINE_MODES_INIT, 1e-6, 200, 0.0, NULL, NULL }, 1, 1, NULL, NULL, NULL }
+#define TCM_FOCUS_PARAMS_INIT { { TCM_ENGINE_MODES_INIT, 1e-6, 200, 0.0, NULL, NULL, 0 }, 1, 1, NULL, NULL, NULL }
 
 typedef struct {
     int solved;       /* zero training errors at the end */

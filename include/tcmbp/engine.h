@@ -111,6 +111,14 @@ typedef struct {
     int (*checkpoint_write)(const tcm_engine *e, tcm_h5_out *o, const char *group);
     int (*checkpoint_read)(tcm_engine *e, const char *path, const char *group, int resume);
     void (*free_state)(void *state);
+
+    /* Local volume: dS/dd = legendre_factor * lambda at a stationary point
+     * (the coupling's overlap falls by legendre_factor per unit of d:
+     * continuous 1, binary 2), checked along a ladder (driver.h `legendre`). */
+    double legendre_factor;
+    /* Whether the engine's approximations hold at distance d under modes m
+     * (a volume point's `reliable` column); NULL: everywhere. */
+    int (*point_reliable)(const tcm_engine *e, const tcm_engine_modes *m, double d);
 } tcm_engine_ops;
 
 struct tcm_engine {

@@ -28,6 +28,7 @@ int tcm_run_params_check(const tcm_engine *e, const tcm_run_params *p)
     if (!(p->tol > 0.0)) return TCM_ERROR(TCM_EINVAL, "tolerance must be > 0, got %g", p->tol);
     if (p->max_sweeps < 0) return TCM_ERROR(TCM_EINVAL, "max sweeps must be >= 0, got %d", p->max_sweeps);
     if (!(p->max_seconds >= 0.0)) return TCM_ERROR(TCM_EINVAL, "max seconds must be >= 0, got %g", p->max_seconds);
+    if (p->retries < 0) return TCM_ERROR(TCM_EINVAL, "retries must be >= 0, got %d", p->retries);
     return e->ops->check_modes(&p->modes);
 }
 
@@ -91,10 +92,66 @@ int tcm_driver_measure(tcm_engine *e, const tcm_run_params *p, tcm_bp_result *r)
     return st;
 }
 
+double tcm_run_retry_damping(double damping, int round)
+{
+    return round == 0 ? damping : 1.0 - (1.0 - damping) * ldexp(1.0, -round);
+}
+
+/* The run's progress callback, told the sweeps of the whole run (earlier
+ * rounds and resumed pieces included) rather than of one iteration. */
+typedef struct {
+    tcm_progress_fn fn;
+    void *user;
+    int before;
+} progress_offset;
+
+static int offset_progress(const tcm_progress *pr, void *user)
+{
+    const progress_offset *o = user;
+    tcm_progress local = *pr;
+    local.sweep += o->before;
+    return o->fn(&local, o->user);
+}
+
+/* Iterate with the retries of p (no focusing, no hook): from *done sweeps
+ * already made in this run, max_sweeps at the run's damping, then up to
+ * p->retries more rounds of max_sweeps at the retry dampings, while the
+ * budget of a round runs out without convergence (oscillating messages
+ * often settle with more damping). The round follows from *done, so a
+ * resumed run continues in its round. Adds the sweeps and seconds to *done
+ * and *seconds; r describes the last piece, *damping its damping. */
+static int iterate_retrying(tcm_engine *e, const tcm_run_params *p, int *done, double *seconds, tcm_bp_result *r,
+                            double *damping)
+{
+    double spent = 0.0; /* seconds of this call: max_seconds bounds all rounds together */
+    for (;;) {
+        int round = p->max_sweeps > 0 ? *done / p->max_sweeps : 0;
+        round = round > p->retries ? p->retries : round;
+        tcm_run_params rp = *p;
+        rp.modes.damping = tcm_run_retry_damping(p->modes.damping, round);
+        rp.max_sweeps = p->max_sweeps * (round + 1) - *done;
+        if (rp.max_sweeps < 0) rp.max_sweeps = 0;
+        if (p->max_seconds > 0) rp.max_seconds = fmax(p->max_seconds - spent, 1e-9);
+        *damping = rp.modes.damping;
+        progress_offset po = { p->progress, p->user, *done };
+        if (p->progress) rp.progress = offset_progress, rp.user = &po;
+        memset(r, 0, sizeof *r);
+        int st = tcm_driver_iterate(e, &rp, NULL, NULL, NULL, r);
+        if (st) return st;
+        *done += r->sweeps;
+        *seconds += r->seconds;
+        spent += r->seconds;
+        if (r->status != TCM_BP_NOT_CONVERGED || round >= p->retries || rp.max_sweeps == 0) return TCM_OK;
+    }
+}
+
 int tcm_driver_bp(tcm_engine *e, const tcm_run_params *p, tcm_bp_result *r)
 {
-    memset(r, 0, sizeof *r);
-    int st = tcm_driver_iterate(e, p, NULL, NULL, NULL, r);
+    int done = 0;
+    double seconds = 0.0, damping;
+    int st = iterate_retrying(e, p, &done, &seconds, r, &damping);
+    r->sweeps = done;
+    r->seconds = seconds;
     return st ? st : tcm_driver_measure(e, p, r);
 }
 
@@ -147,15 +204,42 @@ static int volume_point(tcm_engine *e, const tcm_run_params *p, const double *wr
     pt->status = r->status;
     pt->converged = r->status == TCM_BP_CONVERGED;
     pt->valid = pt->converged && isfinite(pt->distance) && isfinite(pt->entropy) && isfinite(pt->local_entropy);
+    pt->reliable = !e->ops->point_reliable || e->ops->point_reliable(e, &p->modes, t->distance);
+    pt->valid = pt->valid && pt->reliable;
     pt->sweeps = r->sweeps;
     pt->change = r->change;
     pt->seconds = r->seconds;
+    pt->legendre = NAN;
     /* The small-distance limit at this distance, from the instance and the reference alone. */
     tcm_weights ref = { e->K, e->n, e->kind, (double *)wref };
     if (tcm_limit_local_entropy(&ref, e->inst, t->distance, &pt->limit) != TCM_OK) pt->limit = NAN;
     for (int x = 0; x < TCM_ENGINE_MAX_EXTRAS; x++) pt->extra[x] = NAN;
     e->ops->point_record(t, pt->extra);
     return TCM_OK;
+}
+
+/* Slope of S - S0 in d at a stationary point: c lambda - S0'(d) (S0' by a
+ * central difference of the engine's closed form, relative step 1e-6). */
+static double local_entropy_slope(const tcm_engine *e, const tcm_volume_point *pt)
+{
+    double h = 1e-6 * pt->distance;
+    double ds0 = (e->ops->s0(pt->distance + h) - e->ops->s0(pt->distance - h)) / (2.0 * h);
+    return e->ops->legendre_factor * pt->lambda - ds0;
+}
+
+/* The Legendre check between neighbouring points a and b (driver.h
+ * `legendre`): NaN unless both are valid at distinct positive distances. */
+static double legendre_residual(const tcm_engine *e, const tcm_volume_point *a, const tcm_volume_point *b)
+{
+    if (!a->valid || !b->valid || !(a->distance > 0.0) || !(b->distance > 0.0) || a->distance == b->distance)
+        return NAN;
+    double trapezoid = 0.5 * (local_entropy_slope(e, a) + local_entropy_slope(e, b)) * (b->distance - a->distance);
+    return (b->local_entropy - a->local_entropy) - trapezoid;
+}
+
+int tcm_volume_stopped(const tcm_run_position *pos, int count)
+{
+    return pos->finished && pos->next_step < count;
 }
 
 int tcm_driver_volume(tcm_engine *e, const double *wref, const double *lambdas, int count,
@@ -168,22 +252,21 @@ int tcm_driver_volume(tcm_engine *e, const double *wref, const double *lambdas, 
         int j = pos->next_step;
         /* A continued point has its state, reference included, restored. */
         if (pos->sweeps_in_step == 0 && (st = e->ops->set_reference(e, wref, lambdas[j]))) return st;
-        tcm_run_params rp = p->run;
-        rp.max_sweeps = p->run.max_sweeps - pos->sweeps_in_step;
         tcm_bp_result r;
-        memset(&r, 0, sizeof r);
-        if ((st = tcm_driver_iterate(e, &rp, NULL, NULL, NULL, &r))) return st;
-        pos->sweeps_in_step += r.sweeps;
-        pos->step_seconds += r.seconds;
-        pos->total_sweeps += r.sweeps;
+        int before = pos->sweeps_in_step;
+        double damping;
+        if ((st = iterate_retrying(e, &p->run, &pos->sweeps_in_step, &pos->step_seconds, &r, &damping))) return st;
+        pos->total_sweeps += pos->sweeps_in_step - before;
         if (r.status == TCM_BP_INTERRUPTED) return TCM_OK; /* mid-point: resumable */
         r.sweeps = pos->sweeps_in_step;
         r.seconds = pos->step_seconds;
         if ((st = volume_point(e, &p->run, wref, lambdas[j], &r, &points[j]))) return st;
+        points[j].damping = damping;
+        if (j > 0) points[j].legendre = legendre_residual(e, &points[j - 1], &points[j]);
         pos->next_step = j + 1;
         pos->sweeps_in_step = 0;
         pos->step_seconds = 0.0;
-        pos->finished = pos->next_step >= count;
+        pos->finished = pos->next_step >= count || (!p->keep_going && !points[j].converged);
         int stop = p->on_point && p->on_point(&points[j], j, count, p->user);
         if (p->on_position) p->on_position(pos, points, p->user);
         if (stop) break;

@@ -209,7 +209,7 @@ static void free_state(void *state) { tcm_graph_free(state); }
 const tcm_engine_ops tcm_engine_cont_ops = {
     "continuous", "lambda", 0, check_modes, prepare, sweep, thermo, errors, configuration, set_reference,
     enable_focusing, randomize, s0, norm_mean, step_extra_names, 2, step_record, point_extra_names, 1,
-    point_record, write_marginals, write_modes, checkpoint_write, checkpoint_read, free_state,
+    point_record, write_marginals, write_modes, checkpoint_write, checkpoint_read, free_state, 1.0, NULL,
 };
 
 /* The spherical constraint needs at least two inputs per unit (for n = 1

@@ -61,6 +61,7 @@ int tcm_results_write_params(tcm_h5_out *o, const char *group, const tcm_engine 
     int st = e->ops->write_modes(e, &p->modes, o, group);
     if (!st) st = tcm_h5_out_attr_double(o, group, "tol", p->tol);
     if (!st) st = tcm_h5_out_attr_int(o, group, "max_sweeps", p->max_sweeps);
+    if (!st) st = tcm_h5_out_attr_int(o, group, "retries", p->retries);
     return st;
 }
 
@@ -114,11 +115,14 @@ void tcm_results_volume_table(const tcm_engine *e, tcm_table *t)
     tcm_table_add(t, "local_entropy", TCM_COL_DOUBLE, offsetof(tcm_volume_point, local_entropy), 0);
     tcm_table_add(t, "converged", TCM_COL_INT, offsetof(tcm_volume_point, converged), 0);
     tcm_table_add(t, "valid", TCM_COL_INT, offsetof(tcm_volume_point, valid), 0);
+    tcm_table_add(t, "reliable", TCM_COL_INT, offsetof(tcm_volume_point, reliable), 0);
     tcm_table_add(t, "status", TCM_COL_INT, offsetof(tcm_volume_point, status), 0);
     tcm_table_add(t, "sweeps", TCM_COL_INT, offsetof(tcm_volume_point, sweeps), 0);
     tcm_table_add(t, "change", TCM_COL_DOUBLE, offsetof(tcm_volume_point, change), 0);
     tcm_table_add(t, "q", TCM_COL_DOUBLE, offsetof(tcm_volume_point, q), 0);
     tcm_table_add(t, "limit", TCM_COL_DOUBLE, offsetof(tcm_volume_point, limit), 0);
+    tcm_table_add(t, "legendre", TCM_COL_DOUBLE, offsetof(tcm_volume_point, legendre), 0);
+    tcm_table_add(t, "damping", TCM_COL_DOUBLE, offsetof(tcm_volume_point, damping), 0);
     add_extras(t, e->ops->point_extra_names, e->ops->point_extras, offsetof(tcm_volume_point, extra));
     tcm_table_add(t, "seconds", TCM_COL_DOUBLE, offsetof(tcm_volume_point, seconds), 0);
 }
@@ -312,6 +316,8 @@ static void params_text(const tcm_run_params *p, char *buf, size_t len)
              tcm_cavity_mode_name(m->cavity), tcm_hidden_mode_name(m->hidden), tcm_output_mode_name(m->output),
              tcm_names_get(tcm_schedule_names, (int)m->schedule), m->block_size, exact_g(m->damping, d, sizeof d),
              exact_g(p->tol, t, sizeof t), p->max_sweeps);
+    size_t used = strlen(buf);
+    if (p->retries > 0 && used < len) snprintf(buf + used, len - used, " retries=%d", p->retries);
 }
 
 /* Open a run checkpoint file: state, position group, rows table, schedule. */
