@@ -17,7 +17,7 @@
 typedef struct {
     cli_engine_opts e;
     const char *out;
-    int checkpoint;
+    int checkpoint, retries;
 } bp_opts;
 
 /* OUT.h5: provenance, /bp, and /checkpoint when asked or interrupted. */
@@ -52,8 +52,10 @@ static int run(const cli_args *a, cli_command *cmd, const bp_opts *o, const char
     cli_engine_run r;
     tcm_bp_result res;
     int rc = cli_engine_open(a, cmd, &o->e, defaults, 1, &r);
+    if (rc == CLI_EXIT_OK && o->retries < 0) rc = cli_usage(a, "--retries must be >= 0 (got %d)", o->retries);
     if (rc == CLI_EXIT_OK) rc = cli_engine_init(a, cmd, &o->e, &r);
     if (rc == CLI_EXIT_OK) {
+        r.run.retries = o->retries;
         r.run.progress = cli_engine_progress;
         r.run.user = (void *)a;
         int st = tcm_driver_bp(r.engine, &r.run, &res);
@@ -69,11 +71,12 @@ static int run(const cli_args *a, cli_command *cmd, const bp_opts *o, const char
 
 int cmd_bp(int argc, char **argv)
 {
-    bp_opts o = { CLI_ENGINE_OPTS_INIT, NULL, 0 };
+    bp_opts o = { CLI_ENGINE_OPTS_INIT, NULL, 0, 0 };
     cli_option opts[] = {
         CLI_OPT("output", 'o', CLI_STRING, &o.out, "OUT.h5", "write the marginals and the summary (group /bp)", NULL),
         CLI_ENGINE_ROWS(o.e, "converged when the largest change of any message (and of chi) is <= T", "1e-6",
                         "stop after S sweeps (status not_converged)", "1000", "0"),
+        CLI_RETRIES_ROW(o.retries, "0"),
         CLI_OPT("checkpoint", 0, CLI_FLAG, &o.checkpoint, NULL,
                 "also store all messages in OUT.h5 (/checkpoint) for --init (always done when interrupted)", NULL),
         CLI_END };

@@ -24,7 +24,7 @@ typedef struct {
     cli_engine_opts e;
     const char *reference, *out, *csv, *checkpoint;
     double lambda_min, lambda_max;
-    int steps, resume;
+    int steps, resume, retries, keep_going;
     cli_doubles lambdas;
 } volume_opts;
 
@@ -101,6 +101,7 @@ static int make_ladder(const cli_args *a, const volume_opts *o, double **out, in
 static const char *run_status(const volume_run *v)
 {
     if (v->failed) return "failed";
+    if (tcm_volume_stopped(&v->pos, v->count)) return "stopped";
     if (v->pos.finished) return "done";
     return v->timed_out ? "timeout" : "interrupted";
 }
@@ -166,13 +167,14 @@ static int write_h5(const volume_run *v, const tcm_table *t, const char *cmdline
 
 static int print_summary(const volume_run *v)
 {
-    int n = v->pos.next_step, conv = 0, valid = 0, sweeps = 0;
+    int n = v->pos.next_step, conv = 0, valid = 0, sweeps = 0, last = -1;
     double dmin = 1.0;
     for (int j = 0; j < n; j++) {
         sweeps += v->points[j].sweeps;
         conv += v->points[j].converged;
         if (v->points[j].valid) {
             valid++;
+            last = j;
             dmin = v->points[j].distance < dmin ? v->points[j].distance : dmin;
         }
     }
@@ -188,13 +190,27 @@ static int print_summary(const volume_run *v)
     cli_summary_str(&s, "reference_normalized", v->r.engine->kind == TCM_WEIGHTS_CONTINUOUS ? "per_unit" : "none");
     cli_summary_int(&s, "reference_errors", reference_errors(v));
     cli_summary_int(&s, "sweeps", sweeps);
-    if (n > 0) cli_summary_double(&s, "entropy", v->points[n - 1].entropy);
-    if (n > 0) cli_summary_double(&s, "local_entropy", v->points[n - 1].local_entropy);
+    if (tcm_volume_stopped(&v->pos, v->count)) cli_summary_double(&s, "stopped_lambda", v->points[n - 1].lambda);
+    /* The numbers of the last valid point (the smallest distance one can use). */
+    if (last >= 0) cli_summary_double(&s, "lambda", v->points[last].lambda);
+    if (last >= 0) cli_summary_double(&s, "entropy", v->points[last].entropy);
+    if (last >= 0) cli_summary_double(&s, "local_entropy", v->points[last].local_entropy);
     cli_summary_double(&s, "seconds", omp_get_wtime() - v->t0);
     if (v->o->out) cli_summary_str(&s, "output", v->o->out);
     if (v->o->csv) cli_summary_str(&s, "csv", v->o->csv);
     if (v->o->checkpoint) cli_summary_str(&s, "checkpoint", v->o->checkpoint);
     return cli_summary_end(&s);
+}
+
+/* Why the ladder ended early, on stderr. */
+static void note_stopped(const volume_run *v)
+{
+    const tcm_volume_point *pt = &v->points[v->pos.next_step - 1];
+    fprintf(stderr,
+            "tcmbp volume: note: point %d/%d (lambda %g) did not converge (%s after %d sweeps, damping up to %g, "
+            "change %.3g): the ladder stops there, since the points beyond it would start from a state that is "
+            "not a fixed point (--keep-going measures them anyway)\n",
+            v->pos.next_step, v->count, pt->lambda, tcm_bp_status_name(pt->status), pt->sweeps, pt->damping, pt->change);
 }
 
 /* Run (or resume) the ladder, then the checkpoint of a stopped run and the results. */
@@ -208,6 +224,7 @@ static int ladder(volume_run *v, const char *cmdline)
     p.on_point = on_point;
     p.on_position = on_position;
     p.user = v;
+    p.keep_going = v->o->keep_going;
     const tcm_engine *e = v->r.engine;
     int st = v->o->resume ? tcm_volume_checkpoint_load(v->o->checkpoint, v->r.engine, &v->r.run, v->ref->w, v->lambdas,
                                                       v->count, &v->pos, v->points)
@@ -235,6 +252,8 @@ static int ladder(volume_run *v, const char *cmdline)
                   v->lambdas[j], v->pos.next_step, why);
         return CLI_EXIT_RUNTIME;
     }
+    if (rc == CLI_EXIT_OK && tcm_volume_stopped(&v->pos, v->count) && !v->a->quiet)
+        note_stopped(v);
     if (rc == CLI_EXIT_OK) rc = print_summary(v);
     if (rc == CLI_EXIT_OK && !v->pos.finished && !v->timed_out) rc = CLI_EXIT_INTERRUPTED;
     return rc;
@@ -253,6 +272,8 @@ static int run(const cli_args *a, cli_command *cmd, const volume_opts *o, const 
                      omp_get_wtime(), 0, 0, 0 };
     int rc = cli_engine_open(a, cmd, &o->e, defaults, (int)(sizeof defaults / sizeof defaults[0]), &v.r);
     if (rc == CLI_EXIT_OK && o->e.max_sweeps < 1) rc = cli_usage(a, "--max-sweeps must be >= 1 (got %d)", o->e.max_sweeps);
+    if (rc == CLI_EXIT_OK && o->retries < 0) rc = cli_usage(a, "--retries must be >= 0 (got %d)", o->retries);
+    v.r.run.retries = o->retries;
     if (rc == CLI_EXIT_OK) rc = make_ladder(a, o, &v.lambdas, &v.count);
     if (rc == CLI_EXIT_OK && !(v.points = calloc((size_t)v.count, sizeof *v.points)))
         rc = cli_fail(a, TCM_ENOMEM, "out of memory");
@@ -268,7 +289,7 @@ static int run(const cli_args *a, cli_command *cmd, const volume_opts *o, const 
 
 int cmd_volume(int argc, char **argv)
 {
-    volume_opts o = { CLI_ENGINE_OPTS_INIT, NULL, NULL, NULL, NULL, 0.5, 1000.0, 25, 0, { 0, { 0 } } };
+    volume_opts o = { CLI_ENGINE_OPTS_INIT, NULL, NULL, NULL, NULL, 0.5, 1000.0, 25, 0, 2, 0, { 0, { 0 } } };
     cli_option opts[] = {
         CLI_OPT("reference", 'r', CLI_STRING, &o.reference, "REF",
                 "the configuration to measure around: FILE.h5 (its /weights), FILE.h5:/dataset, FILE.npy or a text "
@@ -282,8 +303,12 @@ int cmd_volume(int argc, char **argv)
         CLI_OPT("steps", 0, CLI_INT, &o.steps, "S", "geometric steps from --lambda-min to --lambda-max", "25"),
         CLI_OPT("lambdas", 0, CLI_DOUBLES, &o.lambdas, "L1,L2,...", "explicit couplings, in the order given (overrides the ladder)", NULL),
         CLI_ENGINE_ROWS(o.e, "a coupling has converged when the largest message (and chi) change is <= T", "1e-6",
-                        "sweeps per coupling before it is recorded as not converged", "continuous 500, binary 1000",
-                        "0"),
+                        "sweeps per coupling (per round, see --retries) before it is recorded as not converged",
+                        "continuous 500, binary 1000", "0"),
+        CLI_RETRIES_ROW(o.retries, "2"),
+        CLI_OPT("keep-going", 0, CLI_FLAG, &o.keep_going, NULL,
+                "measure the couplings after one that did not converge (by default the ladder stops there, "
+                "status stopped)", NULL),
         CLI_OPT("checkpoint", 0, CLI_STRING, &o.checkpoint, "CK.h5",
                 "write the state and the points done to CK.h5 after every point and on SIGINT/SIGTERM or timeout", NULL),
         CLI_OPT("resume", 0, CLI_FLAG, &o.resume, NULL,
@@ -296,9 +321,11 @@ int cmd_volume(int argc, char **argv)
         "previous one) BP with a field pulling the weights towards REF gives the distance d (continuous: "
         "|w - REF|^2/(2N); binary: the expected Hamming fraction), the entropy S of the solutions at that "
         "distance, S0(d) (the value without patterns: ln sqrt(d(2-d)), or -d ln d - (1-d) ln(1-d)) and the "
-        "normalised local entropy S - S0 (<= 0; near 0 inside a wide flat minimum). A coupling that does not "
-        "converge is recorded (converged = 0) and the ladder goes on; expect it at large lambda around "
-        "non-solutions. SIGINT/SIGTERM stop within a sweep: the points done are written, with the "
+        "normalised local entropy S - S0 (<= 0; near 0 inside a wide flat minimum), its small-distance limit, "
+        "and a stationarity (Legendre) check against the previous point. A coupling that does not converge "
+        "after the retries is recorded (converged = 0, valid = 0) and ends the ladder (status stopped; "
+        "--keep-going goes on); expect it at large lambda around non-solutions. valid = 0 marks every number "
+        "not to use (not converged, not finite, or an approximation that fails there: reliable = 0). SIGINT/SIGTERM stop within a sweep: the points done are written, with the "
         "checkpoint, and the exit code is 3.",
         opts, 1, 1, "seed of --init-random" };
     CLI_PARSE_OR_RETURN(cmd, a, rc, argc, argv);

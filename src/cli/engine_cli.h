@@ -53,6 +53,12 @@ typedef struct {
             "start from random messages of amplitude AMP, drawn from --seed (continuous: U ~ AMP N(0,1)/sqrt(n); " \
             "binary: magnetisations uniform in (-AMP, AMP), AMP <= 1)", init_random_def)
 
+/* The --retries row of bp and volume (tcm_run_params.retries). */
+#define CLI_RETRIES_ROW(var, def)                                                                               \
+    CLI_OPT("retries", 0, CLI_INT, &(var), "R",                                                               \
+            "a run that has not converged after --max-sweeps goes on for up to R more rounds of --max-sweeps " \
+            "sweeps, round r with damping 1 - (1-D)/2^r", def)
+
 /* Where a default applies: weight kind x architecture. */
 enum {
     CLI_FOR_CONT_TREE = 1,
