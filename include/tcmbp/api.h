@@ -1,0 +1,24 @@
+/* Small entry points for front ends that bind the library from outside C
+ * (the Python package, python/tcmbp): the sizes of the public structs, so
+ * that a binding can check its copies of their layouts against the library
+ * it loaded, and the engine operations a binding cannot call through the
+ * operations table. Nothing here is needed by C callers. */
+#ifndef TCMBP_API_H
+#define TCMBP_API_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tcmbp/engine.h"
+
+/* sizeof the public struct named `type` ("tcm_instance", "tcm_run_params",
+ * ...; the list is in api.c), 0 for a name it does not know. */
+size_t tcm_api_sizeof(const char *type);
+
+/* Random initial messages of amplitude amp from seed (the engine's
+ * randomize operation, as `--init-random AMP --seed SEED` does). TCM_EINVAL
+ * for a NULL engine, a negative or non-finite amplitude, or one above 1 for
+ * binary weights. */
+int tcm_api_engine_randomize(tcm_engine *e, double amp, uint64_t seed);
+
+#endif
