@@ -21,4 +21,16 @@ size_t tcm_api_sizeof(const char *type);
  * binary weights. */
 int tcm_api_engine_randomize(tcm_engine *e, double amp, uint64_t seed);
 
+/* The marginals of the engine's current state, the same numbers as the
+ * /bp datasets: continuous weights: means (first), variances (second), K x n
+ * each, and chi (K values, into chi); binary weights: magnetizations
+ * tanh(field) (first) and fields (second), K x n; chi is not touched.
+ * Names of the two arrays and of chi ("mean", "variance", "chi" /
+ * "magnetization", "field", NULL) from tcm_api_marginal_names. TCM_EINVAL for
+ * an engine of another kind. */
+int tcm_api_engine_marginals(const tcm_engine *e, double *first, double *second, double *chi);
+/* The dataset names of tcm_api_engine_marginals for kind: names[0..2]; the
+ * count of names (3 continuous, 2 binary), 0 for an unknown kind. */
+int tcm_api_marginal_names(tcm_weight_kind kind, const char *names[3]);
+
 #endif

@@ -5,7 +5,9 @@
 #include <math.h>
 #include <string.h>
 
+#include "tcmbp/bgraph.h"
 #include "tcmbp/driver.h"
+#include "tcmbp/graph.h"
 #include "tcmbp/error.h"
 #include "tcmbp/instance.h"
 #include "tcmbp/protocol.h"
@@ -46,4 +48,35 @@ int tcm_api_engine_randomize(tcm_engine *e, double amp, uint64_t seed)
                          e->kind == TCM_WEIGHTS_BINARY ? "1" : "inf", tcm_weight_kind_name(e->kind), amp);
     if (amp > 0) e->ops->randomize(e, amp, seed);
     return TCM_OK;
+}
+
+int tcm_api_engine_marginals(const tcm_engine *e, double *first, double *second, double *chi)
+{
+    const tcm_graph *g = e ? tcm_engine_graph((tcm_engine *)e) : NULL;
+    const tcm_bgraph *b = e ? tcm_engine_bgraph((tcm_engine *)e) : NULL;
+    if (g) {
+        for (size_t ki = 0; ki < g->nw; ki++) {
+            double zeta = tcm_graph_precision(g, ki);
+            first[ki] = g->mu[ki] / zeta;
+            second[ki] = 1.0 / zeta;
+        }
+        memcpy(chi, g->chi, (size_t)g->K * sizeof(double));
+        return TCM_OK;
+    }
+    if (b) {
+        for (size_t ki = 0; ki < b->nw; ki++) {
+            first[ki] = tanh(b->field[ki]);
+            second[ki] = b->field[ki];
+        }
+        return TCM_OK;
+    }
+    return TCM_ERROR(TCM_EINVAL, "marginals: not a continuous or binary BP engine");
+}
+
+int tcm_api_marginal_names(tcm_weight_kind kind, const char *names[3])
+{
+    static const char *const cont[3] = { "mean", "variance", "chi" }, *const bin[3] = { "magnetization", "field", NULL };
+    if (kind != TCM_WEIGHTS_CONTINUOUS && kind != TCM_WEIGHTS_BINARY) return 0;
+    memcpy(names, kind == TCM_WEIGHTS_CONTINUOUS ? cont : bin, sizeof cont);
+    return kind == TCM_WEIGHTS_CONTINUOUS ? 3 : 2;
 }
