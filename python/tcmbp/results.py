@@ -7,7 +7,9 @@ class Result:
     """Scalars (status, errors, sweeps, ...) and numpy arrays (weights,
     marginals, tables) of one run, as attributes. A table (history,
     volume) is a numpy structured array whose fields are the CSV/HDF5
-    column names; its columns are attributes too (vol.distance)."""
+    column names; its columns are attributes too (vol.distance), except
+    where a summary scalar has the name (vol.status is the run's status;
+    the points' statuses are vol.table["status"])."""
 
     _kind = "Result"
 
@@ -24,11 +26,11 @@ class Result:
             raise AttributeError(name)
         if name in d.get("_arrays", {}):
             return d["_arrays"][name]
+        if name in d.get("_scalars", {}):
+            return d["_scalars"][name]
         t = d.get("_table_name")
         if t and name in (d["_arrays"][t].dtype.names or ()):
             return d["_arrays"][t][name]
-        if name in d.get("_scalars", {}):
-            return d["_scalars"][name]
         raise AttributeError("%s has no attribute %r" % (type(self).__name__, name))
 
     def __dir__(self):

@@ -186,7 +186,14 @@ class _H5Out:
         self.do(lib.tcm_results_write_run_info, ctypes.byref(ri), eng.inst._ptr, eng.name.encode())
 
     def do(self, f, *args):
-        st = f(self.h, *args)
+        self.status(f(self.h, *args))
+
+    def table(self, t, group, rows, n):
+        """Write a table (tcm_table_write_h5 takes the table first)."""
+        self.status(lib.tcm_table_write_h5(ctypes.byref(t), self.h, group, rows, n))
+
+    def status(self, st):
+        """Abort the file and raise for a failed write."""
         if st:
             msg, code = lib.tcm_last_error().decode(), st
             lib.tcm_h5_out_abort(self.h)
@@ -463,7 +470,7 @@ def _write_solution(s, eng, p, proto, table_c, history, res, status, a, cmdline)
                            ("init", str(a["init"]) if a["init"] else ""), ("seed", a["seed"] - 2**64 if a["seed"] >= 2**63 else a["seed"]),
                            ("stop_at_solution", p.stop_at_solution), ("max_sweeps_per_step", p.run.max_sweeps)])
         h.do(lib.tcm_results_write_params, b"/solve", eng.ptr, ctypes.byref(p.run))
-        h.do(lib.tcm_table_write_h5, ctypes.byref(table_c), b"/solve/history", history, res.steps)
+        h.table(table_c, b"/solve/history", history, res.steps)
         if res.interrupted:
             h.do(lib.tcm_results_write_checkpoint, eng.ptr)
         h.commit()
@@ -619,7 +626,7 @@ def _write_volume(s, eng, ref, ref_text, t, points, n, status, a, cmdline):
     norm = "per-unit: sum_i w_ki^2 = n" if eng.kind == 0 else "none: signs +-1"
     h.do(lib.tcm_h5_out_double, b"/reference", 2, dims, r.w)
     h.attrs("/reference", [("source", ref_text), ("normalization", norm)])
-    h.do(lib.tcm_table_write_h5, ctypes.byref(t), b"/volume", points, n)
+    h.table(t, b"/volume", points, n)
     h.attrs("/volume", [("status", status), ("weights", eng.name), ("reference", ref_text)])
     h.do(lib.tcm_results_write_params, b"/volume", eng.ptr, ctypes.byref(eng.run))
     h.attrs("/volume", [("patterns_used", eng.M)])

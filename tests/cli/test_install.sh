@@ -53,4 +53,5 @@ cmake -S "$D/proj" -B "$D/proj/build" -DCMAKE_PREFIX_PATH="$P" >"$LOG/cm" 2>&1 |
 cmake --build "$D/proj/build" >"$LOG/cmb" 2>&1 || fail "building against tcmbp::tcmbp: $(tail -5 "$LOG/cmb")"
 OUT=$("$D/proj/build/hello") || fail "hello (find_package) failed"
 [ "$OUT" = "$WANT" ] || fail "hello (find_package) printed '$OUT', not '$WANT'"
+"$P/bin/tcmbp" --version >/dev/null || fail "the installed CLI does not run"
 echo "ok"
