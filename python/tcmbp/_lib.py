@@ -263,12 +263,18 @@ NAME_TABLES = ("tcm_weight_kind_names", "tcm_cavity_mode_names", "tcm_hidden_mod
 
 def _candidates():
     """Where libtcmbp.so is looked for, in order: $TCMBP_LIBRARY, next to
-    this package, then the dynamic linker's search (an installed library)."""
+    this package, the library installed with it (_installed.py, written by
+    cmake --install), then the dynamic linker's search."""
     env = os.environ.get("TCMBP_LIBRARY")
     if env:
         return [env]
     here = os.path.dirname(os.path.abspath(__file__))
     out = [os.path.join(here, f) for f in sorted(os.listdir(here)) if f.startswith("libtcmbp.so")]
+    try:
+        from . import _installed
+        out.append(_installed.LIBRARY)
+    except ImportError:
+        pass
     found = ctypes.util.find_library("tcmbp")
     out += [found] if found else []
     return out + ["libtcmbp.so.0", "/usr/local/lib/libtcmbp.so.0"]

@@ -54,4 +54,10 @@ cmake --build "$D/proj/build" >"$LOG/cmb" 2>&1 || fail "building against tcmbp::
 OUT=$("$D/proj/build/hello") || fail "hello (find_package) failed"
 [ "$OUT" = "$WANT" ] || fail "hello (find_package) printed '$OUT', not '$WANT'"
 "$P/bin/tcmbp" --version >/dev/null || fail "the installed CLI does not run"
+# The Python package, installed with the library it names (no environment needed).
+PYDIR=$(find "$P" -type d -name dist-packages | head -1)
+[ -n "$PYDIR" ] && [ -f "$PYDIR/tcmbp/__init__.py" ] || fail "the Python package is not installed under $P"
+GOT=$(cd "$D" && env -u TCMBP_LIBRARY PYTHONPATH="$PYDIR" "$PY" -c 'import tcmbp; print(tcmbp.library_path, tcmbp.__version__)') ||
+    fail "import tcmbp from $PYDIR failed"
+[ "$GOT" = "$LIBDIR/libtcmbp.so.0 $VERSION" ] || fail "import tcmbp loaded '$GOT', not the installed $LIBDIR/libtcmbp.so.0"
 echo "ok"
