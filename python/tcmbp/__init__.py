@@ -14,10 +14,11 @@ from ._lib import (Error, InvalidError, FileError, FormatError, ExistsError, Num
 from .instance import Instance
 from .results import Result, BPResult, SolveResult, VolumeResult, EvalResult
 from .run import bp, solve, volume, eval
+from .train import train, TrainResult
 
 __version__ = _clib.tcm_version().decode()
 library_path = _clib.path
 
-__all__ = ["Instance", "bp", "solve", "volume", "eval", "Error", "InvalidError", "FileError", "FormatError",
+__all__ = ["Instance", "bp", "solve", "volume", "eval", "train", "TrainResult", "Error", "InvalidError", "FileError", "FormatError",
            "ExistsError", "NumericError", "Interrupted", "Result", "BPResult", "SolveResult", "VolumeResult",
            "EvalResult", "__version__", "library_path"]

@@ -178,7 +178,30 @@ class CRunInfo(Structure):
     _fields_ = [("command_line", c_char_p), ("instance", c_char_p), ("threads", c_int), ("wall_seconds", c_double)]
 
 
-_LAYOUTS = {"tcm_weights": CWeights, "tcm_instance": CInstance, "tcm_instance_params": CInstanceParams,
+class CTrainEpoch(Structure):
+    _fields_ = [("epoch", c_int), ("errors", c_int)] + \
+        [(k, c_double) for k in ("loss", "distance", "lambda", "beta", "gamma", "seconds")]
+
+
+TRAIN_FN = CFUNCTYPE(c_int, POINTER(CTrainEpoch), c_void_p)
+
+
+class CTrainParams(Structure):
+    _fields_ = [("algo", c_int), ("eta", c_double), ("batch", c_int), ("max_epochs", c_int),
+                ("max_seconds", c_double), ("y", c_int)] + \
+        [(k, c_double) for k in ("lambda0", "lambda1", "beta0", "beta1", "gamma0", "gamma1", "collapse_tol",
+                                 "loss_tol")] + \
+        [("step", c_int), ("seed", c_uint64), ("progress", TRAIN_FN), ("user", c_void_p)]
+
+
+class CTrainResult(Structure):
+    _fields_ = [("status", c_int), ("converged", c_int), ("epochs", c_int), ("seconds", c_double),
+                ("errors", c_int)] + [(k, c_double) for k in ("loss", "distance", "lambda", "beta", "gamma")] + \
+        [("log", POINTER(CTrainEpoch)), ("nlog", c_int)]
+
+
+_LAYOUTS = {"tcm_train_params": CTrainParams, "tcm_train_epoch": CTrainEpoch, "tcm_train_result": CTrainResult,
+            "tcm_weights": CWeights, "tcm_instance": CInstance, "tcm_instance_params": CInstanceParams,
             "tcm_eval": CEval, "tcm_engine_modes": CModes, "tcm_engine_thermo": CThermo, "tcm_engine": CEngine,
             "tcm_progress": CProgress, "tcm_run_params": CRunParams, "tcm_bp_result": CBPResult,
             "tcm_run_position": CPosition, "tcm_volume_params": CVolumeParams, "tcm_focus_params": CFocusParams,
@@ -254,6 +277,14 @@ _PROTOS = {
     "tcm_atomic_open": (c_int, [P(c_void_p), c_char_p, c_int]),
     "tcm_atomic_stream": (c_void_p, [c_void_p]),
     "tcm_atomic_commit": (c_int, [c_void_p]), "tcm_atomic_abort": (None, [c_void_p]),
+    "tcm_train_params_default": (c_int, [P(CTrainParams), c_int]),
+    "tcm_train_params_check": (c_int, [P(CTrainParams)]),
+    "tcm_train_run": (c_int, [P(P(CWeights)), P(CInstance), P(CTrainParams), P(CTrainResult)]),
+    "tcm_train_result_clear": (None, [P(CTrainResult)]),
+    "tcm_train_algo_name": (c_char_p, [c_int]), "tcm_train_algo_parse": (c_int, [c_char_p, P(c_int)]),
+    "tcm_train_step_name": (c_char_p, [c_int]), "tcm_train_step_parse": (c_int, [c_char_p, P(c_int)]),
+    "tcm_train_status_name": (c_char_p, [c_int]),
+    "tcm_h5_out_table": (c_int, [c_void_p, c_char_p, c_int, P(c_char_p), c_size_t, P(P(c_double))]),
     "omp_get_max_threads": (c_int, []), "omp_set_num_threads": (None, [c_int]),
 }
 

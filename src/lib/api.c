@@ -13,6 +13,7 @@
 #include "tcmbp/protocol.h"
 #include "tcmbp/results.h"
 #include "tcmbp/table.h"
+#include "tcmbp/train.h"
 #include "tcmbp/weights.h"
 
 #define TCM_API_SIZE(t) { #t, sizeof(t) }
@@ -29,7 +30,8 @@ static const struct {
     TCM_API_SIZE(tcm_volume_params), TCM_API_SIZE(tcm_focus_step),      TCM_API_SIZE(tcm_focus_params),
     TCM_API_SIZE(tcm_focus_result),  TCM_API_SIZE(tcm_protocol_step),   TCM_API_SIZE(tcm_protocol),
     TCM_API_SIZE(tcm_protocol_spec), TCM_API_SIZE(tcm_column),          TCM_API_SIZE(tcm_table),
-    TCM_API_SIZE(tcm_run_info),
+    TCM_API_SIZE(tcm_run_info),      TCM_API_SIZE(tcm_train_params),    TCM_API_SIZE(tcm_train_epoch),
+    TCM_API_SIZE(tcm_train_result),
 };
 
 size_t tcm_api_sizeof(const char *type)

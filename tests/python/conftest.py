@@ -44,3 +44,29 @@ def assert_same_numbers(a, b, skip=("seconds", "wall_seconds")):
     for k in x:
         assert x[k].shape == y[k].shape, k
         assert x[k].tobytes() == y[k].tobytes(), "dataset %s differs" % k
+
+
+PROVENANCE = {"command_line", "created", "wall_seconds", "host", "instance", "seconds", "threads"}
+
+
+def h5_attrs(path, skip):
+    """Every attribute of every object: {(object, name): value}."""
+    out = {}
+
+    def add(name, obj):
+        for k, v in obj.attrs.items():
+            if k not in skip:
+                out[(name, k)] = (v.tolist() if v.dtype == object else v.tobytes()) if isinstance(v, np.ndarray) else v
+    with h5py.File(path, "r") as f:
+        add("/", f)
+        f.visititems(add)
+    return out
+
+
+def assert_same_attrs(a, b, skip=()):
+    """The attributes of two files are the same, but for provenance and skip."""
+    x, y = h5_attrs(a, PROVENANCE | set(skip)), h5_attrs(b, PROVENANCE | set(skip))
+    assert sorted(x) == sorted(y)
+    for k in x:
+        same = x[k] == y[k] or (isinstance(x[k], float) and np.isnan(x[k]) and np.isnan(y[k]))
+        assert same, "attribute %s: %r != %r" % (k, x[k], y[k])

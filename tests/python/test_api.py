@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import tcmbp
-from conftest import assert_same_numbers
+from conftest import assert_same_numbers, assert_same_attrs
 
 
 @pytest.fixture
@@ -25,6 +25,7 @@ def test_generate_bit_for_bit(tmp_path, cli, inst_file):
     assert (inst.N, inst.K, inst.M, inst.fingerprint) == (ref.N, ref.K, ref.M, ref.fingerprint)
     inst.save(tmp_path / "py.h5")
     assert_same_numbers(tmp_path / "py.h5", inst_file)
+    assert_same_attrs(tmp_path / "py.h5", inst_file)
     cli("generate", "--N", 45, "--K", 5, "--M", 30, "--teacher", "--arch", "full", "--weights", "binary",
         "--seed", 9, "-o", tmp_path / "t.h5")
     t = tcmbp.Instance.generate(N=45, K=5, M=30, teacher=True, arch="full", weights="binary", seed=9)
@@ -53,6 +54,7 @@ def test_bp_same_as_cli(tmp_path, cli, inst_file):
     inst = tcmbp.Instance.load(inst_file)
     r = tcmbp.bp(inst, save=tmp_path / "py.h5")
     assert_same_numbers(tmp_path / "py.h5", tmp_path / "cli.h5")
+    assert_same_attrs(tmp_path / "py.h5", tmp_path / "cli.h5")
     for k in ("status", "sweeps", "entropy", "phi", "q", "chibar", "errors", "patterns"):
         assert getattr(r, k) == js[k], k
     with h5py.File(tmp_path / "cli.h5", "r") as f:
@@ -61,6 +63,7 @@ def test_bp_same_as_cli(tmp_path, cli, inst_file):
     rb = tcmbp.bp(inst, weights="binary", damping=0.3, save=tmp_path / "pyb.h5", checkpoint=True)
     cli("bp", inst_file, "--weights", "binary", "--damping", 0.3, "-o", tmp_path / "clib.h5", "--checkpoint")
     assert_same_numbers(tmp_path / "pyb.h5", tmp_path / "clib.h5")
+    assert_same_attrs(tmp_path / "pyb.h5", tmp_path / "clib.h5")
     assert rb.field.shape == (3, 21) and set(r.to_dict()) >= {"status", "weights", "mean"}
 
 
@@ -70,6 +73,7 @@ def test_solve_same_as_cli(tmp_path, cli, inst_file, kind):
     inst = tcmbp.Instance.load(inst_file)
     s = tcmbp.solve(inst, weights=kind, save=tmp_path / "py.h5", threads=2)
     assert_same_numbers(tmp_path / "py.h5", tmp_path / "cli.h5")
+    assert_same_attrs(tmp_path / "py.h5", tmp_path / "cli.h5")
     for k in ("status", "errors", "steps", "sweeps", "protocol", "M"):
         assert getattr(s, k) == js[k], k
     with h5py.File(tmp_path / "cli.h5", "r") as f:
@@ -89,6 +93,7 @@ def test_volume_same_as_cli(tmp_path, cli, inst_file):
     v = tcmbp.volume(inst, w, steps=4,
                      save=tmp_path / "py.h5", csv=tmp_path / "py.csv")
     assert_same_numbers(tmp_path / "py.h5", tmp_path / "cli.h5")
+    assert_same_attrs(tmp_path / "py.h5", tmp_path / "cli.h5", skip={"source", "reference"})
     assert v.status == js["status"] and v.points == js["points"] and v.reference_errors == js["reference_errors"]
     assert v.local_entropy[-1] == js["local_entropy"] and v.distance.shape == (4,)
     assert v.sweeps == js["sweeps"] and list(v.table["sweeps"]) != [] and v.table["status"].shape == (4,)
@@ -107,6 +112,7 @@ def test_eval_same_as_cli(tmp_path, cli, inst_file):
     inst = tcmbp.Instance.load(inst_file)
     e = tcmbp.eval(inst, str(tmp_path / "sol.h5"), save=tmp_path / "py.h5")
     assert_same_numbers(tmp_path / "py.h5", tmp_path / "cli.h5")
+    assert_same_attrs(tmp_path / "py.h5", tmp_path / "cli.h5")
     for k in ("status", "errors", "error_rate", "min_stability", "mean_stability", "M"):
         assert getattr(e, k) == js[k], k
 
@@ -182,3 +188,22 @@ def test_progress_callback_and_stop():
         raise RuntimeError("from the callback")
     with pytest.raises(RuntimeError, match="from the callback"):
         tcmbp.bp(inst, progress=boom)
+
+
+@pytest.mark.parametrize("algo,extra", [("cesgd-fast", ["--max-epochs", 30]), ("elal", ["--y", 3, "--max-epochs", 20])])
+def test_train_same_as_cli(tmp_path, cli, inst_file, algo, extra):
+    js = cli("train", inst_file, "--algo", algo, "--seed", 4, "-o", tmp_path / "cli.h5", *extra)
+    inst = tcmbp.Instance.load(inst_file)
+    kw = {extra[i].lstrip("-").replace("-", "_"): extra[i + 1] for i in range(0, len(extra), 2)}
+    t = tcmbp.train(inst, algo, save=tmp_path / "py.h5", seed=4, **kw)
+    assert_same_numbers(tmp_path / "py.h5", tmp_path / "cli.h5")
+    assert_same_attrs(tmp_path / "py.h5", tmp_path / "cli.h5")
+    for k in ("status", "algo", "stop", "converged", "errors", "epochs", "loss", "seed"):
+        assert getattr(t, k) == js[k], k
+    with h5py.File(tmp_path / "cli.h5", "r") as f:
+        assert t.weights.tobytes() == f["/weights"][()].tobytes()
+        assert dict(f["/train"].attrs)["algorithm"] == algo
+    with pytest.raises(ValueError, match="y applies only to algo elal"):
+        tcmbp.train(inst, "lal", y=3)
+    with pytest.raises(ValueError, match="algo must be"):
+        tcmbp.train(inst, "adam")
