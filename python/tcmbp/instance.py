@@ -35,9 +35,38 @@ def _check_K(K, rule, what="K"):
         raise ValueError("%s must be positive (got %d)" % (what, K))
 
 
+CHUNK = 1 << 22  # entries checked at a time: bounded temporaries for any size
+
+
+def _first_bad(flat):
+    """Index of the first entry of a 1-D array that is not +-1 (non-finite
+    included), or -1; works in chunks so that no full-size temporary exists."""
+    for lo in range(0, flat.size, CHUNK):
+        c = flat[lo:lo + CHUNK]
+        ok = (c == 1) | (c == -1)
+        if not ok.all():
+            return lo + int(np.argmin(ok))
+    return -1
+
+
+def _first_bad_index(arr):
+    """Flat (C-order) index of the first entry of arr (1-D or 2-D, any
+    strides) that is not +-1, or -1."""
+    if arr.flags.c_contiguous:
+        return _first_bad(arr.reshape(-1))
+    if arr.ndim == 1:
+        return _first_bad(arr)
+    for r in range(arr.shape[0]):
+        b = _first_bad(arr[r])
+        if b >= 0:
+            return r * arr.shape[1] + b
+    return -1
+
+
 def _pm1_int8(a, what, ndim):
     """a as C-contiguous int8 of +-1: the same object when it already is
-    one, else one conversion after the values were checked."""
+    one (no copy, checked in place), else one conversion after the values
+    were checked. No temporary as large as the array is made."""
     arr = np.asarray(a)
     if arr.ndim != ndim:
         raise ValueError("%s must be a %d-D array (got shape %s)" % (what, ndim, arr.shape))
@@ -45,13 +74,13 @@ def _pm1_int8(a, what, ndim):
         raise ValueError("%s is empty (shape %s)" % (what, arr.shape))
     if arr.dtype.kind not in "iuf" and arr.dtype != np.bool_:
         raise ValueError("%s must hold +-1 as integers or floats (got dtype %s)" % (what, arr.dtype))
-    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
-        bad = np.argwhere(~np.isfinite(arr))[0]
-        raise ValueError("%s has a non-finite entry at %s" % (what, tuple(int(i) for i in bad)))
-    ok = (arr == 1) | (arr == -1)
-    if not ok.all():
-        bad = tuple(int(i) for i in np.argwhere(~ok)[0])
-        raise ValueError("%s must be +-1: entry %s is %r" % (what, bad, arr[bad].item()))
+    bad = _first_bad_index(arr)
+    if bad >= 0:
+        idx = np.unravel_index(bad, arr.shape)
+        v = arr[idx]
+        if arr.dtype.kind == "f" and not np.isfinite(v):
+            raise ValueError("%s has a non-finite entry at %s" % (what, tuple(int(i) for i in idx)))
+        raise ValueError("%s must be +-1: entry %s is %r" % (what, tuple(int(i) for i in idx), v.item()))
     if arr.dtype == np.int8 and arr.flags.c_contiguous and arr.flags.aligned:
         return arr
     return np.ascontiguousarray(arr, dtype=np.int8)

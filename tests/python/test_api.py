@@ -140,6 +140,12 @@ def test_bad_inputs():
         tcmbp.Instance.from_arrays(q, o, K=3)
     with pytest.raises(ValueError, match=r"outputs must be \+-1: entry \(2,\) is 0"):
         tcmbp.Instance.from_arrays(p, np.r_[1, 1, 0, np.ones(7)], K=3)
+    qf = np.asfortranarray(p)
+    qf[5, 7] = 3
+    with pytest.raises(ValueError, match=r"patterns must be \+-1: entry \(5, 7\) is 3"):
+        tcmbp.Instance.from_arrays(qf, o, K=3)
+    with pytest.raises(ValueError, match=r"entry \(2, 7\) is 3"):  # every other row: a strided view
+        tcmbp.Instance.from_arrays(np.ascontiguousarray(qf)[1::2], o[:5], K=3)
     with pytest.raises(ValueError, match="arch"):
         tcmbp.Instance.from_arrays(p, o, K=3, arch="ring")
     with pytest.raises(ValueError, match="alpha or M"):
