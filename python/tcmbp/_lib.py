@@ -276,6 +276,7 @@ _PROTOS = {
     "tcm_h5_out_attr_double": (c_int, [c_void_p, c_char_p, c_char_p, c_double]),
     "tcm_atomic_open": (c_int, [P(c_void_p), c_char_p, c_int]),
     "tcm_atomic_stream": (c_void_p, [c_void_p]),
+    "tcm_atomic_check_target": (c_int, [c_char_p, c_int]),
     "tcm_atomic_commit": (c_int, [c_void_p]), "tcm_atomic_abort": (None, [c_void_p]),
     "tcm_train_params_default": (c_int, [P(CTrainParams), c_int]),
     "tcm_train_params_check": (c_int, [P(CTrainParams)]),

@@ -175,6 +175,21 @@ def _call_text(cmd, kwargs):
 
 # ---- result files ---------------------------------------------------------------
 
+def check_outputs(force, resume=False, checkpoint=None, **outputs):
+    """Before any work (as cli_check_paths): every output path can be
+    written (ExistsError unless force, or resume for a result being
+    replaced), and a checkpoint exists when resuming. None paths are skipped."""
+    import os
+    for what, path in outputs.items():
+        if path is not None:
+            check(lib.tcm_atomic_check_target(str(path).encode(), int(bool(force or resume))), what)
+    if checkpoint is not None:
+        if resume and not os.path.exists(str(checkpoint)):
+            raise _lib.FileError("checkpoint %s does not exist (nothing to resume)" % checkpoint, 3)
+        if not resume:
+            check(lib.tcm_atomic_check_target(str(checkpoint).encode(), int(bool(force))), "checkpoint")
+
+
 class _H5Out:
     """A result file opened with the run provenance (cli_engine_open_result);
     commit() or abort()."""
@@ -235,6 +250,7 @@ def bp(inst, save=None, checkpoint=False, *, weights=None, cavity=None, hidden=N
     if checkpoint and not save:
         raise ValueError("checkpoint stores the messages in the save= file: give save=PATH")
     seed = _seed(seed)
+    check_outputs(force, save=save)
     cmdline = _call_text("bp", dict(save=save, checkpoint=checkpoint or None, seed=seed, **given))
     with Session(threads, progress) as s:
         eng = _Engine(inst, o, kind)
@@ -373,6 +389,7 @@ def solve(inst, save=None, *, protocol=None, lambda_min=None, lambda_max=None, g
     if o["max_sweeps"] < 1:
         raise ValueError("max_sweeps must be >= 1 (got %d)" % o["max_sweeps"])
     seed = _seed(seed)
+    check_outputs(force, resume, checkpoint, save=save)
     cmdline = _call_text("solve", dict(save=save, checkpoint=checkpoint, seed=seed, **given))
     with Session(threads, progress, o["max_seconds"]) as s:
         eng = _Engine(inst, o, kind)
@@ -509,6 +526,7 @@ def volume(inst, reference, save=None, *, csv=None, lambda_min=None, lambda_max=
         raise ValueError("max_sweeps must be >= 1 (got %d)" % o["max_sweeps"])
     lam = _ladder(lambdas, steps, _number(o, "lambda_min"), _number(o, "lambda_max"))
     seed = _seed(seed)
+    check_outputs(force, resume, checkpoint, save=save, csv=csv)
     cmdline = _call_text("volume", dict(save=save, csv=csv, checkpoint=checkpoint, seed=seed, steps=steps, **given))
     with Session(threads, progress, o["max_seconds"]) as s:
         eng = _Engine(inst, o, kind)
@@ -657,6 +675,7 @@ def eval(inst, weights, kind=None, save=None, force=False):
     if not isinstance(inst, Instance):
         raise ValueError("the first argument must be a tcmbp.Instance (got %s)" % type(inst).__name__)
     k = inst._c.kind if kind is None else _lib.parse_choice("tcm_weight_kind_names", "kind", kind)
+    check_outputs(force, save=save)
     w, text = _weights(weights, inst.K, inst.n, k, "weights")
     try:
         ev = _lib.CEval()

@@ -11,7 +11,7 @@ from ._lib import lib, check, fail, Interrupted
 from ._session import Session
 from .instance import Instance
 from .results import Result
-from .run import _H5Out, _call_text, _seed
+from .run import _H5Out, _call_text, _seed, check_outputs
 
 ELAL_ONLY = ("y", "lambda0", "lambda1", "collapse_tol")
 CESGD_ONLY = ("beta0", "beta1", "gamma0", "gamma1", "step")
@@ -79,6 +79,7 @@ def train(inst, algo, save=None, *, eta=None, batch=None, max_epochs=None, max_s
                  step=step, loss_tol=loss_tol)
     seed = _seed(seed)
     p, name = _params(algo, given, seed)
+    check_outputs(force, save=save)
     cmdline = _call_text("train", dict(algo=algo, save=save, seed=seed, **given))
     with Session(threads, progress) as s:
         def on_epoch(row, user):

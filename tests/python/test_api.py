@@ -178,6 +178,12 @@ def test_runtime_errors(tmp_path):
         inst.save(tmp_path / "i.h5")
     assert isinstance(e.value, tcmbp.Error) and "\n" not in str(e.value)
     inst.save(tmp_path / "i.h5", force=True)
+    seen = []
+    with pytest.raises(tcmbp.ExistsError, match="i.h5"):  # refused before any sweep
+        tcmbp.solve(inst, save=tmp_path / "i.h5", progress=seen.append)
+    assert seen == []
+    with pytest.raises(tcmbp.FileError, match="nothing to resume"):
+        tcmbp.solve(inst, checkpoint=tmp_path / "ck.h5", resume=True)
     with pytest.raises(tcmbp.Error, match="nothere"):
         tcmbp.eval(inst, str(tmp_path / "nothere.npy"))
 
