@@ -215,7 +215,12 @@ class Instance:
         return "%016x" % lib.tcm_instance_fingerprint(self._ptr)
 
     def _view(self, ptr, shape):
-        arr = np.ctypeslib.as_array(ptr, shape=shape)
+        """A read-only numpy view of library memory that keeps this instance
+        (the memory's owner) alive as long as the view lives."""
+        count = int(np.prod(shape))
+        buf = (ctypes.c_int8 * count).from_address(ctypes.addressof(ptr.contents))
+        buf._owner = self
+        arr = np.frombuffer(buf, dtype=np.int8, count=count).reshape(shape)
         arr.flags.writeable = False
         return arr
 

@@ -34,6 +34,15 @@ def test_generate_bit_for_bit(tmp_path, cli, inst_file):
     assert t.teacher.shape == (5, 45) and t.arch == "full" and t.kind == "binary"
 
 
+def test_views_keep_the_instance_alive():
+    import gc
+    p = tcmbp.Instance.generate(N=63, K=3, alpha=0.6, seed=5).patterns  # the instance itself is dropped
+    gc.collect()
+    junk = [tcmbp.Instance.generate(N=63, K=3, alpha=0.6, seed=s) for s in range(20)]  # reuse freed memory
+    assert p.tobytes() == tcmbp.Instance.generate(N=63, K=3, alpha=0.6, seed=5).patterns.tobytes()
+    del junk
+
+
 def test_properties_and_views(inst_file):
     inst = tcmbp.Instance.load(inst_file)
     assert inst.alpha == pytest.approx(inst.M / 63)
