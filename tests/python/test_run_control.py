@@ -95,3 +95,22 @@ def test_no_memory_growth_over_1000_calls():
         once()
     grown = rss_kib() - before
     assert grown < 2048, "RSS grew by %d KiB over 1000 calls" % grown
+
+
+def test_sigint_during_volume_and_exact_resume(tmp_path):
+    inst = small()
+    sol = tcmbp.solve(inst)
+    kw = dict(lambdas=[0.5, 2.0, 8.0], tol=1e-300, max_sweeps=40)
+    full = tcmbp.volume(inst, sol, **kw)
+
+    def kill_at(d):
+        if d.get("point") == 1 and d.get("sweep") == 10:
+            os.kill(os.getpid(), signal.SIGINT)
+    ck = tmp_path / "vck.h5"
+    with pytest.raises(tcmbp.Interrupted) as e:
+        tcmbp.volume(inst, sol, checkpoint=ck, progress=kill_at, **kw)
+    assert e.value.result.points == 1 and e.value.result.status == "interrupted" and ck.exists()
+    rest = tcmbp.volume(inst, sol, checkpoint=ck, resume=True, **kw)
+    for c in full.table.dtype.names:
+        if c != "seconds":
+            assert full.table[c].tobytes() == rest.table[c].tobytes(), c
