@@ -126,10 +126,28 @@ def test_eval_same_as_cli(tmp_path, cli, inst_file):
         assert getattr(e, k) == js[k], k
 
 
-def test_threads_do_not_change_results(inst_file):
+def test_threads_honoured_and_results_independent(inst_file):
     inst = tcmbp.Instance.load(inst_file)
-    a, b = tcmbp.bp(inst, threads=1), tcmbp.bp(inst, threads=2)
+    before = tcmbp._lib.lib.omp_get_max_threads()
+    seen = set()
+    spy = lambda d: seen.add(tcmbp._lib.lib.omp_get_max_threads())  # noqa: E731
+    a, b = tcmbp.bp(inst, threads=1, progress=spy), tcmbp.bp(inst, threads=3, progress=spy)
+    assert seen == {1, 3} and tcmbp._lib.lib.omp_get_max_threads() == before
     assert a.mean.tobytes() == b.mean.tobytes() and a.entropy == b.entropy
+    with pytest.raises(ValueError, match="threads"):
+        tcmbp.bp(inst, threads=0)
+
+
+def test_binary_volume_same_as_cli(tmp_path, cli, inst_file):
+    cli("solve", inst_file, "--weights", "binary", "-o", tmp_path / "sol.h5")
+    cli("volume", inst_file, "--weights", "binary", "--reference", tmp_path / "sol.h5", "--steps", 3, "-o",
+        tmp_path / "cli.h5")
+    inst = tcmbp.Instance.load(inst_file)
+    sol = tcmbp.solve(inst, weights="binary")
+    v = tcmbp.volume(inst, sol.weights.astype(np.int8), weights="binary", steps=3, save=tmp_path / "py.h5")
+    assert_same_numbers(tmp_path / "py.h5", tmp_path / "cli.h5")
+    assert_same_attrs(tmp_path / "py.h5", tmp_path / "cli.h5", skip={"source", "reference"})
+    assert v.kind == "binary" and "overlap" in v.table.dtype.names
 
 
 def test_bad_inputs():
