@@ -3,7 +3,7 @@
 against the command line on the same job (a small and a large instance),
 and the memory of a 10^8-edge instance built from a numpy array.
 
-    TCMBP_LIBRARY=build/libtcmbp.so PYTHONPATH=python /usr/bin/python3 results/python/measure.py build/tcmbp
+    TCMBP_LIBRARY=build/libtcmbp.so PYTHONPATH=python /usr/bin/python3 results/python/measure.py build/tcmbp [overhead] [memory]
 """
 import json
 import os
@@ -76,7 +76,16 @@ def overhead(cli, d, N, alpha, sweeps, reps):
 
 def main():
     cli = sys.argv[1] if len(sys.argv) > 1 else "build/tcmbp"
+    parts = sys.argv[2:] or ["overhead", "memory"]
     print("load: %s" % open("/proc/loadavg").read().strip())
+    if "overhead" in parts:
+        measure_overhead(cli)
+    if "memory" in parts:
+        measure_memory()
+
+
+def measure_overhead(cli):
+    """Import time and the three ways of running the same bp job."""
     t = timed(lambda: subprocess.run([sys.executable, "-c", "import tcmbp"], check=True), 5)
     print("python3 -c 'import tcmbp': %.3f s (median of 5)" % t)
     t = timed(lambda: subprocess.run([sys.executable, "-c", "pass"], check=True), 5)
@@ -88,7 +97,11 @@ def main():
             r = overhead(cli, d, N, alpha, sweeps, reps)
             print("| bp N=%d M=%d, %d sweeps | %.2g | %.4f s | %.4f s | %.4f s |" % (
                 r["N"], r["M"], r["sweeps"], r["edges"], r["cli"], r["py_file"], r["py_mem"]))
-    print()
+
+
+def measure_memory():
+    """A 10^8-edge instance (M = N = 10^4, tree) from int8 and float32
+    arrays, and one bp sweep of each engine on it, each in a fresh process."""
     print("| patterns dtype | array MiB | RSS after array | RSS after from_arrays | peak before | peak after "
           "| shares memory | engine | bp 1 sweep s | peak after bp |")
     print("|---|---|---|---|---|---|---|---|---|---|")
