@@ -9,6 +9,7 @@ S - S0 against the distance d from tcmbp.volume, plotted with matplotlib.
 
 The figure and a CSV of both curves go to --out (default results/python/)."""
 import argparse
+import importlib.util
 import os
 import sys
 
@@ -91,10 +92,9 @@ def main(argv=None):
 
     inst = tcmbp.Instance.generate(N=a.N, K=a.K, alpha=a.alpha, seed=a.seed)
     X, sigma = inst.patterns, inst.outputs          # read-only views, no copy
-    try:
-        import torch  # noqa: F401
+    if importlib.util.find_spec("torch") is not None:
         trainer, name = sgd_torch, "SGD (PyTorch)"
-    except ImportError:
+    else:
         trainer, name = sgd_numpy, "SGD (numpy)"
     w_sgd, err, epochs = trainer(X, sigma.astype(np.float64), a.K, epochs=300 if a.quick else 3000, eta=5.0,
                                  batch=10 if a.quick else 50, beta=1.0, seed=a.seed)

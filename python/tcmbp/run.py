@@ -449,6 +449,14 @@ def _focus(s, eng, o, proto, table_c, a, cmdline):
     if state["save_failed"]:
         raise _lib.FileError("a step checkpoint could not be written to %s" % a["checkpoint"], 3)
     s.reraise()
+    out = SolveResult(_solve_summary(s, eng, proto, table_c, res, status, hist, a), dict(weights=w, history=hist))
+    if s.interrupted:
+        raise Interrupted("tcmbp.solve interrupted at step %d" % (res.steps + 1), out)
+    return out
+
+
+def _solve_summary(s, eng, proto, table_c, res, status, hist, a):
+    """The --json keys of solve (print_summary of cmd_solve.c)."""
     coupling = table_c.col[1].name.decode()
     sc = dict(status=status, kind=eng.name, errors=res.errors, M=eng.M, steps=res.steps, sweeps=res.total_sweeps,
               protocol=proto.contents.name.decode())
@@ -462,12 +470,9 @@ def _focus(s, eng, o, proto, table_c, a, cmdline):
     sc["seconds"] = s.elapsed()
     if a["save"]:
         sc["output"] = str(a["save"])
-    if ck:
+    if a["checkpoint"]:
         sc["checkpoint"] = str(a["checkpoint"])
-    out = SolveResult(sc, dict(weights=w, history=hist))
-    if s.interrupted:
-        raise Interrupted("tcmbp.solve interrupted at step %d" % (res.steps + 1), out)
-    return out
+    return sc
 
 
 def _write_solution(s, eng, p, proto, table_c, history, res, status, a, cmdline):
@@ -612,18 +617,24 @@ def _ladder_run(s, eng, o, ref, ref_text, lam, a, cmdline):
                                                % (j + 1, lam[j], n, why), failed)
     s.reraise()
     refw = np.ctypeslib.as_array(wref, shape=(ref.contents.K, ref.contents.n)).copy()
+    out = VolumeResult(_volume_summary(s, eng, ref, table, status, n, a), dict(reference=refw), table, "table")
+    if s.interrupted:
+        raise Interrupted("tcmbp.volume interrupted after %d of %d points" % (n, count), out)
+    return out
+
+
+def _volume_summary(s, eng, ref, table, status, n, a):
+    """The --json keys of volume (print_summary of cmd_volume.c; the counts
+    converged and valid renamed, since those are table columns)."""
     valid = table["valid"] != 0
     sc = dict(status=status, kind=eng.name, points=n, converged_points=int(table["converged"].sum()),
               valid_points=int(valid.sum()), min_distance=float(table["distance"][valid].min()) if valid.any() else -1.0,
               reference_normalized="per_unit" if eng.kind == 0 else "none",
-              reference_errors=_reference_errors(eng, ref), sweeps=int(table["sweeps"].sum()),
-              seconds=s.elapsed())
-    if a["save"]:
-        sc["output"] = str(a["save"])
-    out = VolumeResult(sc, dict(reference=refw), table, "table")
-    if s.interrupted:
-        raise Interrupted("tcmbp.volume interrupted after %d of %d points" % (n, count), out)
-    return out
+              reference_errors=_reference_errors(eng, ref), sweeps=int(table["sweeps"].sum()), seconds=s.elapsed())
+    for key in ("save", "csv", "checkpoint"):
+        if a[key]:
+            sc["output" if key == "save" else key] = str(a[key])
+    return sc
 
 
 def _reference_errors(eng, ref):

@@ -2,7 +2,6 @@
 eLAL, ceSGD fast and slow) with its options as keyword arguments, its
 summary vocabulary and the same weights file (save=)."""
 import ctypes
-import math
 
 import numpy as np
 

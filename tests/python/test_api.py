@@ -1,6 +1,5 @@
 """The Python package against the command line: the same instances, results
 and files bit for bit; clear errors for bad inputs."""
-import os
 
 import h5py
 import numpy as np
