@@ -7,6 +7,7 @@
 
 #include "tcmbp/driver.h"
 #include "tcmbp/error.h"
+#include "tcmbp/bgraph.h"
 #include "tcmbp/graph.h"
 #include "tcmbp/instance.h"
 #include "test_suite.h"
@@ -53,7 +54,47 @@ static void test_randomize(void)
     tcm_instance_free(inst);
 }
 
+/* The marginals are the /bp numbers: mean = mu / zeta, variance = 1 / zeta
+ * and chi (continuous); tanh(field) and field (binary). */
+static void test_marginals(void)
+{
+    tcm_instance_params p = TCM_INSTANCE_PARAMS_INIT;
+    p.N = 9;
+    p.M = 5;
+    tcm_instance *inst = NULL;
+    CU_ASSERT_EQUAL_FATAL(tcm_instance_generate(&inst, &p), TCM_OK);
+    double a[9], b[9], chi[3] = { -1, -1, -1 };
+    const char *names[3];
+    for (int kind = 0; kind < 2; kind++) {
+        tcm_engine *e = tcm_engine_alloc(inst, (tcm_weight_kind)kind, -1, 1);
+        tcm_run_params rp = TCM_RUN_PARAMS_INIT;
+        rp.max_sweeps = 5;
+        tcm_bp_result r;
+        CU_ASSERT_EQUAL_FATAL(tcm_driver_bp(e, &rp, &r), TCM_OK);
+        CU_ASSERT_EQUAL(tcm_api_engine_marginals(e, a, b, chi), TCM_OK);
+        CU_ASSERT_EQUAL(tcm_api_marginal_names((tcm_weight_kind)kind, names), kind ? 2 : 3);
+        tcm_graph *g = tcm_engine_graph(e);
+        tcm_bgraph *bg = tcm_engine_bgraph(e);
+        for (size_t ki = 0; ki < 9; ki++) {
+            if (g) {
+                CU_ASSERT_EQUAL(a[ki], tcm_graph_mean(g, ki));
+                CU_ASSERT_EQUAL(b[ki], 1.0 / tcm_graph_precision(g, ki));
+            } else {
+                CU_ASSERT_EQUAL(a[ki], tanh(bg->field[ki]));
+                CU_ASSERT_EQUAL(b[ki], bg->field[ki]);
+            }
+        }
+        if (g) CU_ASSERT(chi[0] == g->chi[0] && chi[2] == g->chi[2]);
+        CU_ASSERT_STRING_EQUAL(names[0], kind ? "magnetization" : "mean");
+        tcm_engine_free(e);
+    }
+    CU_ASSERT_EQUAL(tcm_api_engine_marginals(NULL, a, b, chi), TCM_EINVAL);
+    CU_ASSERT_EQUAL(tcm_api_marginal_names((tcm_weight_kind)7, names), 0);
+    tcm_instance_free(inst);
+}
+
 static const tcm_test_case tests[] = {
+    { "marginals", test_marginals },
     { "struct sizes", test_sizes },
     { "randomize", test_randomize },
 };
