@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(build-essential cmake pkg-config libhdf5-dev hdf5-tools libcunit1-dev zlib1g-dev
-          python3-h5py python3-numpy python3-matplotlib python3-pytest)
+          python3-h5py python3-numpy python3-matplotlib python3-pytest python3-tqdm)
 
 # Print the packages of PACKAGES that dpkg does not report as installed.
 missing_packages() {

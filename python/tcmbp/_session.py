@@ -17,8 +17,11 @@ class Session:
         if threads is not None and (not isinstance(threads, int) or isinstance(threads, bool) or
                                     not 1 <= threads <= 1024):
             raise ValueError("threads must be an integer in [1, 1024] (got %r)" % (threads,))
-        if progress is not None and not callable(progress):
-            raise ValueError("progress must be callable (got %r)" % (progress,))
+        self._bar = None
+        if progress == "tqdm":
+            progress = self._tqdm_progress()
+        elif progress is not None and not callable(progress):
+            raise ValueError("progress must be a callable or \"tqdm\" (got %r)" % (progress,))
         self.threads, self.progress, self.max_seconds = threads, progress, max_seconds
         self.interrupted = self.timed_out = False
         self.error = None
@@ -34,7 +37,25 @@ class Session:
         self.t0 = time.perf_counter()
         return self
 
+    def _tqdm_progress(self):
+        """A progress function drawing a tqdm bar (one tick per sweep or
+        epoch, the last change/errors as its postfix)."""
+        try:
+            from tqdm import tqdm
+        except ImportError:
+            raise ValueError('progress="tqdm" needs tqdm (apt-get install python3-tqdm)') from None
+        self._bar = tqdm(unit="sweep")
+
+        def show(info):
+            self._bar.set_description(info.get("command", ""), refresh=False)
+            self._bar.set_postfix({k: info[k] for k in ("step", "point", "change", "errors", "loss") if k in info},
+                                  refresh=False)
+            self._bar.update(1)
+        return show
+
     def __exit__(self, *exc):
+        if self._bar is not None:
+            self._bar.close()
         lib.omp_set_num_threads(self._old_threads)
         if self._old_handler is not None:
             signal.signal(signal.SIGINT, self._old_handler)

@@ -245,3 +245,12 @@ def test_train_same_as_cli(tmp_path, cli, inst_file, algo, extra):
         tcmbp.train(inst, "lal", y=3)
     with pytest.raises(ValueError, match="algo must be"):
         tcmbp.train(inst, "adam")
+
+
+def test_progress_tqdm(capsys):
+    inst = tcmbp.Instance.generate(N=63, K=3, alpha=0.6, seed=5)
+    r = tcmbp.bp(inst, progress="tqdm", tol=1e-12, max_sweeps=15)
+    err = capsys.readouterr().err
+    assert r.sweeps == 15 and "bp" in err and "sweep" in err, err
+    with pytest.raises(ValueError, match="callable or"):
+        tcmbp.bp(inst, progress="bar")
