@@ -114,3 +114,15 @@ def test_sigint_during_volume_and_exact_resume(tmp_path):
     for c in full.table.dtype.names:
         if c != "seconds":
             assert full.table[c].tobytes() == rest.table[c].tobytes(), c
+
+
+def test_sigint_during_train_writes_the_weights(tmp_path):
+    inst = small()
+
+    def kill_at(d):
+        if d["epoch"] == 3:
+            os.kill(os.getpid(), signal.SIGINT)
+    with pytest.raises(tcmbp.Interrupted) as e:
+        tcmbp.train(inst, "lal", max_epochs=1000, save=tmp_path / "w.h5", progress=kill_at)
+    r = e.value.result
+    assert r.stop == "interrupted" and r.epochs == 3 and r.weights.shape == (3, 21) and (tmp_path / "w.h5").exists()
