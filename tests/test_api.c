@@ -30,13 +30,20 @@ static double message_mass(tcm_engine *e)
     return s;
 }
 
-static void test_randomize(void)
+/* A random K = 3, N = 9, M = 5 tree instance (NULL on failure). */
+static tcm_instance *tiny_instance(void)
 {
     tcm_instance_params p = TCM_INSTANCE_PARAMS_INIT;
     p.N = 9;
     p.M = 5;
     tcm_instance *inst = NULL;
-    CU_ASSERT_EQUAL_FATAL(tcm_instance_generate(&inst, &p), TCM_OK);
+    return tcm_instance_generate(&inst, &p) == TCM_OK ? inst : NULL;
+}
+
+static void test_randomize(void)
+{
+    tcm_instance *inst = tiny_instance();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(inst);
     tcm_engine *e = tcm_engine_alloc(inst, TCM_WEIGHTS_CONTINUOUS, -1, 1);
     CU_ASSERT_PTR_NOT_NULL_FATAL(e);
     CU_ASSERT_EQUAL(tcm_api_engine_randomize(e, 0.0, 3), TCM_OK);
@@ -58,11 +65,8 @@ static void test_randomize(void)
  * and chi (continuous); tanh(field) and field (binary). */
 static void test_marginals(void)
 {
-    tcm_instance_params p = TCM_INSTANCE_PARAMS_INIT;
-    p.N = 9;
-    p.M = 5;
-    tcm_instance *inst = NULL;
-    CU_ASSERT_EQUAL_FATAL(tcm_instance_generate(&inst, &p), TCM_OK);
+    tcm_instance *inst = tiny_instance();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(inst);
     double a[9], b[9], chi[3] = { -1, -1, -1 };
     const char *names[3];
     for (int kind = 0; kind < 2; kind++) {
