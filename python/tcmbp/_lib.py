@@ -118,7 +118,7 @@ PROGRESS_FN = CFUNCTYPE(c_int, POINTER(CProgress), c_void_p)
 
 class CRunParams(Structure):
     _fields_ = [("modes", CModes), ("tol", c_double), ("max_sweeps", c_int), ("max_seconds", c_double),
-                ("progress", PROGRESS_FN), ("user", c_void_p)]
+                ("progress", PROGRESS_FN), ("user", c_void_p), ("retries", c_int)]
 
 
 class CBPResult(Structure):
@@ -136,7 +136,8 @@ VOLUME_SAVED_FN = CFUNCTYPE(None, POINTER(CPosition), c_void_p, c_void_p)
 
 
 class CVolumeParams(Structure):
-    _fields_ = [("run", CRunParams), ("on_point", VOLUME_FN), ("on_position", VOLUME_SAVED_FN), ("user", c_void_p)]
+    _fields_ = [("run", CRunParams), ("on_point", VOLUME_FN), ("on_position", VOLUME_SAVED_FN), ("user", c_void_p),
+                ("keep_going", c_int)]
 
 
 FOCUS_SWEEP_FN = CFUNCTYPE(c_int, POINTER(CProgress), c_int, c_int, c_void_p)
@@ -245,6 +246,7 @@ _PROTOS = {
     "tcm_driver_volume": (c_int, [P(CEngine), P(c_double), P(c_double), c_int, P(CVolumeParams), P(CPosition),
                                   c_void_p]),
     "tcm_volume_ladder": (c_int, [P(c_double), c_int, c_double, c_double]),
+    "tcm_volume_stopped": (c_int, [P(CPosition), c_int]),
     "tcm_protocol_make": (c_int, [P(P(CProtocol)), P(CProtocolSpec)]),
     "tcm_protocol_free": (None, [P(CProtocol)]),
     "tcm_results_read_checkpoint": (c_int, [P(CEngine), c_char_p]),

@@ -231,14 +231,22 @@ class _H5Out:
 
 # ---- bp --------------------------------------------------------------------------
 
+def _check_retries(retries):
+    """The retries option of bp and volume (an integer >= 0)."""
+    if isinstance(retries, bool) or not isinstance(retries, (int, np.integer)) or retries < 0:
+        raise ValueError("retries must be an integer >= 0 (got %r)" % (retries,))
+
+
 def bp(inst, save=None, checkpoint=False, *, weights=None, cavity=None, hidden=None, output_factor=None,
        schedule=None, block_size=None, damping=None, tol=None, max_sweeps=None, max_seconds=None, patterns=None,
-       init=None, init_random=None, seed=1, threads=None, progress=None, force=False):
+       init=None, init_random=None, retries=0, seed=1, threads=None, progress=None, force=False):
     """Plain belief propagation (`tcmbp bp`): entropy, free entropy phi,
     overlap q and the errors of the marginals' configuration.
 
     save: result file (the CLI's -o; group /bp); checkpoint: also store the
-    messages there (always done when interrupted). Returns a BPResult.
+    messages there (always done when interrupted); retries: rounds of
+    max_sweeps more with the damping moved half way to 1 each, while not
+    converged (the CLI's --retries). Returns a BPResult.
     Ctrl-C stops at the next sweep and raises tcmbp.Interrupted (a
     KeyboardInterrupt) carrying the result, after writing save=.
     """ + ENGINE_DOC
@@ -251,9 +259,11 @@ def bp(inst, save=None, checkpoint=False, *, weights=None, cavity=None, hidden=N
         raise ValueError("checkpoint stores the messages in the save= file: give save=PATH")
     seed = _seed(seed)
     check_outputs(force, save=save)
-    cmdline = _call_text("bp", dict(save=save, checkpoint=checkpoint or None, seed=seed, **given))
+    _check_retries(retries)
+    cmdline = _call_text("bp", dict(save=save, checkpoint=checkpoint or None, seed=seed, retries=retries, **given))
     with Session(threads, progress) as s:
         eng = _Engine(inst, o, kind)
+        eng.run.retries = retries
         eng.init(o, seed)
 
         def on_progress(pr, user):
@@ -505,11 +515,17 @@ def _write_solution(s, eng, p, proto, table_c, history, res, status, a, cmdline)
 def volume(inst, reference, save=None, *, csv=None, lambda_min=None, lambda_max=None, steps=25, lambdas=None,
            checkpoint=None, resume=False, weights=None, cavity=None, hidden=None, output_factor=None, schedule=None,
            block_size=None, damping=None, tol=None, max_sweeps=None, max_seconds=None, patterns=None, init=None,
-           init_random=None, seed=1, threads=None, progress=None, force=False):
+           init_random=None, retries=2, keep_going=False, seed=1, threads=None, progress=None, force=False):
     """The local-entropy curve around a reference (`tcmbp volume`): a
     warm-started ladder of couplings lambda (lambdas=[...] or steps
     geometric values from lambda_min to lambda_max), per point distance,
-    entropy, s0, local_entropy = S - S0, convergence.
+    entropy, s0, local_entropy = S - S0, convergence, validity, the
+    small-distance limit and the Legendre check (the CLI's columns).
+
+    retries: a point not converged after max_sweeps goes on for up to
+    retries rounds of max_sweeps, round r with damping 1 - (1 - D)/2^r;
+    a point still not converged ends the ladder (status 'stopped') unless
+    keep_going=True.
 
     reference: a K x n (or flat) numpy array of float32/float64/int8 (e.g.
     model.weight.detach().numpy()), a SolveResult, or a weights source path
@@ -531,15 +547,18 @@ def volume(inst, reference, save=None, *, csv=None, lambda_min=None, lambda_max=
         raise ValueError("max_sweeps must be >= 1 (got %d)" % o["max_sweeps"])
     lam = _ladder(lambdas, steps, _number(o, "lambda_min"), _number(o, "lambda_max"))
     seed = _seed(seed)
+    _check_retries(retries)
     check_outputs(force, resume, checkpoint, save=save, csv=csv)
-    cmdline = _call_text("volume", dict(save=save, csv=csv, checkpoint=checkpoint, seed=seed, steps=steps, **given))
+    cmdline = _call_text("volume", dict(save=save, csv=csv, checkpoint=checkpoint, seed=seed, steps=steps,
+                                        retries=retries, keep_going=keep_going or None, **given))
     with Session(threads, progress, o["max_seconds"]) as s:
         eng = _Engine(inst, o, kind)
+        eng.run.retries = retries
         e = eng.ptr.contents
         ref, ref_text = _weights(reference, e.K, e.n, kind, "reference")
         try:
             return _ladder_run(s, eng, o, ref, ref_text, lam, dict(save=save, csv=csv, checkpoint=checkpoint,
-                               resume=resume, seed=seed, force=force), cmdline)
+                               resume=resume, seed=seed, force=force, keep_going=bool(keep_going)), cmdline)
         finally:
             lib.tcm_weights_free(ref)
 
@@ -590,7 +609,7 @@ def _ladder_run(s, eng, o, ref, ref_text, lam, a, cmdline):
                                                  points):
             state["save_failed"] = True
 
-    p = _lib.CVolumeParams(run=eng.run)
+    p = _lib.CVolumeParams(run=eng.run, keep_going=int(a["keep_going"]))
     p.run.max_seconds = 0.0
     cbs = (_lib.PROGRESS_FN(on_sweep), _lib.VOLUME_FN(on_point), _lib.VOLUME_SAVED_FN(on_position))
     p.run.progress, p.on_point, p.on_position = cbs
@@ -599,7 +618,9 @@ def _ladder_run(s, eng, o, ref, ref_text, lam, a, cmdline):
                                              ctypes.byref(pos), points), "resume")
     failed = lib.tcm_driver_volume(eng.ptr, wref, lamp, count, ctypes.byref(p), ctypes.byref(pos), points)
     why = lib.tcm_last_error().decode() if failed else ""
-    status = "failed" if failed else "done" if pos.finished else "timeout" if s.timed_out else "interrupted"
+    stopped = lib.tcm_volume_stopped(ctypes.byref(pos), count)
+    status = "failed" if failed else "stopped" if stopped else "done" if pos.finished else \
+        "timeout" if s.timed_out else "interrupted"
     n = pos.next_step
     table = table_array(lib, t, points, n)
     if a["save"]:
@@ -630,7 +651,10 @@ def _volume_summary(s, eng, ref, table, status, n, a):
     sc = dict(status=status, kind=eng.name, points=n, converged_points=int(table["converged"].sum()),
               valid_points=int(valid.sum()), min_distance=float(table["distance"][valid].min()) if valid.any() else -1.0,
               reference_normalized="per_unit" if eng.kind == 0 else "none",
-              reference_errors=_reference_errors(eng, ref), sweeps=int(table["sweeps"].sum()), seconds=s.elapsed())
+              reference_errors=_reference_errors(eng, ref), sweeps=int(table["sweeps"].sum()))
+    if status == "stopped":  # (the CLI's lambda/entropy/local_entropy keys are the table's columns here)
+        sc["stopped_lambda"] = float(table["lambda"][n - 1])
+    sc["seconds"] = s.elapsed()
     for key in ("save", "csv", "checkpoint"):
         if a[key]:
             sc["output" if key == "save" else key] = str(a[key])

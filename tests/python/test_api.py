@@ -104,6 +104,13 @@ def test_volume_same_as_cli(tmp_path, cli, inst_file):
     assert_same_attrs(tmp_path / "py.h5", tmp_path / "cli.h5", skip={"source", "reference"})
     assert v.status == js["status"] and v.points == js["points"] and v.reference_errors == js["reference_errors"]
     assert v.local_entropy[-1] == js["local_entropy"] and v.distance.shape == (4,)
+    # a ladder whose points cannot converge stops at the first (status stopped), as the CLI's
+    vs = tcmbp.volume(inst, w, lambdas=[1.0, 10.0], tol=1e-300, max_sweeps=3, retries=1)
+    js2 = cli("volume", inst_file, "--reference", tmp_path / "sol.h5", "--lambdas", "1,10", "--tol", "1e-300",
+              "--max-sweeps", 3, "--retries", 1)
+    assert vs.status == js2["status"] == "stopped" and vs.points == js2["points"] == 1
+    assert vs.stopped_lambda == js2["stopped_lambda"] == 1.0 and vs.table["damping"][0] == 0.75
+    assert vs.table["sweeps"][0] == 6 and not vs.table["valid"][0]
     assert v.sweeps == js["sweeps"] and list(v.table["sweeps"]) != [] and v.table["status"].shape == (4,)
     # a flat float32 copy of the reference (as from torch): one conversion, the same curve
     v32 = tcmbp.volume(inst, w.astype(np.float32).ravel(), steps=4)

@@ -100,7 +100,7 @@ def test_no_memory_growth_over_1000_calls():
 def test_sigint_during_volume_and_exact_resume(tmp_path):
     inst = small()
     sol = tcmbp.solve(inst)
-    kw = dict(lambdas=[0.5, 2.0, 8.0], tol=1e-300, max_sweeps=40)
+    kw = dict(lambdas=[0.5, 2.0, 8.0], tol=1e-300, max_sweeps=40, retries=0, keep_going=True)
     full = tcmbp.volume(inst, sol, **kw)
 
     def kill_at(d):
