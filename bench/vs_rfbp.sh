@@ -8,8 +8,9 @@
 #   tcmbp-pr  tcmbp solve with the same protocol (pseudo-reinforcement,
 #             drho 0.01, x 0.5, damping 0.5, tol 0.1, at most 1000 sweeps)
 #   tcmbp     tcmbp solve with its defaults
-# Prints a markdown table (seconds = wall time of the process, file reading
-# included; sweeps; ms per sweep; solved) and the totals per solver.
+# Prints a markdown table (wall and CPU seconds of the process, file reading
+# included, from /usr/bin/time; sweeps; CPU ms per sweep; solved) and the
+# totals per solver. On a shared machine compare the CPU seconds.
 # rFBP is built from ../shared/peers (build-rfbp.sh) when present; without it
 # the script says so and exits 0.
 #
@@ -68,42 +69,43 @@ WORK=$(mktemp -d /tmp/tcmbp-vs-rfbp.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 SAME=(--weights binary --protocol pseudo-reinforcement --drho 0.01 --x 0.5 --damping 0.5 --max-sweeps 1000 --tol 0.1)
 
-now() { date +%s.%N; }
+# timed FILE CMD...: run CMD, write "wall cpu" seconds (user + sys) to FILE.
+timed() {
+    local f=$1
+    shift
+    /usr/bin/time -f '%e %U %S' -o "$f.t" "$@" || true
+    awk 'END { printf "%s %.3f\n", $1, $2 + $3 }' "$f.t" >"$f"
+}
 # Value of JSON key $2 in the one-line object $1.
 jval() { sed -n "s/.*\"$2\": \"\{0,1\}\([^,\"}]*\).*/\1/p" <<<"$1"; }
 
-# One tcmbp run: prints "solved steps sweeps seconds".
+# One tcmbp run: prints "solved steps sweeps wall cpu".
 run_tcmbp() {
-    local inst=$1 seed=$2; shift 2
-    local t0 t1 js
-    t0=$(now)
-    js=$("$TCMBP" solve "$inst" --threads 1 --seed "$seed" --json -q -o "$WORK/sol.h5" --force \
-        --max-seconds "$MAXS" "$@")
-    t1=$(now)
+    local inst=$1 seed=$2 js; shift 2
+    timed "$WORK/time" "$TCMBP" solve "$inst" --threads 1 --seed "$seed" --json -q -o "$WORK/sol.h5" --force \
+        --max-seconds "$MAXS" "$@" >"$WORK/solve.json"
+    js=$(cat "$WORK/solve.json")
     echo "$([[ $(jval "$js" status) == solved ]] && echo 1 || echo 0) $(jval "$js" steps) $(jval "$js" sweeps)" \
-        "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')"
+        "$(cat "$WORK/time")"
 }
 
-# One rFBP run: prints "solved steps sweeps seconds" (sweeps: its "Delta=" lines).
+# One rFBP run: prints "solved steps sweeps wall cpu" (sweeps: its "Delta=" lines).
 run_rfbp() {
-    local txt=$1 K=$2 seed=$3 t0 t1 log=$WORK/rfbp.log
-    t0=$(now)
-    OMP_NUM_THREADS=1 timeout "$MAXS" "$RFBP_DIR"/build/train_main -f "$txt" -k "$K" -m 0 -t 1 -a accurate exact \
-        -p pseudo_reinforcement -d 0.5 -e 0.1 -s 101 -i 1000 -r "$seed" >"$log" 2>&1 || true
-    t1=$(now)
+    local txt=$1 K=$2 seed=$3 log=$WORK/rfbp.log
+    OMP_NUM_THREADS=1 timed "$WORK/time" timeout "$MAXS" "$RFBP_DIR"/build/train_main -f "$txt" -k "$K" -m 0 -t 1 \
+        -a accurate exact -p pseudo_reinforcement -d 0.5 -e 0.1 -s 101 -i 1000 -r "$seed" >"$log" 2>&1
     local sweeps steps errs
     sweeps=$(grep -o 'Delta=' "$log" | wc -l)
     steps=$(grep -c '^it=.* E=' "$log" || true)
     steps=$((steps / 2)) # with STATS each step prints two lines
     errs=$(grep -o ' E=[0-9]*' "$log" | tail -1 | cut -d= -f2)
-    echo "$([[ ${errs:-1} == 0 ]] && echo 1 || echo 0) $steps $sweeps" \
-        "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')"
+    echo "$([[ ${errs:-1} == 0 ]] && echo 1 || echo 0) $steps $sweeps $(cat "$WORK/time")"
 }
 
 SOLVERS=(tcmbp-pr tcmbp)
 ((USE_RFBP)) && SOLVERS=(rfbp "${SOLVERS[@]}")
-declare -A TOT_S TOT_OK TOT_SW
-for s in "${SOLVERS[@]}"; do TOT_S[$s]=0 TOT_OK[$s]=0 TOT_SW[$s]=0; done
+declare -A TOT_S TOT_W TOT_OK TOT_SW
+for s in "${SOLVERS[@]}"; do TOT_S[$s]=0 TOT_W[$s]=0 TOT_OK[$s]=0 TOT_SW[$s]=0; done
 
 {
     echo "# tcmbp vs rFBP, $(date -u '+%Y-%m-%d %H:%M UTC'), tcmbp git $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
@@ -115,8 +117,8 @@ for s in "${SOLVERS[@]}"; do TOT_S[$s]=0 TOT_OK[$s]=0 TOT_SW[$s]=0; done
     echo "- tcmbp-pr: \`tcmbp solve ${SAME[*]}\`"
     echo "- tcmbp: \`tcmbp solve\` with its defaults ${TCMBP_EXTRA:-}"
     echo
-    echo "| K | N | alpha | M | seed | solver | solved | steps | sweeps | seconds | ms/sweep |"
-    echo "|---|---|---|---|---|---|---|---|---|---|---|"
+    echo "| K | N | alpha | M | seed | solver | solved | steps | sweeps | wall s | CPU s | CPU ms/sweep |"
+    echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 } | tee ${OUTFILE:+"$OUTFILE"}
 
 n_inst=0
@@ -135,23 +137,26 @@ for spec in $INSTANCES; do
         # shellcheck disable=SC2086
         tcmbp) r=$(run_tcmbp "$inst" "$seed" ${TCMBP_EXTRA:-}) ;;
         esac
-        read -r ok steps sweeps secs <<<"$r"
+        read -r ok steps sweeps wall secs <<<"$r"
         TOT_S[$s]=$(awk -v a="${TOT_S[$s]}" -v b="$secs" 'BEGIN { print a + b }')
+        TOT_W[$s]=$(awk -v a="${TOT_W[$s]}" -v b="$wall" 'BEGIN { print a + b }')
         TOT_OK[$s]=$((TOT_OK[$s] + ok)) TOT_SW[$s]=$((TOT_SW[$s] + sweeps))
         awk -v K="$K" -v N="$N" -v al="$alpha" -v M="$M" -v sd="$seed" -v s="$s" -v ok="$ok" -v st="$steps" \
-            -v sw="$sweeps" -v t="$secs" 'BEGIN { printf "| %d | %d | %s | %d | %d | %s | %s | %d | %d | %.2f | %.2f |\n",
-                K, N, al, M, sd, s, ok ? "yes" : "no", st, sw, t, (sw > 0 ? 1000 * t / sw : 0) }' |
+            -v sw="$sweeps" -v t="$secs" -v w="$wall" 'BEGIN {
+                printf "| %d | %d | %s | %d | %d | %s | %s | %d | %d | %.2f | %.2f | %.2f |\n",
+                K, N, al, M, sd, s, ok ? "yes" : "no", st, sw, w, t, (sw > 0 ? 1000 * t / sw : 0) }' |
             tee -a ${OUTFILE:+"$OUTFILE"}
     done
 done
 
 {
     echo
-    echo "| solver | solved | sweeps | seconds | ms/sweep | time / rfbp's |"
-    echo "|---|---|---|---|---|---|"
+    echo "| solver | solved | sweeps | wall s | CPU s | CPU ms/sweep | CPU time / rfbp's |"
+    echo "|---|---|---|---|---|---|---|"
     for s in "${SOLVERS[@]}"; do
         awk -v s="$s" -v ok="${TOT_OK[$s]}" -v n="$n_inst" -v sw="${TOT_SW[$s]}" -v t="${TOT_S[$s]}" \
-            -v r="${TOT_S[rfbp]:-0}" 'BEGIN { printf "| %s | %d/%d | %d | %.2f | %.2f | %s |\n", s, ok, n, sw, t,
+            -v w="${TOT_W[$s]}" -v r="${TOT_S[rfbp]:-0}" 'BEGIN {
+                printf "| %s | %d/%d | %d | %.2f | %.2f | %.2f | %s |\n", s, ok, n, sw, w, t,
                 (sw > 0 ? 1000 * t / sw : 0), (r > 0 ? sprintf("%.3f", t / r) : "-") }'
     done
     echo
