@@ -373,10 +373,17 @@ static void test_vector_erf_log1p(void)
  * against mpmath (t >= 0.25) and the careful tcm_log_erfc on a grid from
  * 0.25 to 1e300 (both sides of 5.7 and 1e8, x^2 overflowing past 1.3e154),
  * tcm_log_bounded against libm over the normal range, and
- * tcm_logaddexp_bounded against tcm_logaddexp incl. -inf arguments. */
+ * tcm_logaddexp_bounded against tcm_logaddexp incl. -inf arguments, and
+ * tcm_logcosh_bounded against tcm_logcosh (relative for |x| >= 1, absolute
+ * below). */
 static void test_vector_log_erfc(void)
 {
-    double wm = 0.0, wg = 0.0, wl = 0.0, wa = 0.0;
+    double wm = 0.0, wg = 0.0, wl = 0.0, wa = 0.0, wc = 0.0;
+    for (double x = -1.0; x <= 1.0; x += 1.37e-5) wc = fmax(wc, fabs(tcm_logcosh_bounded(x) - tcm_logcosh(x)));
+    for (double x = 1.0; x <= 1e6; x *= 1.00137) {
+        wc = fmax(wc, rel_err(tcm_logcosh_bounded(x), tcm_logcosh(x)));
+        wc = fmax(wc, rel_err(tcm_logcosh_bounded(-x), tcm_logcosh(-x)));
+    }
     for (size_t i = 0; i < NREF(ref_log_erfc); i++)
         if (ref_log_erfc[i].x >= 0.25 && isfinite(ref_log_erfc[i].y))
             wm = fmax(wm, rel_err(tcm_log_erfc_vec(ref_log_erfc[i].x), ref_log_erfc[i].y));
@@ -396,6 +403,8 @@ static void test_vector_log_erfc(void)
     CU_ASSERT(wg <= 2e-15);
     CU_ASSERT(wl <= 1e-15);
     CU_ASSERT(wa <= 1e-15);
+    CU_ASSERT(wc <= 1e-15);
+    printf("logcosh_bounded %.2e ", wc);
     CU_ASSERT_EQUAL(tcm_log_erfc_vec(2e154), -INFINITY);
     CU_ASSERT_EQUAL(tcm_log_erfc_vec(INFINITY), -INFINITY);
     CU_ASSERT(isnan(tcm_log_erfc_vec(NAN)));
@@ -423,7 +432,7 @@ static const tcm_test_case tests[] = {
     { "infinite arguments", test_infinities },
     { "bounded kernels (hot loops)", test_bounded_kernels },
     { "vector erf and log1p", test_vector_erf_log1p },
-    { "vector log erfc, log, logaddexp", test_vector_log_erfc },
+    { "vector log erfc, log, logaddexp, logcosh", test_vector_log_erfc },
 };
 
 TCM_TEST_SUITE("special", tests)
