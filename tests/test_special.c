@@ -369,6 +369,48 @@ static void test_vector_erf_log1p(void)
     CU_ASSERT_EQUAL(tcm_log1p_bounded(0.0), 0.0);
 }
 
+/* The kernels of the binary messages' cancelling path (bin.c): tcm_log_erfc_vec
+ * against mpmath (t >= 0.25) and the careful tcm_log_erfc on a grid from
+ * 0.25 to 1e300 (both sides of 5.7 and 1e8, x^2 overflowing past 1.3e154),
+ * tcm_log_bounded against libm over the normal range, and
+ * tcm_logaddexp_bounded against tcm_logaddexp incl. -inf arguments, and
+ * tcm_logcosh_bounded against tcm_logcosh (relative for |x| >= 1, absolute
+ * below). */
+static void test_vector_log_erfc(void)
+{
+    double wm = 0.0, wg = 0.0, wl = 0.0, wa = 0.0, wc = 0.0;
+    for (double x = -1.0; x <= 1.0; x += 1.37e-5) wc = fmax(wc, fabs(tcm_logcosh_bounded(x) - tcm_logcosh(x)));
+    for (double x = 1.0; x <= 1e6; x *= 1.00137) {
+        wc = fmax(wc, rel_err(tcm_logcosh_bounded(x), tcm_logcosh(x)));
+        wc = fmax(wc, rel_err(tcm_logcosh_bounded(-x), tcm_logcosh(-x)));
+    }
+    for (size_t i = 0; i < NREF(ref_log_erfc); i++)
+        if (ref_log_erfc[i].x >= 0.25 && isfinite(ref_log_erfc[i].y))
+            wm = fmax(wm, rel_err(tcm_log_erfc_vec(ref_log_erfc[i].x), ref_log_erfc[i].y));
+    for (double t = 0.25; t <= 40.0; t += 1.37e-4) wg = fmax(wg, rel_err(tcm_log_erfc_vec(t), tcm_log_erfc(t)));
+    for (double t = 40.0; t < 1e300; t *= 1.0137) wg = fmax(wg, rel_err(tcm_log_erfc_vec(t), tcm_log_erfc(t)));
+    for (double x = 1e-307; x < 1e307; x *= 1.0137) wl = fmax(wl, rel_err(tcm_log_bounded(x), log(x)));
+    for (double x = 0.5; x <= 2.0; x += 1.37e-5) wl = fmax(wl, fabs(tcm_log_bounded(x) - log(x)));
+    const double l[] = { -INFINITY, -800.0, -30.0, -1.0, -1e-12, 0.0, 0.3, 5.0 };
+    for (int i = 0; i < 8; i++)
+        for (int j = 0; j < 8; j++) {
+            double a = tcm_logaddexp_bounded(l[i], l[j]), b = tcm_logaddexp(l[i], l[j]);
+            wa = a == b ? wa : fmax(wa, fabs(a - b) / fmax(1.0, fabs(b)));
+        }
+    printf("\n    log_erfc_vec max rel err %.2e (mpmath), %.2e (grid); log_bounded %.2e; logaddexp_bounded %.2e ", wm,
+           wg, wl, wa);
+    CU_ASSERT(wm <= 2e-15);
+    CU_ASSERT(wg <= 2e-15);
+    CU_ASSERT(wl <= 1e-15);
+    CU_ASSERT(wa <= 1e-15);
+    CU_ASSERT(wc <= 1e-15);
+    printf("logcosh_bounded %.2e ", wc);
+    CU_ASSERT_EQUAL(tcm_log_erfc_vec(2e154), -INFINITY);
+    CU_ASSERT_EQUAL(tcm_log_erfc_vec(INFINITY), -INFINITY);
+    CU_ASSERT(isnan(tcm_log_erfc_vec(NAN)));
+    CU_ASSERT_EQUAL(tcm_logaddexp_bounded(-INFINITY, -INFINITY), -INFINITY);
+}
+
 static const tcm_test_case tests[] = {
     { "erfcx vs mpmath", test_ref_erfcx },
     { "log_erfc vs mpmath", test_ref_log_erfc },
@@ -390,6 +432,7 @@ static const tcm_test_case tests[] = {
     { "infinite arguments", test_infinities },
     { "bounded kernels (hot loops)", test_bounded_kernels },
     { "vector erf and log1p", test_vector_erf_log1p },
+    { "vector log erfc, log, logaddexp, logcosh", test_vector_log_erfc },
 };
 
 TCM_TEST_SUITE("special", tests)

@@ -198,14 +198,13 @@ static TCM_ALWAYS_INLINE double tcm_erf_vec(double x)
     return x == x ? r : x;
 }
 
-/* log1p(y) for -1 < y with 1 + y a normal number below 2^1023, branch-free:
- * 1 + y = u + c exactly (c the rounding error of u), u = 2^k m with m in
- * [sqrt2/2, sqrt2), log m = 2 atanh(s) = s (2 + P(s^2)), s = (m-1)/(m+1),
- * P of degree 7 (relative error 2e-18), and log1p(y) = k ln2 + log m + c/u;
- * s and c/u share one division. Max relative error 4e-16. */
-static TCM_ALWAYS_INLINE double tcm_log1p_bounded(double y)
+/* log(u + c) for a positive normal u below 2^1023 and a correction |c| <=
+ * ulp(u)/2, branch-free: u = 2^k m with m in [sqrt2/2, sqrt2), log m = 2
+ * atanh(s) = s (2 + P(s^2)), s = (m-1)/(m+1), P of degree 7 (relative error
+ * 2e-18), and log(u + c) = k ln2 + log m + c/u; s and c/u share one
+ * division. The common core of tcm_log1p_bounded and tcm_log_bounded. */
+static TCM_ALWAYS_INLINE double tcm_log_split(double u, double c)
 {
-    double u = 1.0 + y, c = y - (u - 1.0);
     uint64_t b, mb, eb;
     memcpy(&b, &u, sizeof b);
     mb = (b & 0x000FFFFFFFFFFFFFull) | 0x3FF0000000000000ull; /* mantissa in [1, 2) */
@@ -228,6 +227,95 @@ static TCM_ALWAYS_INLINE double tcm_log1p_bounded(double y)
     p = p * w;
     double low = fma(s, p, cu) + k * 1.90821492927058770002e-10;
     return fma(k, 6.93147180369123816490e-01, 2.0 * s) + low;
+}
+
+/* log1p(y) for -1 < y with 1 + y a normal number below 2^1023, branch-free:
+ * 1 + y = u + c exactly (c the rounding error of u), then tcm_log_split.
+ * Max relative error 4e-16. */
+static TCM_ALWAYS_INLINE double tcm_log1p_bounded(double y)
+{
+    double u = 1.0 + y;
+    return tcm_log_split(u, y - (u - 1.0));
+}
+
+/* log(x) for a positive normal x below 2^1023, branch-free (tcm_log_split).
+ * Max relative error 4e-16 away from x = 1 (absolute 1e-16 near it). */
+static TCM_ALWAYS_INLINE double tcm_log_bounded(double x) { return tcm_log_split(x, 0.0); }
+
+/* One step of the forward recurrence of the convergents of erfcx's continued
+ * fraction (tcm_log_erfc_vec): A_k = tc A_{k-1} + c A_{k-2}, B the same. */
+#define TCM_CF_STEP(c)                                                   \
+    do {                                                                 \
+        double a2_ = fma(tc, a1, (c) * a0), b2_ = fma(tc, b1, (c) * b0); \
+        a0 = a1;                                                         \
+        a1 = a2_;                                                        \
+        b0 = b1;                                                         \
+        b1 = b2_;                                                        \
+    } while (0)
+
+/* log erfc(t) for t >= 0.25 (incl. +inf), branch-free: log erfcx(t) - t^2
+ * with t^2 an exact pair hi + lo. erfcx = P/Q (tcm_erfcx_bounded_pq) up to
+ * 5.7; above, 1/(sqrt(pi) D), D = t + (1/2)/(t + (2/2)/(t + ... (16/2)/t))
+ * the continued fraction of erfcx, as A/B from the forward recurrence of its
+ * convergents (positive terms: no cancellation; written out, so that the
+ * loop around it vectorises; truncation below 4e-17 relative for t >= 5.7),
+ * with t clamped at 1e8 (A grows like t^17) and D = t beyond (the next term
+ * 1/(2t^2) is below half an ulp). One division and one log in all. -inf
+ * where t^2 overflows. Max relative error 1.5e-15 (the P/Q fit; the result
+ * is < -0.3, so it is also an absolute error); NaN gives NaN. */
+static TCM_ALWAYS_INLINE double tcm_log_erfc_vec(double t)
+{
+    double tp = t < 5.7 ? t : 5.7, q, p = tcm_erfcx_bounded_pq(tp, &q);
+    double tc = t < 5.7 ? 5.7 : (t < 1e8 ? t : 1e8);
+    double a0 = 1.0, a1 = tc, b0 = 0.0, b1 = 1.0;
+    TCM_CF_STEP(0.5);
+    TCM_CF_STEP(1.0);
+    TCM_CF_STEP(1.5);
+    TCM_CF_STEP(2.0);
+    TCM_CF_STEP(2.5);
+    TCM_CF_STEP(3.0);
+    TCM_CF_STEP(3.5);
+    TCM_CF_STEP(4.0);
+    TCM_CF_STEP(4.5);
+    TCM_CF_STEP(5.0);
+    TCM_CF_STEP(5.5);
+    TCM_CF_STEP(6.0);
+    TCM_CF_STEP(6.5);
+    TCM_CF_STEP(7.0);
+    TCM_CF_STEP(7.5);
+    TCM_CF_STEP(8.0);
+    /* erfcx = num / den: P/Q below 5.7, B/(sqrt(pi) A) above, 1/(sqrt(pi) t) past 1e8 */
+    double big = t < 1e300 ? t : 1e300; /* past 1e300 the result is -inf anyway */
+    double num = t < 5.7 ? p : (t < 1e8 ? b1 : 1.0);
+    double den = t < 5.7 ? q : 1.7724538509055160273 * (t < 1e8 ? a1 : big);
+    double lx = tcm_log_bounded(num / den);
+    double hi = t * t, lo = fma(t, t, -hi);
+    lo = hi < INFINITY ? lo : 0.0;
+    double r = (lx - hi) - lo;
+    return t == t ? r : t;
+}
+#undef TCM_CF_STEP
+
+/* log cosh(x) for finite x, branch-free: |x| - ln 2 + log1p(e^{-2|x|}), the
+ * exponent clamped at -707. Relative error 4e-16 for |x| >= 1; below, the
+ * ln 2 cancels and the error is absolute, 3e-16 (for sums of differences
+ * such as the Bethe free entropy's cavity terms, not for tiny |x|). */
+static TCM_ALWAYS_INLINE double tcm_logcosh_bounded(double x)
+{
+    double ax = fabs(x), e = -2.0 * ax;
+    return (ax - 0.69314718055994530942) + tcm_log1p_bounded(tcm_exp_bounded(e > -707.0 ? e : -707.0));
+}
+
+/* log(a + b) from la = log a, lb = log b (either may be -inf), branch-free:
+ * max + log1p(e^{min - max}), with the exponent clamped at -707 (where e^x <
+ * 1e-307 is below half an ulp of the log1p term's 1). -inf when both are
+ * -inf. NaN is not handled (the caller checks). */
+static TCM_ALWAYS_INLINE double tcm_logaddexp_bounded(double la, double lb)
+{
+    double m = la > lb ? la : lb, n = la > lb ? lb : la, d = n - m;
+    d = d > -707.0 ? d : -707.0; /* also maps the NaN of -inf - -inf to the clamp */
+    double r = m + tcm_log1p_bounded(tcm_exp_bounded(d));
+    return m > -INFINITY ? r : m;
 }
 
 #endif

@@ -202,14 +202,16 @@ static const cli_default solve_defaults[] = {
     { "max-sweeps", CLI_FOR_BIN_TREE, "1" },
     { "tol", CLI_FOR_BIN_TREE, "1e-3" },
     /* Fully connected machines need converged steps. Standard reinforcement
-     * (dx = 0.01) solved all 20 instances tried at alpha = 0.3 (K = 3, N = 45,
-     * 99, 201, 1001; K = 5, N = 501); the Julia package's pseudo-reinforcement
-     * with tol 0.1 is 2.4-7x faster on the large ones but left 4 of 15 smaller
-     * ones unsolved (docs/BINARY.md). */
+     * solved every instance tried at alpha = 0.3 (K = 3, N = 45, 99, 201,
+     * 1001; K = 5, N = 501); the Julia package's pseudo-reinforcement with
+     * tol 0.1 left a third of the small ones unsolved (docs/BINARY.md). Steps
+     * of dx = 0.02 converged to 0.1 (rFBP's own epsilon) need a fifth of the
+     * sweeps of dx = 0.01 converged to 1e-3, with the same success (issue 18,
+     * docs/PERFORMANCE.md). */
     { "protocol", CLI_FOR_BIN_FULL, "standard-reinforcement" },
-    { "dx", CLI_FOR_BIN_FULL, "0.01" },
+    { "dx", CLI_FOR_BIN_FULL, "0.02" },
     { "max-sweeps", CLI_FOR_BIN_FULL, "1000" },
-    { "tol", CLI_FOR_BIN_FULL, "1e-3" },
+    { "tol", CLI_FOR_BIN_FULL, "0.1" },
 };
 
 /* Load the instance, build the engine and the protocol, run. */
@@ -265,13 +267,13 @@ int cmd_solve(int argc, char **argv)
         CLI_OPT("gamma-max", 0, CLI_DOUBLE, &o.gamma_max, "G", "binary weights: last focusing coupling of scoping", "10"),
         CLI_OPT("steps", 0, CLI_INT, &o.steps, "S", "steps of a ladder or scoping", "30"),
         CLI_OPT("y", 0, CLI_DOUBLE, &o.y, "Y", "replicas of a ladder or scoping", "10"),
-        CLI_OPT("dx", 0, CLI_DOUBLE, &o.dx, "DX", "standard reinforcement step", "tree 0.002, fully connected 0.01"),
+        CLI_OPT("dx", 0, CLI_DOUBLE, &o.dx, "DX", "standard reinforcement step", "tree 0.002, fully connected 0.02"),
         CLI_OPT("drho", 0, CLI_DOUBLE, &o.drho, "DR", "pseudo-reinforcement step", "0.01"),
         CLI_OPT("x", 0, CLI_DOUBLE, &o.x, "X", "pseudo-reinforcement exponent", "0.5"),
         CLI_OPT("steps-list", 0, CLI_STRING, &o.steps_list, "LIST|FILE",
                 "explicit steps \"coupling:y,coupling:y,...\" (binary: coupling may be inf) or a file of \"coupling y\" lines", NULL),
         CLI_ENGINE_ROWS(o.e, "a step has converged when the largest message (and chi) change is <= T",
-                        "continuous 1e-6, binary 1e-3",
+                        "continuous 1e-6, binary tree 1e-3, binary fully connected 0.1",
                         "at most S sweeps per protocol step", "continuous 200, binary tree 1, binary fully connected 1000",
                         "continuous 0, binary 0.1"),
         CLI_OPT("init-amplitude", 0, CLI_DOUBLE, &o.init_amplitude, "AMP", "the same as --init-random", NULL),
@@ -295,8 +297,8 @@ int cmd_solve(int argc, char **argv)
         "marginals (their means, or their signs) classifies every pattern (status solved), or at the end of "
         "the protocol (unsolved). Defaults depend on the instance: continuous weights run the paper's "
         "protocol with up to 200 sweeps per step; binary tree machines run standard reinforcement with one "
-        "sweep per step; binary fully connected machines converge every step (up to 1000 sweeps, tol 1e-3, "
-        "dx 0.01). "
+        "sweep per step; binary fully connected machines converge every step (up to 1000 sweeps, tol 0.1, "
+        "dx 0.02). "
         "SOL.h5 is a weights source for eval, volume and other tools. Killed by SIGINT/SIGTERM it writes the "
         "checkpoint and SOL.h5 (with the state in /checkpoint) and exits with code 3; --resume continues.",
         opts, 1, 1, "seed of the random initial messages (--init-random)" };

@@ -111,13 +111,6 @@ static void clt_prepare(int n, const int8_t *xi, const double *cav, double *st, 
     *lq = tcm_logH(x);
 }
 
-/* The CLT message (1/2) [log(1 + h erf(x1)) - log(1 + h erf(x2))], h =
- * tanh(fout), careful form: tcm_log1p_herf_field for each side, exact also
- * for h near +-1 (used where 1 + h erf may cancel). */
-static inline double clt_message_careful(double fout, double x1, double x2)
-{
-    return half_log_ratio(tcm_log1p_herf_field(fout, x1), tcm_log1p_herf_field(fout, x2));
-}
 
 /* Messages u[0..n) of EQUATIONS.md 2.1 from the state and the output field fout.
  * Vectorised: x1,2 = (omega'_i +- xi_i)/sqrt(2 Delta'_i) from the prefix and
@@ -145,17 +138,57 @@ TCM_HOT_LOOP static int clt_messages_fast(int n, const double *st, double h, dou
     return any > 0.0;
 }
 
-/* clt_messages_fast, then the edges it left (NaN) the careful way. */
-static void clt_messages(int n, const int8_t *xi, const double *st, double fout, double *u)
+/* One side of the cancelling message, vectorisable: log(1 + h erf x) given
+ * he = h erf(x), as tcm_log1p_herf_field computes it: log1p(he) where that
+ * does not cancel (he >= -1/2), otherwise the complement form log((1 - a) +
+ * a erfc|x|) = logaddexp(log_d, log_a + log erfc|x|), a = |h|, log_d =
+ * log(1 - a) and log_a = log a taken from the field (clt_cancel_logs). */
+static TCM_ALWAYS_INLINE double clt_side(double he, double x, double log_d, double log_a)
 {
-    if (!clt_messages_fast(n, st, tanh(fout), u)) return;
+    double fine = tcm_log1p_bounded(he > -0.5 ? he : -0.5);
+    double comp = tcm_logaddexp_bounded(log_d, log_a + tcm_log_erfc_vec(fabs(x)));
+    return he >= -0.5 ? fine : comp;
+}
+
+/* The edges clt_messages_fast left (NaN), vectorised: each side by
+ * clt_side (EQUATIONS.md 2.1, the careful form of tcm_log1p_herf_field with
+ * libm replaced by the bounded kernels), u = (1/2)(L1 - L2), 0 where both
+ * sides are equal (e.g. both -inf). NaN arguments give NaN. */
+TCM_HOT_LOOP static void clt_messages_cancel(int n, const double *st, double h, double log_d, double log_a,
+                                             double *u)
+{
     size_t w = (size_t)n + 1;
-    const double *sm = st + 2 * w, *ss = st + 3 * w, *pm = st + 4 * w, *ps = st + 5 * w;
+    const double *sm = st + 2 * w, *ss = st + 3 * w, *pm = st + 4 * w, *ps = st + 5 * w, *xd = st + 6 * w;
+#pragma omp simd
     for (int i = 0; i < n; i++) {
-        if (!isnan(u[i])) continue;
-        double om = pm[i] + sm[i + 1], r = 1.0 / sqrt(2.0 * fmax(ps[i] + ss[i + 1], TCM_BIN_MIN_VARIANCE));
-        u[i] = clt_message_careful(fout, (om + xi[i]) * r, (om - xi[i]) * r);
+        double om = pm[i] + sm[i + 1], dv = ps[i] + ss[i + 1];
+        double r = 1.0 / sqrt(2.0 * (dv > TCM_BIN_MIN_VARIANCE ? dv : TCM_BIN_MIN_VARIANCE));
+        double x1 = (om + xd[i]) * r, x2 = (om - xd[i]) * r;
+        double l1 = clt_side(h * tcm_erf_vec(x1), x1, log_d, log_a);
+        double l2 = clt_side(h * tcm_erf_vec(x2), x2, log_d, log_a);
+        double v = l1 == l2 ? 0.0 : 0.5 * (l1 - l2);
+        v = x1 == x1 && x2 == x2 ? v : x1 + x2;
+        u[i] = u[i] == u[i] ? u[i] : v;
     }
+}
+
+/* log(1 - a) and log a, a = tanh|f| > 1/2, from the field as
+ * tcm_log1p_herf_field takes them: q = e^{-2|f|}, 1 - a = 2q/(1 + q), a = (1 - q)/(1 + q). */
+static void clt_cancel_logs(double fout, double *log_d, double *log_a)
+{
+    double af = fabs(fout), q = exp(-2.0 * af);
+    *log_d = LN2 - 2.0 * af - log1p(q);
+    *log_a = -2.0 * atanh(q);
+}
+
+/* clt_messages_fast, then the edges it left (NaN) by clt_messages_cancel. */
+static void clt_messages(int n, const double *st, double fout, double *u)
+{
+    double h = tanh(fout);
+    if (!clt_messages_fast(n, st, h, u)) return;
+    double log_d, log_a;
+    clt_cancel_logs(fout, &log_d, &log_a);
+    clt_messages_cancel(n, st, h, log_d, log_a, u);
 }
 
 /* ---- exact mode -------------------------------------------------------------
@@ -315,7 +348,7 @@ void tcm_bin_unit(tcm_hidden_mode hm, int n, const int8_t *xi, const double *cav
         exact_messages(&t, xi, fout, u);
     } else {
         clt_prepare(n, xi, cavity, work, lp, lq);
-        if (u) clt_messages(n, xi, work, fout, u);
+        if (u) clt_messages(n, work, fout, u);
     }
 }
 
@@ -405,7 +438,7 @@ double tcm_bin_update_pattern(tcm_bgraph *g, int a, tcm_hidden_mode hm, tcm_outp
             cavity_fields(g, a, k, pw.cav);
             tcm_bin_unit(hm, g->n, xi, pw.cav, fo[k], pw.unew, &l1, &l0, pw.units);
         } else {
-            clt_messages(g->n, xi, pw.units + (size_t)k * clt_state_size(g->n), fo[k], pw.unew);
+            clt_messages(g->n, pw.units + (size_t)k * clt_state_size(g->n), fo[k], pw.unew);
         }
         double c = store_unit(g, a, k, pw.unew, damping);
         if (isnan(c)) bad = 1;
@@ -414,15 +447,21 @@ double tcm_bin_update_pattern(tcm_bgraph *g, int a, tcm_hidden_mode hm, tcm_outp
     return bad ? NAN : change;
 }
 
-/* sum_i (ln cosh(F_ki - f[a->ki]) - ln cosh F_ki) for unit k of pattern a. */
-static double unit_cavity_terms(const tcm_bgraph *g, int a, int k)
+/* t_i = ln cosh(F_i - f_i) - ln cosh F_i for n edges, vectorised. */
+TCM_HOT_LOOP static void cavity_logcosh_terms(int n, const double *F, const double *f, double *t)
+{
+#pragma omp simd
+    for (int i = 0; i < n; i++) t[i] = tcm_logcosh_bounded(F[i] - f[i]) - tcm_logcosh_bounded(F[i]);
+}
+
+/* sum_i (ln cosh(F_ki - f[a->ki]) - ln cosh F_ki) for unit k of pattern a,
+ * summed in edge order (scratch: n doubles). */
+static double unit_cavity_terms(const tcm_bgraph *g, int a, int k, double *scratch)
 {
     size_t e0 = ((size_t)a * (size_t)g->K + (size_t)k) * (size_t)g->n, w0 = (size_t)k * (size_t)g->n;
+    cavity_logcosh_terms(g->n, g->field + w0, g->f + e0, scratch);
     double sum = 0.0;
-    for (int i = 0; i < g->n; i++) {
-        double F = g->field[w0 + i];
-        sum += tcm_logcosh(F - g->f[e0 + i]) - tcm_logcosh(F);
-    }
+    for (int i = 0; i < g->n; i++) sum += scratch[i];
     return sum;
 }
 
@@ -432,7 +471,7 @@ double tcm_bin_pattern_free_entropy(const tcm_bgraph *g, int a, tcm_hidden_mode 
     pattern_work pw = pattern_layout(g, work);
     units_to_output(g, a, hm, &pw, pw.lp, pw.lq);
     double f = tcm_output_logz(g->inst->rule, om, g->K, g->inst->outputs[a], pw.lp, pw.lq, pw.owork);
-    for (int k = 0; k < g->K; k++) f += unit_cavity_terms(g, a, k);
+    for (int k = 0; k < g->K; k++) f += unit_cavity_terms(g, a, k, pw.unew);
     /* A pattern the state cannot satisfy has log Z = -inf; the CLT mode
      * reaches it as -z^2/2 with the variance floor TCM_BIN_MIN_VARIANCE
      * (about -1e300). Finite terms are bounded by the capped fields
