@@ -91,6 +91,19 @@ def test_solve_same_as_cli(tmp_path, cli, inst_file, kind):
                 assert np.array_equal(s.history[c], f["/solve/history/" + c][()]), c
 
 
+@pytest.mark.parametrize("arch", ["tree", "full"])
+def test_solve_defaults_per_architecture(tmp_path, cli, arch):
+    """The instance-dependent defaults (cmd_solve.c's table, copied in run.py)
+    agree with the CLI's for both architectures of binary weights: every
+    attribute (dx, tol, max_sweeps_per_step...) and number of the files."""
+    path = tmp_path / "b.h5"
+    cli("generate", "--N", 45, "--K", 3, "--alpha", 0.3, "--seed", 4, "--arch", arch, "--weights", "binary", "-o", path)
+    cli("solve", path, "-o", tmp_path / "cli.h5", "--threads", 1)
+    tcmbp.solve(tcmbp.Instance.load(path), save=tmp_path / "py.h5", threads=1)
+    assert_same_numbers(tmp_path / "py.h5", tmp_path / "cli.h5")
+    assert_same_attrs(tmp_path / "py.h5", tmp_path / "cli.h5")
+
+
 def test_volume_same_as_cli(tmp_path, cli, inst_file):
     cli("solve", inst_file, "-o", tmp_path / "sol.h5")
     js = cli("volume", inst_file, "--reference", tmp_path / "sol.h5", "--steps", 4, "-o", tmp_path / "cli.h5",
