@@ -35,6 +35,7 @@ typedef struct tcm_amp_s {
     int slices;               /* K (tree) or 1 (fully connected) */
     int words;                /* ceil(n / 64) */
     uint64_t *bits;
+    uint64_t *signs;          /* 256 x 8: sign masks of a byte of bits (16 KB) */
 
     /* Per pattern and unit (M K): the stored (damped) g_out = d ln Z_a / d omega_ka
      * and dg_out = d g_out / d omega_ka. */

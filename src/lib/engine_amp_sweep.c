@@ -46,43 +46,81 @@ static void pack_bits(tcm_amp *s)
         }
 }
 
+/* The sign masks of one byte of pattern bits: entry r of row b is 0 when
+ * bit r of b is set (+1) and the sign bit otherwise (-1), so that x XOR mask
+ * is +-x without a branch or a multiplication. */
+static void fill_sign_table(uint64_t *t)
+{
+    for (int b = 0; b < 256; b++)
+        for (int r = 0; r < 8; r++) t[8 * b + r] = ((b >> r) & 1) ? 0 : (uint64_t)1 << 63;
+}
+
+#if defined(__GNUC__) || defined(__clang__)
+/* Two lanes as GNU vectors (16 bytes: no ABI question on any x86-64 level;
+ * the compiler fuses them into wider registers where it can). */
+typedef uint64_t u64x2 __attribute__((vector_size(16)));
+typedef double f64x2 __attribute__((vector_size(16)));
+static inline u64x2 load_u2(const void *p)
+{
+    u64x2 v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+static inline f64x2 load_f2(const double *p)
+{
+    f64x2 v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+#endif
+
 /* sum_i (bit_i ? x_i : -x_i) over n entries, entry i in lane i % 8, the
- * lanes added as ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7)). */
-TCM_HOT_LOOP static double dot_bits(const uint64_t *w, const double *x, int n)
+ * lanes added as ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7)): eight
+ * entries (one byte of bits, its row of masks) per step. */
+TCM_HOT_LOOP static double dot_bits(const uint64_t *tab, const uint64_t *w, const double *x, int n)
 {
     double l[8] = { 0 };
+    const uint8_t *by = (const uint8_t *)w; /* little-endian: byte t holds entries 8t .. 8t+7 */
     int i = 0;
-    for (; i + 64 <= n; i += 64) {
-        uint64_t b = w[i / 64];
-        const double *xs = x + i;
-        for (int j = 0; j < 64; j += 8)
-#pragma omp simd
-            for (int r = 0; r < 8; r++) l[r] += ((b >> (j + r)) & 1) ? xs[j + r] : -xs[j + r];
+#if defined(__GNUC__) || defined(__clang__)
+    f64x2 a0 = { 0, 0 }, a1 = a0, a2 = a0, a3 = a0;
+    for (; i + 8 <= n; i += 8) {
+        const uint64_t *m = tab + 8 * (size_t)by[i / 8];
+        a0 += (f64x2)(load_u2(x + i) ^ load_u2(m));
+        a1 += (f64x2)(load_u2(x + i + 2) ^ load_u2(m + 2));
+        a2 += (f64x2)(load_u2(x + i + 4) ^ load_u2(m + 4));
+        a3 += (f64x2)(load_u2(x + i + 6) ^ load_u2(m + 6));
     }
-    if (i < n) {
-        uint64_t b = w[i / 64];
-        for (int j = 0; i + j < n; j++) l[j & 7] += ((b >> j) & 1) ? x[i + j] : -x[i + j];
-    }
+    f64x2 all[4] = { a0, a1, a2, a3 };
+    memcpy(l, all, sizeof l);
+#endif
+    for (; i < n; i++) l[i & 7] += ((by[i / 8] >> (i & 7)) & 1) ? x[i] : -x[i];
     return ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]));
 }
 
 /* acc_i += (bit_i ? g : -g) for the n entries of a slice. */
-TCM_HOT_LOOP static void axpy_bits(const uint64_t *w, double g, double *acc, int n)
+TCM_HOT_LOOP static void axpy_bits(const uint64_t *tab, const uint64_t *w, double g, double *acc, int n)
 {
+    const uint8_t *by = (const uint8_t *)w;
     int i = 0;
-    for (; i + 64 <= n; i += 64) {
-        uint64_t b = w[i / 64];
-        double *as = acc + i;
-#pragma omp simd
-        for (int j = 0; j < 64; j++) as[j] += ((b >> j) & 1) ? g : -g;
+#if defined(__GNUC__) || defined(__clang__)
+    uint64_t gb;
+    memcpy(&gb, &g, sizeof gb);
+    u64x2 gv = { gb, gb };
+    for (; i + 8 <= n; i += 8) {
+        const uint64_t *m = tab + 8 * (size_t)by[i / 8];
+        f64x2 s[4];
+        for (int j = 0; j < 4; j++) s[j] = load_f2(acc + i + 2 * j) + (f64x2)(gv ^ load_u2(m + 2 * j));
+        memcpy(acc + i, s, sizeof s);
     }
-    if (i < n) {
-        uint64_t b = w[i / 64];
-        for (int j = 0; i + j < n; j++) acc[i + j] += ((b >> j) & 1) ? g : -g;
-    }
+#endif
+    for (; i < n; i++) acc[i] += ((by[i / 8] >> (i & 7)) & 1) ? g : -g;
 }
 
-double tcm_amp_dot(const tcm_amp *s, int a, int k, const double *w) { return dot_bits(slice_bits(s, a, k), w, s->n); }
+double tcm_amp_dot(const tcm_amp *s, int a, int k, const double *w)
+{
+    return dot_bits(s->signs, slice_bits(s, a, k), w, s->n);
+}
 
 double tcm_amp_bytes_per_edge(const tcm_amp *s)
 {
@@ -115,6 +153,7 @@ void tcm_amp_free(tcm_amp *s)
     free(s->work);
     free(s->per_pattern);
     free(s->unitV);
+    free(s->signs);
     free(s);
 }
 
@@ -159,12 +198,14 @@ tcm_amp *tcm_amp_alloc(const tcm_instance *inst, tcm_weight_kind kind, int M, in
     s->work = zalloc((size_t)s->nthreads * s->work_stride, sizeof(double), &fail);
     s->per_pattern = zalloc((size_t)M, sizeof(double), &fail);
     s->unitV = zalloc(3 * (size_t)K, sizeof(double), &fail);
+    s->signs = zalloc(256 * 8, sizeof *s->signs, &fail);
     if (fail) {
         tcm_amp_free(s);
         TCM_ERROR(TCM_ENOMEM, "out of memory for the AMP state (M=%d, K=%d, n=%d)", M, K, inst->n);
         return NULL;
     }
     for (int k = 0; k < K; k++) s->chi[k] = 1.0;
+    fill_sign_table(s->signs);
     pack_bits(s);
     tcm_amp_compose(s);
     return s;
@@ -237,7 +278,7 @@ static void accumulate(const tcm_amp *s, int a, double *accB, double *accA)
     for (int k = 0; k < s->K; k++) {
         size_t ak = (size_t)a * (size_t)s->K + (size_t)k;
         accA[k] -= s->dgout[ak];
-        axpy_bits(slice_bits(s, a, k), s->gout[ak], accB + (size_t)k * (size_t)s->n, s->n);
+        axpy_bits(s->signs, slice_bits(s, a, k), s->gout[ak], accB + (size_t)k * (size_t)s->n, s->n);
     }
 }
 
@@ -274,7 +315,7 @@ static void pattern_inputs(const tcm_amp *s, int a, const double *V, const doubl
 {
     for (int k = 0; k < s->K; k++) {
         size_t ak = (size_t)a * (size_t)s->K + (size_t)k;
-        double omega = dot_bits(slice_bits(s, a, k), s->m + (size_t)k * (size_t)s->n, s->n) - V[k] * s->gout[ak];
+        double omega = dot_bits(s->signs, slice_bits(s, a, k), s->m + (size_t)k * (size_t)s->n, s->n) - V[k] * s->gout[ak];
         z[k] = omega / sV[k];
         lp[k] = tcm_logH(-z[k]);
         lq[k] = tcm_logH(z[k]);
@@ -316,7 +357,7 @@ static double update_pattern(tcm_amp *s, int a, const update_ctx *u, double *wor
         s->gout[ak] = go;
         s->dgout[ak] = dgo;
         accA[k] -= dgn;
-        axpy_bits(slice_bits(s, a, k), gn, accB + (size_t)k * (size_t)s->n, s->n);
+        axpy_bits(s->signs, slice_bits(s, a, k), gn, accB + (size_t)k * (size_t)s->n, s->n);
     }
     return change;
 }
@@ -475,7 +516,7 @@ int tcm_amp_errors(const tcm_amp *s, const double *w)
     for (int a = 0; a < s->M; a++) {
         int vote = 0, prod = 1;
         for (int k = 0; k < s->K; k++) {
-            double h = dot_bits(slice_bits(s, a, k), w + (size_t)k * (size_t)s->n, s->n);
+            double h = dot_bits(s->signs, slice_bits(s, a, k), w + (size_t)k * (size_t)s->n, s->n);
             int tau = (h > 0.0) - (h < 0.0);
             vote += tau;
             prod *= tau;
