@@ -18,6 +18,7 @@
 #include <stdio.h>
 
 #include "tcmbp/error.h"
+#include "test_rs.h"
 #include "test_suite.h"
 
 static tcm_instance *make_instance(int N, int K, double alpha, unsigned seed, tcm_arch arch, tcm_weight_kind kind)
@@ -173,46 +174,11 @@ static void test_volume_vs_bp(void)
     tcm_instance_free(inst);
 }
 
-/* ---- replica-symmetric entropy of the spherical perceptron (as tests/test_bp.c) ---- */
-
-static double gauss_mean_logH(double c)
-{
-    const int n = 2400;
-    const double L = 12.0, h = 2.0 * L / n;
-    double s = 0.0;
-    for (int j = 0; j <= n; j++) {
-        double t = -L + j * h, w = (j == 0 || j == n) ? 1.0 : (j % 2 ? 4.0 : 2.0);
-        s += w * exp(-0.5 * t * t) / TCM_SQRT2PI * tcm_logH(c * t);
-    }
-    return s * h / 3.0;
-}
-
-static double rs_functional(double alpha, double q)
-{
-    return 0.5 * log1p(-q) + q / (2.0 * (1.0 - q)) + alpha * gauss_mean_logH(sqrt(q / (1.0 - q)));
-}
-
-static double rs_entropy(double alpha)
-{
-    double a = 1e-9, b = 0.995, gr = 0.5 * (sqrt(5.0) - 1.0);
-    double c = b - gr * (b - a), d = a + gr * (b - a), fc = rs_functional(alpha, c), fd = rs_functional(alpha, d);
-    while (b - a > 1e-9) {
-        if (fc < fd) {
-            b = d, d = c, fd = fc;
-            c = b - gr * (b - a), fc = rs_functional(alpha, c);
-        } else {
-            a = c, c = d, fc = fd;
-            d = a + gr * (b - a), fd = rs_functional(alpha, d);
-        }
-    }
-    return rs_functional(alpha, 0.5 * (a + b));
-}
-
 /* K = 1, N = 4000, alpha = 0.5, 2 instances: the AMP entropy against the
  * replica value (-0.37767); BP at N = 1000 is 0.0041 off (EQUATIONS.md 1.4). */
 static void test_perceptron_rs(void)
 {
-    double s_rs = rs_entropy(0.5), sum = 0.0;
+    double s_rs = test_rs_entropy(0.5), sum = 0.0;
     for (int j = 0; j < 2; j++) {
         tcm_instance *inst = make_instance(4000, 1, 0.5, 200 + (unsigned)j, TCM_ARCH_TREE, TCM_WEIGHTS_CONTINUOUS);
         tcm_engine *e = amp_engine(inst, TCM_WEIGHTS_CONTINUOUS, -1, 0);
