@@ -56,22 +56,11 @@ static void fill_sign_table(uint64_t *t)
 }
 
 #if defined(__GNUC__) || defined(__clang__)
-/* Two lanes as GNU vectors (16 bytes: no ABI question on any x86-64 level;
- * the compiler fuses them into wider registers where it can). */
-typedef uint64_t u64x2 __attribute__((vector_size(16)));
-typedef double f64x2 __attribute__((vector_size(16)));
-static inline u64x2 load_u2(const void *p)
-{
-    u64x2 v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-static inline f64x2 load_f2(const double *p)
-{
-    f64x2 v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
+/* Four lanes as GNU vectors, loaded and stored with memcpy inside the hot
+ * functions (never passed by value: no ABI question on any x86-64 level);
+ * one AVX2 register, two SSE2 ones in the baseline clone. */
+typedef uint64_t u64x4 __attribute__((vector_size(32)));
+typedef double f64x4 __attribute__((vector_size(32)));
 #endif
 
 /* sum_i (bit_i ? x_i : -x_i) over n entries, entry i in lane i % 8, the
@@ -83,16 +72,19 @@ TCM_HOT_LOOP static double dot_bits(const uint64_t *tab, const uint64_t *w, cons
     const uint8_t *by = (const uint8_t *)w; /* little-endian: byte t holds entries 8t .. 8t+7 */
     int i = 0;
 #if defined(__GNUC__) || defined(__clang__)
-    f64x2 a0 = { 0, 0 }, a1 = a0, a2 = a0, a3 = a0;
+    f64x4 a0 = { 0, 0, 0, 0 }, a1 = a0;
     for (; i + 8 <= n; i += 8) {
         const uint64_t *m = tab + 8 * (size_t)by[i / 8];
-        a0 += (f64x2)(load_u2(x + i) ^ load_u2(m));
-        a1 += (f64x2)(load_u2(x + i + 2) ^ load_u2(m + 2));
-        a2 += (f64x2)(load_u2(x + i + 4) ^ load_u2(m + 4));
-        a3 += (f64x2)(load_u2(x + i + 6) ^ load_u2(m + 6));
+        u64x4 x0, x1, m0, m1;
+        memcpy(&x0, x + i, sizeof x0);
+        memcpy(&x1, x + i + 4, sizeof x1);
+        memcpy(&m0, m, sizeof m0);
+        memcpy(&m1, m + 4, sizeof m1);
+        a0 += (f64x4)(x0 ^ m0);
+        a1 += (f64x4)(x1 ^ m1);
     }
-    f64x2 all[4] = { a0, a1, a2, a3 };
-    memcpy(l, all, sizeof l);
+    memcpy(l, &a0, sizeof a0);
+    memcpy(l + 4, &a1, sizeof a1);
 #endif
     for (; i < n; i++) l[i & 7] += ((by[i / 8] >> (i & 7)) & 1) ? x[i] : -x[i];
     return ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]));
@@ -106,12 +98,19 @@ TCM_HOT_LOOP static void axpy_bits(const uint64_t *tab, const uint64_t *w, doubl
 #if defined(__GNUC__) || defined(__clang__)
     uint64_t gb;
     memcpy(&gb, &g, sizeof gb);
-    u64x2 gv = { gb, gb };
+    u64x4 gv = { gb, gb, gb, gb };
     for (; i + 8 <= n; i += 8) {
         const uint64_t *m = tab + 8 * (size_t)by[i / 8];
-        f64x2 s[4];
-        for (int j = 0; j < 4; j++) s[j] = load_f2(acc + i + 2 * j) + (f64x2)(gv ^ load_u2(m + 2 * j));
-        memcpy(acc + i, s, sizeof s);
+        u64x4 m0, m1;
+        f64x4 s0, s1;
+        memcpy(&m0, m, sizeof m0);
+        memcpy(&m1, m + 4, sizeof m1);
+        memcpy(&s0, acc + i, sizeof s0);
+        memcpy(&s1, acc + i + 4, sizeof s1);
+        s0 += (f64x4)(gv ^ m0);
+        s1 += (f64x4)(gv ^ m1);
+        memcpy(acc + i, &s0, sizeof s0);
+        memcpy(acc + i + 4, &s1, sizeof s1);
     }
 #endif
     for (; i < n; i++) acc[i] += ((by[i / 8] >> (i & 7)) & 1) ? g : -g;
