@@ -227,6 +227,57 @@ static void test_threads(void)
     }
 }
 
+/* Where the resumed ladder stops: at sweep 3 of point 1. */
+typedef struct {
+    int point;
+} ladder_at;
+
+static int stop_mid_point(const tcm_progress *pr, void *user) { return ((ladder_at *)user)->point == 1 && pr->sweep == 3; }
+
+static int count_point(const tcm_volume_point *pt, int index, int count, void *user)
+{
+    (void)pt, (void)count;
+    ((ladder_at *)user)->point = index + 1;
+    return 0;
+}
+
+/* A volume ladder stopped in the middle of a point, saved, loaded into a
+ * fresh engine (another thread count) and continued gives the points and
+ * the state of the uninterrupted ladder bit for bit. */
+static void test_volume_resume(void)
+{
+    tcm_instance *inst = test_teacher_instance(297, 3, 0.8, 6, TCM_WEIGHTS_CONTINUOUS);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(inst);
+    double lambdas[3] = { 0.5, 3.0, 20.0 };
+    tcm_volume_point full[3], part[3];
+    tcm_volume_params p = TCM_VOLUME_PARAMS_INIT;
+    tcm_engine *ef = amp_engine(inst, TCM_WEIGHTS_CONTINUOUS, -1, 1), *er = amp_engine(inst, TCM_WEIGHTS_CONTINUOUS, -1, 2);
+    tcm_run_position pf = TCM_RUN_POSITION_INIT, pos = TCM_RUN_POSITION_INIT, pr = TCM_RUN_POSITION_INIT;
+    CU_ASSERT_EQUAL(tcm_driver_volume(ef, inst->teacher->w, lambdas, 3, &p, &pf, full), TCM_OK);
+    ladder_at at = { 0 };
+    tcm_volume_params ps = p;
+    ps.run.progress = stop_mid_point;
+    ps.run.user = &at;
+    ps.on_point = count_point;
+    ps.user = &at;
+    CU_ASSERT_EQUAL(tcm_driver_volume(er, inst->teacher->w, lambdas, 3, &ps, &pos, part), TCM_OK);
+    CU_ASSERT_FATAL(!pos.finished && pos.next_step == 1 && pos.sweeps_in_step == 3);
+    char dir[] = "/tmp/tcmbp_ampvol_XXXXXX", path[64];
+    test_tmp_path(dir, path, sizeof path, "ladder.h5");
+    CU_ASSERT_EQUAL(tcm_volume_checkpoint_save(path, er, &p.run, inst->teacher->w, lambdas, 3, &pos, part), TCM_OK);
+    tcm_engine_free(er);
+    er = amp_engine(inst, TCM_WEIGHTS_CONTINUOUS, -1, 2);
+    CU_ASSERT_EQUAL_FATAL(tcm_volume_checkpoint_load(path, er, &p.run, inst->teacher->w, lambdas, 3, &pr, part), TCM_OK);
+    CU_ASSERT_EQUAL(tcm_driver_volume(er, inst->teacher->w, lambdas, 3, &p, &pr, part), TCM_OK);
+    CU_ASSERT(pr.finished && pr.total_sweeps == pf.total_sweeps);
+    for (int j = 0; j < 3; j++) CU_ASSERT(test_same_point(&full[j], &part[j]));
+    CU_ASSERT(same_amp(tcm_engine_amp(ef), tcm_engine_amp(er)));
+    test_tmp_remove(dir, path);
+    tcm_engine_free(ef);
+    tcm_engine_free(er);
+    tcm_instance_free(inst);
+}
+
 /* A checkpoint written and read back gives the same next sweep, bit for
  * bit; a BP checkpoint is refused, and so is the block schedule. */
 static void test_checkpoint_and_refusals(void)
@@ -274,6 +325,7 @@ static const tcm_test_case tests[] = {
     { "K=1 vs replica, N=4000", test_perceptron_rs },
     { "thread independence (bitwise)", test_threads },
     { "checkpoint round trip, refusals", test_checkpoint_and_refusals },
+    { "volume ladder resumed mid-point (bitwise)", test_volume_resume },
 };
 
 TCM_TEST_SUITE("amp", tests)

@@ -105,19 +105,24 @@ static int configuration(const tcm_engine *e, tcm_weights *w)
     return S(e)->kind == TCM_WEIGHTS_BINARY ? TCM_OK : tcm_weights_normalize(w);
 }
 
-/* The reference is copied (continuous: assumed normalised per unit). */
+/* The reference is copied (continuous: assumed normalised per unit); wref
+ * NULL keeps the attached one (none: no reference). */
 static int set_reference(tcm_engine *e, const double *wref, double lambda)
 {
     tcm_amp *s = S(e);
-    if (!(lambda >= 0.0) || !isfinite(lambda)) return TCM_ERROR(TCM_EINVAL, "reference coupling %g", lambda);
+    s->needs_normalize = 1;
+    if (!wref && !s->wref) { /* nothing attached: no reference (as BP) */
+        s->lambda = 0.0;
+        return TCM_OK;
+    }
+    if (!(lambda >= 0.0) || !isfinite(lambda))
+        return TCM_ERROR(TCM_EINVAL, "reference coupling lambda must be finite and >= 0, got %g", lambda);
     if (wref && wref != s->wref) {
         if (!s->wref && !(s->wref = malloc(s->nw * sizeof(double))))
             return TCM_ERROR(TCM_ENOMEM, "out of memory for the reference");
         memcpy(s->wref, wref, s->nw * sizeof(double));
     }
-    if (!s->wref) return TCM_ERROR(TCM_EINVAL, "no reference attached");
     s->lambda = lambda;
-    s->needs_normalize = 1;
     return TCM_OK;
 }
 
