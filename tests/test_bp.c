@@ -16,46 +16,8 @@
 
 #include "tcmbp/error.h"
 #include "tcmbp/special.h"
+#include "test_rs.h"
 #include "test_suite.h"
-
-/* ---- replica-symmetric entropy of the spherical perceptron (EQUATIONS.md 5) --- */
-
-/* E_t ln H(c t), t ~ N(0,1), Simpson's rule on [-12, 12]. */
-static double gauss_mean_logH(double c)
-{
-    const int n = 4800; /* even */
-    const double L = 12.0, h = 2.0 * L / n;
-    double s = 0.0;
-    for (int j = 0; j <= n; j++) {
-        double t = -L + j * h, w = (j == 0 || j == n) ? 1.0 : (j % 2 ? 4.0 : 2.0);
-        s += w * exp(-0.5 * t * t) / TCM_SQRT2PI * tcm_logH(c * t);
-    }
-    return s * h / 3.0;
-}
-
-/* G(q) = 1/2 ln(1-q) + q/(2(1-q)) + alpha E_t ln H(sqrt(q/(1-q)) t). */
-static double rs_functional(double alpha, double q)
-{
-    return 0.5 * log1p(-q) + q / (2.0 * (1.0 - q)) + alpha * gauss_mean_logH(sqrt(q / (1.0 - q)));
-}
-
-/* S_RS(alpha) = min over q in (0,1) of G(q), by golden-section search. */
-static double rs_entropy(double alpha)
-{
-    double a = 1e-9, b = 0.995, gr = 0.5 * (sqrt(5.0) - 1.0);
-    double c = b - gr * (b - a), d = a + gr * (b - a);
-    double fc = rs_functional(alpha, c), fd = rs_functional(alpha, d);
-    while (b - a > 1e-10) {
-        if (fc < fd) {
-            b = d, d = c, fd = fc;
-            c = b - gr * (b - a), fc = rs_functional(alpha, c);
-        } else {
-            a = c, c = d, fc = fd;
-            d = a + gr * (b - a), fd = rs_functional(alpha, d);
-        }
-    }
-    return rs_functional(alpha, 0.5 * (a + b));
-}
 
 /* ---- helpers ---- */
 
@@ -111,7 +73,7 @@ static void test_alpha_zero(void)
  * (measured here) plus 0.003 for the O(1/N) finite-size bias. */
 static void check_perceptron(double alpha, int ninst)
 {
-    double s_rs = rs_entropy(alpha), sum = 0.0, sum2 = 0.0;
+    double s_rs = test_rs_entropy(alpha), sum = 0.0, sum2 = 0.0;
     for (int j = 0; j < ninst; j++) {
         tcm_instance *inst = make_instance(1000, 1, alpha, 100 + (unsigned)j);
         tcm_bp_result r = run_bp(inst, TCM_CAVITY_FAST, 1e-7);
@@ -135,7 +97,7 @@ static void test_perceptron_100(void) { check_perceptron(1.0, 4); }
  * against its expansion S = -alpha ln2 - (alpha c)^2 + O(alpha^3), c = 1/pi. */
 static void test_replica_small_alpha(void)
 {
-    double alpha = 1e-3, s = rs_entropy(alpha);
+    double alpha = 1e-3, s = test_rs_entropy(alpha);
     double c2 = 1.0 / 3.14159265358979323846; /* -E ln H(eps t) = ln 2 + eps^2/pi + ..., G = q^2/4 - alpha q/pi */
     double expect = -alpha * log(2.0) - alpha * alpha * c2 * c2;
     CU_ASSERT_DOUBLE_EQUAL(s, expect, 1e-8);

@@ -59,6 +59,15 @@ typedef struct {
 
 typedef struct tcm_engine tcm_engine;
 
+/* The message-passing algorithm behind an engine: belief propagation over
+ * the factor graph's edges, or approximate message passing (docs/AMP.md,
+ * O(N + M K) doubles plus the patterns' bits). */
+#define TCM_ENGINE_ALGOS(X) X(TCM_ENGINE_BP, "bp") X(TCM_ENGINE_AMP, "amp")
+typedef enum { TCM_ENGINE_ALGOS(TCM_ENUM_VALUE) } tcm_engine_algo;
+extern const char *const tcm_engine_algo_names[];
+const char *tcm_engine_algo_name(tcm_engine_algo a);           /* "bp" / "amp"; "unknown" */
+int tcm_engine_algo_parse(const char *s, tcm_engine_algo *out); /* TCM_EINVAL on unknown */
+
 typedef struct {
     const char *name;           /* weight kind: "continuous", "binary" */
     const char *coupling_name;  /* focusing coupling: "lambda", "gamma" */
@@ -126,23 +135,31 @@ struct tcm_engine {
     tcm_weight_kind kind;
     const tcm_instance *inst; /* borrowed; must outlive the engine */
     int K, n, M;              /* M: patterns used (a prefix of the instance's) */
-    void *state;              /* the engine's own state (tcm_graph, tcm_bgraph, ...) */
+    void *state;              /* the engine's own state (tcm_graph, tcm_bgraph, tcm_amp) */
+    tcm_engine_algo algo;
 };
 
 /* Allocate the engine of weight kind `kind` over the first M patterns of
  * inst (0 <= M <= inst->M; M < 0: all), zero messages, scratch for nthreads
  * threads (<= 0: OpenMP's maximum). NULL on error (message set). */
 tcm_engine *tcm_engine_alloc(const tcm_instance *inst, tcm_weight_kind kind, int M, int nthreads);
+/* The same with the algorithm chosen (tcm_engine_alloc is TCM_ENGINE_BP). */
+tcm_engine *tcm_engine_alloc_algo(const tcm_instance *inst, tcm_weight_kind kind, tcm_engine_algo algo, int M,
+                                  int nthreads);
 /* Release e and its state (NULL-safe). */
 void tcm_engine_free(tcm_engine *e);
 
-/* The operations of a kind (NULL for an unknown kind). */
+/* The operations of a kind (NULL for an unknown kind): BP's, and of algorithm algo. */
 const tcm_engine_ops *tcm_engine_ops_of(tcm_weight_kind kind);
+const tcm_engine_ops *tcm_engine_ops_of_algo(tcm_weight_kind kind, tcm_engine_algo algo);
 
 /* The engine's state as a tcm_graph / tcm_bgraph, or NULL if it is of
  * another kind (for tests, benchmarks and kind-specific tools). */
 tcm_graph *tcm_engine_graph(tcm_engine *e);
 tcm_bgraph *tcm_engine_bgraph(tcm_engine *e);
+struct tcm_amp_s;
+/* The AMP state (amp.h), or NULL for a BP engine. */
+struct tcm_amp_s *tcm_engine_amp(tcm_engine *e);
 
 /* The configuration as a new weights object of the engine's kind (NULL on error). */
 tcm_weights *tcm_engine_weights(const tcm_engine *e);

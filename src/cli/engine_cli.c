@@ -78,7 +78,8 @@ int cli_engine_open(const cli_args *a, cli_command *cmd, const cli_engine_opts *
     r->run.tol = o->tol;
     r->run.max_sweeps = o->max_sweeps;
     r->run.max_seconds = o->max_seconds;
-    if (!(r->engine = tcm_engine_alloc(r->inst, kind, o->patterns, 0))) return cli_fail(a, tcm_last_error_code(), NULL);
+    r->engine = tcm_engine_alloc_algo(r->inst, kind, (tcm_engine_algo)o->engine, o->patterns, 0);
+    if (!r->engine) return cli_fail(a, tcm_last_error_code(), NULL);
     return CLI_EXIT_OK;
 }
 

@@ -18,15 +18,20 @@ typedef struct {
     int block_size, max_sweeps, patterns;
     double damping, tol, max_seconds, init_random;
     const char *init;
+    int engine;         /* index in tcm_engine_algo_names */
 } cli_engine_opts;
 
-#define CLI_ENGINE_OPTS_INIT { -1, 0, 0, 0, 0, 64, 1000, -1, 0.5, 1e-6, 0.0, 0.0, NULL }
+#define CLI_ENGINE_OPTS_INIT { -1, 0, 0, 0, 0, 64, 1000, -1, 0.5, 1e-6, 0.0, 0.0, NULL, 0 }
 
 /* The option-table rows of the engine options (defaults that depend on the
  * instance are given as text by each command's default table). */
 #define CLI_ENGINE_ROWS(e, tol_help, tol_def, sweeps_help, sweeps_def, init_random_def)                               \
     CLI_CHOICE_OPT("weights", &(e).weights, tcm_weight_kind_names, "weight kind of the solver",                 \
                    "the instance's"),                                                                         \
+    CLI_CHOICE_OPT("engine", &(e).engine, tcm_engine_algo_names,                                               \
+                   "belief propagation over the edges (bp), or approximate message passing (amp: O(N + M K) "  \
+                   "memory plus the patterns' bits; parallel schedule, --cavity/--hidden unused; docs/AMP.md)", \
+                   "bp"),                                                                                     \
     CLI_CHOICE_OPT("cavity", &(e).cavity, tcm_cavity_mode_names,                                               \
                    "continuous weights: hidden-unit factor with per-edge cavity sums (exact, reaches higher "  \
                    "alpha), the factor's sums expanded to first order (fast), or moment matching (ep: "       \
