@@ -105,7 +105,7 @@ class CThermo(Structure):
 
 class CEngine(Structure):
     _fields_ = [("ops", c_void_p), ("kind", c_int), ("inst", POINTER(CInstance)), ("K", c_int), ("n", c_int),
-                ("M", c_int), ("state", c_void_p)]
+                ("M", c_int), ("state", c_void_p), ("algo", c_int)]
 
 
 class CProgress(Structure):
@@ -236,6 +236,7 @@ _PROTOS = {
     "tcm_weights_load": (c_int, [P(P(CWeights)), c_char_p, c_int, c_int, c_int]),
     "tcm_weights_eval": (c_int, [P(CWeights), P(CInstance), P(CEval), P(c_int8), P(c_double)]),
     "tcm_engine_alloc": (P(CEngine), [P(CInstance), c_int, c_int, c_int]),
+    "tcm_engine_alloc_algo": (P(CEngine), [P(CInstance), c_int, c_int, c_int, c_int]),
     "tcm_engine_free": (None, [P(CEngine)]),
     "tcm_engine_weights": (P(CWeights), [P(CEngine)]),
     "tcm_weight_kind_name": (c_char_p, [c_int]),

@@ -17,7 +17,7 @@ CONT_TREE, CONT_FULL, BIN_TREE, BIN_FULL = 1, 2, 4, 8
 CONT, BIN, ALL = 3, 12, 15
 
 # Defaults that hold whatever the instance (src/cli/engine_cli.h CLI_ENGINE_OPTS_INIT).
-ENGINE_DEFAULTS = dict(weights=None, cavity="exact", hidden="clt", output_factor="exact", schedule="parallel",
+ENGINE_DEFAULTS = dict(weights=None, engine="bp", cavity="exact", hidden="clt", output_factor="exact", schedule="parallel",
                        block_size=64, damping=0.5, tol=1e-6, max_sweeps=1000, max_seconds=0.0, patterns=None,
                        init=None, init_random=0.0)
 # The instance-dependent default tables of each command (cmd_bp.c, cmd_solve.c, cmd_volume.c).
@@ -33,7 +33,7 @@ VOLUME_DEFAULTS = [("cavity", CONT, "ep"), ("lambda_min", CONT, 0.5), ("lambda_m
 SOLVE_OPTS = dict(protocol="paper", lambda_min=0.5, lambda_max=30.0, gamma_min=0.1, gamma_max=10.0, steps=30,
                   y=10.0, dx=0.002, drho=0.01, x=0.5, steps_list=None)
 ENGINE_DOC = """Engine options (as bp/solve/volume --help): weights ('continuous' | 'binary'; default the
-    instance's kind), cavity, hidden, output_factor, schedule, block_size, damping, tol, max_sweeps,
+    instance's kind), engine ('bp' | 'amp'; default 'bp'), cavity, hidden, output_factor, schedule, block_size, damping, tol, max_sweeps,
     max_seconds, patterns, init (a result file with /checkpoint), init_random; seed (default 1),
     threads (default OpenMP's), progress (callable receiving a dict after every sweep; returning True
     stops the run), force (overwrite save= files)."""
@@ -118,7 +118,8 @@ class _Engine:
         self.run = _lib.CRunParams(modes=modes, tol=o["tol"], max_sweeps=o["max_sweeps"],
                                    max_seconds=o["max_seconds"])
         M = -1 if o["patterns"] is None else o["patterns"]
-        self.ptr = lib.tcm_engine_alloc(inst._ptr, kind, M, 0)
+        algo = _lib.parse_choice("tcm_engine_algo_names", "engine", o["engine"])
+        self.ptr = lib.tcm_engine_alloc_algo(inst._ptr, kind, algo, M, 0)
         if not self.ptr:
             fail(lib.tcm_last_error_code())
         self.name = lib.tcm_weight_kind_name(kind).decode()
@@ -237,7 +238,7 @@ def _check_retries(retries):
         raise ValueError("retries must be an integer >= 0 (got %r)" % (retries,))
 
 
-def bp(inst, save=None, checkpoint=False, *, weights=None, cavity=None, hidden=None, output_factor=None,
+def bp(inst, save=None, checkpoint=False, *, weights=None, engine=None, cavity=None, hidden=None, output_factor=None,
        schedule=None, block_size=None, damping=None, tol=None, max_sweeps=None, max_seconds=None, patterns=None,
        init=None, init_random=None, retries=0, seed=1, threads=None, progress=None, force=False):
     """Plain belief propagation (`tcmbp bp`): entropy, free entropy phi,
@@ -250,7 +251,7 @@ def bp(inst, save=None, checkpoint=False, *, weights=None, cavity=None, hidden=N
     Ctrl-C stops at the next sweep and raises tcmbp.Interrupted (a
     KeyboardInterrupt) carrying the result, after writing save=.
     """ + ENGINE_DOC
-    given = dict(weights=weights, cavity=cavity, hidden=hidden, output_factor=output_factor, schedule=schedule,
+    given = dict(weights=weights, engine=engine, cavity=cavity, hidden=hidden, output_factor=output_factor, schedule=schedule,
                  block_size=block_size, damping=damping, tol=tol, max_sweeps=max_sweeps, max_seconds=max_seconds,
                  patterns=patterns, init=init, init_random=init_random)
     o, kind = _resolve(inst, given, BP_DEFAULTS)
@@ -363,7 +364,7 @@ def _protocol(o, kind, given, coupling):
 def solve(inst, save=None, *, protocol=None, lambda_min=None, lambda_max=None, gamma_min=None, gamma_max=None,
           steps=None, y=None, dx=None, drho=None, x=None, steps_list=None, init_amplitude=None,
           no_stop_at_solution=False, no_record=False, checkpoint=None, checkpoint_every=0.0, resume=False,
-          weights=None, cavity=None, hidden=None, output_factor=None, schedule=None, block_size=None, damping=None,
+          weights=None, engine=None, cavity=None, hidden=None, output_factor=None, schedule=None, block_size=None, damping=None,
           tol=None, max_sweeps=None, max_seconds=None, patterns=None, init=None, init_random=None, seed=1,
           threads=None, progress=None, force=False):
     """Focusing BP (`tcmbp solve`): the configuration of the marginals after
@@ -378,7 +379,7 @@ def solve(inst, save=None, *, protocol=None, lambda_min=None, lambda_max=None, g
     Ctrl-C stops within a sweep, writes save= and checkpoint=, and raises
     tcmbp.Interrupted carrying the result.
     """ + ENGINE_DOC
-    given = dict(weights=weights, cavity=cavity, hidden=hidden, output_factor=output_factor, schedule=schedule,
+    given = dict(weights=weights, engine=engine, cavity=cavity, hidden=hidden, output_factor=output_factor, schedule=schedule,
                  block_size=block_size, damping=damping, tol=tol, max_sweeps=max_sweeps, max_seconds=max_seconds,
                  patterns=patterns, init=init, init_random=init_random, protocol=protocol, lambda_min=lambda_min,
                  lambda_max=lambda_max, gamma_min=gamma_min, gamma_max=gamma_max, steps=steps, y=y, dx=dx,
@@ -513,7 +514,7 @@ def _write_solution(s, eng, p, proto, table_c, history, res, status, a, cmdline)
 # ---- volume ------------------------------------------------------------------------------
 
 def volume(inst, reference, save=None, *, csv=None, lambda_min=None, lambda_max=None, steps=25, lambdas=None,
-           checkpoint=None, resume=False, weights=None, cavity=None, hidden=None, output_factor=None, schedule=None,
+           checkpoint=None, resume=False, weights=None, engine=None, cavity=None, hidden=None, output_factor=None, schedule=None,
            block_size=None, damping=None, tol=None, max_sweeps=None, max_seconds=None, patterns=None, init=None,
            init_random=None, retries=2, keep_going=False, seed=1, threads=None, progress=None, force=False):
     """The local-entropy curve around a reference (`tcmbp volume`): a
@@ -534,7 +535,7 @@ def volume(inst, reference, save=None, *, csv=None, lambda_min=None, lambda_max=
     Returns a VolumeResult; Ctrl-C stops within a sweep, writes what was
     asked and raises tcmbp.Interrupted carrying the points done.
     """ + ENGINE_DOC
-    given = dict(weights=weights, cavity=cavity, hidden=hidden, output_factor=output_factor, schedule=schedule,
+    given = dict(weights=weights, engine=engine, cavity=cavity, hidden=hidden, output_factor=output_factor, schedule=schedule,
                  block_size=block_size, damping=damping, tol=tol, max_sweeps=max_sweeps, max_seconds=max_seconds,
                  patterns=patterns, init=init, init_random=init_random, lambda_min=lambda_min, lambda_max=lambda_max)
     o, kind = _resolve(inst, given, VOLUME_DEFAULTS, dict(lambda_min=0.5, lambda_max=1000.0))

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "tcmbp/amp.h"
 #include "tcmbp/bgraph.h"
 #include "tcmbp/driver.h"
 #include "tcmbp/graph.h"
@@ -72,7 +73,15 @@ int tcm_api_engine_marginals(const tcm_engine *e, double *first, double *second,
         }
         return TCM_OK;
     }
-    return TCM_ERROR(TCM_EINVAL, "marginals: not a continuous or binary BP engine");
+    const tcm_amp *a = e ? tcm_engine_amp((tcm_engine *)e) : NULL;
+    if (a) { /* the datasets of the AMP engine's write_marginals */
+        size_t nw = (size_t)a->K * (size_t)a->n;
+        memcpy(first, a->m, nw * sizeof(double));
+        memcpy(second, a->kind == TCM_WEIGHTS_BINARY ? a->mu : a->v, nw * sizeof(double));
+        if (a->kind == TCM_WEIGHTS_CONTINUOUS) memcpy(chi, a->chi, (size_t)a->K * sizeof(double));
+        return TCM_OK;
+    }
+    return TCM_ERROR(TCM_EINVAL, "marginals: not a continuous or binary BP or AMP engine");
 }
 
 int tcm_api_marginal_names(tcm_weight_kind kind, const char *names[3])

@@ -310,16 +310,25 @@ static int checkpoint_read(tcm_engine *e, const char *path, const char *group, i
 
 static void free_state(void *state) { tcm_amp_free(state); }
 
+/* AMP sums a unit's inputs as a Gaussian always (its binary engine has no
+ * exact hidden factor): like BP's CLT mode it needs n d (1 - d) >= 1 near
+ * a reference (docs/EQUATIONS.md 8). */
+static int point_reliable_bin(const tcm_engine *e, const tcm_engine_modes *m, double d)
+{
+    (void)m;
+    return (double)e->n * d * (1.0 - d) >= 1.0;
+}
+
 const tcm_engine_ops tcm_engine_amp_cont_ops = {
     "continuous", "lambda", 0, check_modes, prepare, sweep, thermo, errors, configuration, set_reference,
     enable_focusing, randomize, s0_cont, norm_mean, step_names_cont, 2, step_record_cont, point_names_cont, 1,
-    point_record_cont, write_marginals, write_modes, checkpoint_write, checkpoint_read, free_state,
+    point_record_cont, write_marginals, write_modes, checkpoint_write, checkpoint_read, free_state, 1.0, NULL,
 };
 
 const tcm_engine_ops tcm_engine_amp_bin_ops = {
     "binary", "gamma", 1, check_modes, prepare, sweep, thermo, errors, configuration, set_reference,
     enable_focusing, randomize, tcm_bin_s0, norm_mean, step_names_bin, 7, step_record_bin, point_names_bin, 1,
-    point_record_bin, write_marginals, write_modes, checkpoint_write, checkpoint_read, free_state,
+    point_record_bin, write_marginals, write_modes, checkpoint_write, checkpoint_read, free_state, 2.0, point_reliable_bin,
 };
 
 void *tcm_engine_amp_cont_alloc(const tcm_instance *inst, int M, int nthreads)

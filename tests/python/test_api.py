@@ -91,6 +91,18 @@ def test_solve_same_as_cli(tmp_path, cli, inst_file, kind):
                 assert np.array_equal(s.history[c], f["/solve/history/" + c][()]), c
 
 
+@pytest.mark.parametrize("kind", ["continuous", "binary"])
+def test_amp_engine_same_as_cli(tmp_path, cli, inst_file, kind):
+    """engine='amp' is the CLI's --engine amp: the same /bp file bit for bit."""
+    js = cli("bp", inst_file, "--engine", "amp", "--weights", kind, "-o", tmp_path / "cli.h5")
+    r = tcmbp.bp(tcmbp.Instance.load(inst_file), engine="amp", weights=kind, save=tmp_path / "py.h5")
+    assert_same_numbers(tmp_path / "py.h5", tmp_path / "cli.h5")
+    assert_same_attrs(tmp_path / "py.h5", tmp_path / "cli.h5")
+    assert r.entropy == js["entropy"] and r.sweeps == js["sweeps"]
+    with pytest.raises(ValueError, match="engine must be one of"):
+        tcmbp.bp(tcmbp.Instance.load(inst_file), engine="ep")
+
+
 @pytest.mark.parametrize("arch", ["tree", "full"])
 def test_solve_defaults_per_architecture(tmp_path, cli, arch):
     """The instance-dependent defaults (cmd_solve.c's table, copied in run.py)
