@@ -3,12 +3,15 @@
 # missing apt packages (nothing, quietly, when all are present), then
 # configure and build in build/. Extra arguments go to cmake, e.g.
 #   bash scripts/setup.sh -DTCMBP_WERROR=ON
-# Environment: BUILD_DIR (default build), CMAKE_BUILD_TYPE (default RelWithDebInfo).
+# Environment: BUILD_DIR (default build), CMAKE_BUILD_TYPE (default RelWithDebInfo),
+# TCMBP_FASHION=1 (also install dataset-fashion-mnist, for scripts/fashion.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(build-essential cmake pkg-config libhdf5-dev hdf5-tools libcunit1-dev zlib1g-dev
-          python3-h5py python3-numpy python3-matplotlib)
+          python3-h5py python3-numpy python3-matplotlib liblapacke-dev)
+# The Fashion-MNIST study (scripts/fashion.sh) needs the data set; only then.
+[[ ${TCMBP_FASHION:-0} == 1 ]] && PACKAGES+=(dataset-fashion-mnist)
 
 # Print the packages of PACKAGES that dpkg does not report as installed.
 missing_packages() {

@@ -246,5 +246,6 @@ int cmd_bp(int argc, char **argv);
 int cmd_solve(int argc, char **argv);
 int cmd_volume(int argc, char **argv);
 int cmd_import_patterns(int argc, char **argv);
+int cmd_import_dataset(int argc, char **argv);
 
 #endif
