@@ -91,4 +91,12 @@ void tcm_dataset_pixel_means(const tcm_instance *inst, double *mean);
 int tcm_dataset_noisy(tcm_instance *noisy, const tcm_instance *inst, const double *mean, double eta, int r,
                       uint64_t seed);
 
+/* The robustness curve of Appendix F: for each eta[j] the accuracy
+ * (1 - errors / M, tcm_weights_eval) of w on R noisy copies of inst
+ * (tcm_dataset_noisy with the pixel means of inst itself, draws r = 0..R-1
+ * of seed): mean[j] and its standard error se[j] (0 for R = 1).
+ * TCM_EINVAL (eta outside [0, 1], R < 1), TCM_ENOMEM. */
+int tcm_dataset_robustness(const tcm_weights *w, const tcm_instance *inst, const double *eta, int n, int R,
+                           uint64_t seed, double *mean, double *se);
+
 #endif

@@ -236,3 +236,43 @@ int tcm_dataset_noisy(tcm_instance *noisy, const tcm_instance *inst, const doubl
     free(idx);
     return TCM_OK;
 }
+
+/* Accuracies of w on R noisy copies at one eta: mean and standard error. */
+static int robustness_point(const tcm_weights *w, const tcm_instance *inst, tcm_instance *noisy, const double *pm,
+                            double eta, int R, uint64_t seed, double *mean, double *se)
+{
+    double s = 0, s2 = 0;
+    for (int r = 0; r < R; r++) {
+        tcm_eval ev;
+        int rc = tcm_dataset_noisy(noisy, inst, pm, eta, r, seed);
+        if (rc == TCM_OK)
+            rc = tcm_weights_eval(w, noisy, &ev, NULL, NULL);
+        if (rc != TCM_OK)
+            return rc;
+        double acc = 1.0 - (double)ev.errors / inst->M;
+        s += acc;
+        s2 += acc * acc;
+    }
+    *mean = s / R;
+    *se = R > 1 ? sqrt(fmax(0.0, (s2 - s * s / R) / (R - 1)) / R) : 0.0;
+    return TCM_OK;
+}
+
+int tcm_dataset_robustness(const tcm_weights *w, const tcm_instance *inst, const double *eta, int n, int R,
+                           uint64_t seed, double *mean, double *se)
+{
+    if (R < 1 || n < 0)
+        return TCM_ERROR(TCM_EINVAL, "robustness needs at least one draw (got %d)", R);
+    tcm_instance *noisy = tcm_instance_alloc(inst->N, inst->K, inst->M, inst->arch);
+    double *pm = malloc(sizeof(double) * (size_t)inst->N);
+    int rc = noisy && pm ? TCM_OK : TCM_ERROR(TCM_ENOMEM, "out of memory");
+    if (rc == TCM_OK) {
+        noisy->rule = inst->rule;
+        tcm_dataset_pixel_means(inst, pm);
+    }
+    for (int j = 0; rc == TCM_OK && j < n; j++)
+        rc = robustness_point(w, inst, noisy, pm, eta[j], R, seed, &mean[j], &se[j]);
+    tcm_instance_free(noisy);
+    free(pm);
+    return rc;
+}
