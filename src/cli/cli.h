@@ -249,5 +249,6 @@ int cmd_solve(int argc, char **argv);
 int cmd_volume(int argc, char **argv);
 int cmd_import_patterns(int argc, char **argv);
 int cmd_import_dataset(int argc, char **argv);
+int cmd_hessian(int argc, char **argv);
 
 #endif
