@@ -19,6 +19,7 @@ typedef struct {
     cli_doubles classes, median_range;
     int M, test_M, K, unbalanced, no_filter, randomize;
     double threshold, scale;
+    uint64_t shuffle_seed; /* --shuffle-seed (default: --seed) */
 } import_opts;
 
 /* Default pixel scale: 255 for idx bytes (a name not ending in .npy, .h5,
@@ -106,6 +107,8 @@ static int summary(const cli_args *a, const import_opts *o, const tcm_instance *
     cli_summary_int(&s, "minus_available", counts[1]);
     cli_summary_bool(&s, "balanced", !o->unbalanced);
     cli_summary_bool(&s, "randomized", o->randomize);
+    if (o->randomize)
+        cli_summary_u64(&s, "shuffle_seed", o->shuffle_seed);
     cli_summary_u64(&s, "seed", a->seed);
     if (te) {
         cli_summary_str(&s, "test_file", o->test_out);
@@ -122,7 +125,7 @@ static int run(const cli_args *a, const import_opts *o, const tcm_dataset_params
     double scale = o->scale > 0 ? o->scale : default_scale(o->images);
     int rc = build(a, o->images, o->labels, scale, p, &tr, counts);
     if (rc == CLI_EXIT_OK && o->randomize) {
-        int st = tcm_dataset_randomize(tr, a->seed);
+        int st = tcm_dataset_randomize(tr, o->shuffle_seed);
         if (st != TCM_OK)
             rc = cli_fail(a, st, NULL);
     }
@@ -147,7 +150,7 @@ static int run(const cli_args *a, const import_opts *o, const tcm_dataset_params
 int cmd_import_dataset(int argc, char **argv)
 {
     import_opts o = {NULL, NULL, NULL, NULL, NULL, NULL, "median", {2, {3, 4}}, {2, {0.25, 0.75}},
-                     500, 0, 9, 0, 0, 0, 0.5, 0};
+                     500, 0, 9, 0, 0, 0, 0.5, 0, 0};
     cli_option opts[] = {
         CLI_OPT("images", 0, CLI_STRING, &o.images, "FILE",
                 "training images: idx (gzip or plain), FILE.npy, FILE.h5[:/dataset] (default /images) or FILE.csv",
@@ -174,6 +177,8 @@ int cmd_import_dataset(int argc, char **argv)
         CLI_OPT("randomize", 0, CLI_FLAG, &o.randomize, NULL,
                 "shuffle every pixel of the training patterns across patterns with its own permutation "
                 "(the paper's randomized data; the test set is left as it is)", NULL),
+        CLI_OPT("shuffle-seed", 0, CLI_UINT64, &o.shuffle_seed, "S",
+                "seed of the --randomize permutations (several randomized sets of the same subset)", "--seed"),
         CLI_OPT("K", 0, CLI_INT, &o.K, "K", "hidden units of the fully connected committee machine (odd)", "9"),
         CLI_END};
     cli_command cmd = {"import-dataset", "[options] --images F --labels F -o TRAIN.h5",
@@ -183,9 +188,13 @@ int cmd_import_dataset(int argc, char **argv)
                        "subset (balanced by class unless --unbalanced; patterns kept in file order), binarize each "
                        "image at its median. Fashion-MNIST: apt-get install dataset-fashion-mnist, files in "
                        "/usr/share/datasets/fashion-mnist/.",
-                       opts, 0, 0, "subset draw and --randomize permutations"};
+                       opts, 0, 0, "subset draw (and the --randomize permutations unless --shuffle-seed)"};
     CLI_PARSE_OR_RETURN(cmd, a, rc, argc, argv);
     tcm_dataset_params p;
+    if (!cli_given(&cmd, "shuffle-seed"))
+        o.shuffle_seed = a.seed;
+    else if (!o.randomize)
+        return cli_usage(&a, "--shuffle-seed needs --randomize");
     if ((rc = make_params(&a, &cmd, &o, &p)) != CLI_EXIT_OK)
         return rc;
     const cli_path paths[] = {{o.images, CLI_PATH_INPUT, "--images"},         {o.labels, CLI_PATH_INPUT, "--labels"},

@@ -64,6 +64,15 @@ pa, pb = a["/patterns"][()], b["/patterns"][()]
 assert (a["/outputs"][()] == b["/outputs"][()]).all() and not (pa == pb).all()
 assert (np.sort(pa, axis=0) == np.sort(pb, axis=0)).all()' "$D/tr.h5" "$D/rnd.h5" || fail "--randomize"
 
+# --shuffle-seed: another shuffle of the same subset (same sorted columns).
+run_ok "$TCMBP" import-dataset --json $common --randomize --shuffle-seed 9 --images "$D/i.gz" --labels "$D/l.gz" -o "$D/rnd9.h5"
+[ "$(json_get shuffle_seed)" = 9 ] || fail "shuffle_seed not in the summary: $(cat "$LOG/out")"
+py 'a, b = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
+pa, pb = a["/patterns"][()], b["/patterns"][()]
+assert not (pa == pb).all() and (np.sort(pa, axis=0) == np.sort(pb, axis=0)).all()' "$D/rnd.h5" "$D/rnd9.h5" ||
+    fail "--shuffle-seed"
+expect_fail 2 "needs --randomize" "$TCMBP" import-dataset $common --shuffle-seed 3 --images "$D/i.gz" --labels "$D/l.gz" -o "$D/x.h5"
+
 # Existing outputs need --force (nothing written otherwise, neither file).
 expect_fail 1 "exists.*--force" "$TCMBP" import-dataset $common --images "$D/i.gz" --labels "$D/l.gz" -o "$D/tr.h5"
 expect_fail 1 "exists.*--force" "$TCMBP" import-dataset $common --images "$D/i.gz" --labels "$D/l.gz" -o "$D/new.h5" \
