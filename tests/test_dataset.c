@@ -8,6 +8,7 @@
 #include "tcmbp/error.h"
 #include "tcmbp/h5.h"
 
+#include "test_npy.h"
 #include "test_scratch.h"
 
 #include <CUnit/CUnit.h>
@@ -122,25 +123,6 @@ static void test_idx_bad_files(void)
     expect_read_error(img, tpath(bad, sizeof bad, "missing.gz"), TCM_EIO, "missing.gz");
 }
 
-/* The same images as .npy (uint8, 6 x 2 x 4) and labels (int64). */
-static void write_npy(const char *path, const char *descr, const char *shape, const void *data, size_t bytes)
-{
-    char dict[128];
-    int m = snprintf(dict, sizeof dict, "{'descr': '%s', 'fortran_order': False, 'shape': %s, }", descr, shape);
-    size_t hlen = (size_t)m + 1;
-    while ((10 + hlen) % 64)
-        hlen++;
-    unsigned char head[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (unsigned char)hlen, (unsigned char)(hlen >> 8)};
-    FILE *f = fopen(path, "wb");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-    fwrite(head, 1, 10, f);
-    fwrite(dict, 1, (size_t)m, f);
-    for (size_t i = (size_t)m; i < hlen - 1; i++)
-        fputc(' ', f);
-    fputc('\n', f);
-    fwrite(data, 1, bytes, f);
-    fclose(f);
-}
 
 static void test_npy_csv_h5(void)
 {
@@ -148,8 +130,8 @@ static void test_npy_csv_h5(void)
     int64_t l64[NIMG];
     for (int i = 0; i < NIMG; i++)
         l64[i] = lab[i];
-    write_npy(tpath(img, sizeof img, "i.npy"), "|u1", "(6, 2, 4)", pix, sizeof pix);
-    write_npy(tpath(lbl, sizeof lbl, "l.npy"), "<i8", "(6,)", l64, sizeof l64);
+    write_npy(tpath(img, sizeof img, "i.npy"), 1, "|u1", 0, "(6, 2, 4)", pix, sizeof pix);
+    write_npy(tpath(lbl, sizeof lbl, "l.npy"), 1, "<i8", 0, "(6,)", l64, sizeof l64);
     tcm_dataset *ds = NULL;
     CU_ASSERT_EQUAL(tcm_dataset_read(&ds, img, lbl, cls34, 2, 255), TCM_OK);
     check_kept(ds);

@@ -4,11 +4,7 @@
 # and the binarization of the sample against numpy on the raw files.
 . "$(dirname "$0")/common.sh"
 need_py
-F=${TCMBP_FASHION_DIR:-/usr/share/datasets/fashion-mnist}
-if [ ! -r "$F/train-images-idx3-ubyte.gz" ] || [ ! -r "$F/t10k-labels-idx1-ubyte.gz" ]; then
-    echo "SKIP: $F/*.gz not found (apt-get install dataset-fashion-mnist, or scripts/setup.sh with TCMBP_FASHION=1)"
-    exit 77
-fi
+need_fashion
 run_ok "$TCMBP" import-dataset --json --M 20 --test-M 10 --K 3 --seed 2 \
     --images "$F/train-images-idx3-ubyte.gz" --labels "$F/train-labels-idx1-ubyte.gz" \
     --test-images "$F/t10k-images-idx3-ubyte.gz" --test-labels "$F/t10k-labels-idx1-ubyte.gz" \
