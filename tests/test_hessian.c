@@ -17,6 +17,9 @@
 #include <string.h>
 #include "test_suite.h"
 
+/* The output unit the finite-difference checks use (both are tested). */
+static tcm_hessian_output out_mode = TCM_HESSIAN_OUTPUT_TANH;
+
 /* A random instance and random normalised weights. */
 static void setup(int N, int K, int M, tcm_arch arch, uint64_t seed, tcm_instance **inst, tcm_weights **w)
 {
@@ -41,7 +44,7 @@ static double loss_at(tcm_weights *w, const tcm_instance *inst, double beta, int
 {
     double keep = w->w[j];
     w->w[j] = keep + d;
-    tcm_hessian *h = tcm_hessian_alloc(w, inst, beta);
+    tcm_hessian *h = tcm_hessian_alloc(w, inst, beta, out_mode);
     CU_ASSERT_PTR_NOT_NULL_FATAL(h);
     double L = tcm_hessian_loss(h);
     tcm_hessian_free(h);
@@ -54,7 +57,7 @@ static void grad_at(tcm_weights *w, const tcm_instance *inst, double beta, int j
 {
     double keep = w->w[j];
     w->w[j] = keep + d;
-    tcm_hessian *h = tcm_hessian_alloc(w, inst, beta);
+    tcm_hessian *h = tcm_hessian_alloc(w, inst, beta, out_mode);
     CU_ASSERT_PTR_NOT_NULL_FATAL(h);
     tcm_hessian_gradient(h, g);
     tcm_hessian_free(h);
@@ -67,7 +70,7 @@ static void check_fd(int N, int K, int M, tcm_arch arch, double beta)
     tcm_instance *inst;
     tcm_weights *w;
     setup(N, K, M, arch, 3, &inst, &w);
-    tcm_hessian *h = tcm_hessian_alloc(w, inst, beta);
+    tcm_hessian *h = tcm_hessian_alloc(w, inst, beta, out_mode);
     CU_ASSERT_PTR_NOT_NULL_FATAL(h);
     int dim = tcm_hessian_dim(h);
     CU_ASSERT_EQUAL(dim, K * inst->n);
@@ -116,15 +119,28 @@ static void check_fd(int N, int K, int M, tcm_arch arch, double beta)
     tcm_instance_free(inst);
 }
 
-static void test_fd_full(void) { check_fd(6, 3, 9, TCM_ARCH_FULL, 1.3); }
-static void test_fd_tree(void) { check_fd(15, 3, 11, TCM_ARCH_TREE, 2.0); }
+static void test_fd_full(void)
+{
+    for (int m = 0; m < 2; m++) {
+        out_mode = m ? TCM_HESSIAN_OUTPUT_TANH : TCM_HESSIAN_OUTPUT_LINEAR;
+        check_fd(6, 3, 9, TCM_ARCH_FULL, 1.3);
+    }
+}
+
+static void test_fd_tree(void)
+{
+    for (int m = 0; m < 2; m++) {
+        out_mode = m ? TCM_HESSIAN_OUTPUT_TANH : TCM_HESSIAN_OUTPUT_LINEAR;
+        check_fd(15, 3, 11, TCM_ARCH_TREE, 2.0);
+    }
+}
 
 static void test_threads(void)
 {
     tcm_instance *inst;
     tcm_weights *w;
     setup(50, 3, 80, TCM_ARCH_FULL, 7, &inst, &w);
-    tcm_hessian *h = tcm_hessian_alloc(w, inst, 4.0);
+    tcm_hessian *h = tcm_hessian_alloc(w, inst, 4.0, TCM_HESSIAN_OUTPUT_LINEAR);
     CU_ASSERT_PTR_NOT_NULL_FATAL(h);
     int dim = tcm_hessian_dim(h);
     double *v = malloc(sizeof(double) * (size_t)dim), *a = malloc(sizeof(double) * (size_t)dim),
@@ -144,7 +160,7 @@ static void test_threads(void)
     tcm_weights_free(w);
     tcm_instance_free(inst);
     /* bad arguments */
-    CU_ASSERT_PTR_NULL(tcm_hessian_alloc(NULL, NULL, 1.0));
+    CU_ASSERT_PTR_NULL(tcm_hessian_alloc(NULL, NULL, 1.0, TCM_HESSIAN_OUTPUT_LINEAR));
 }
 
 /* A = (I - 2 u u^T) diag(lambda) (I - 2 u u^T), |u| = 1: spectrum lambda. */
@@ -191,6 +207,7 @@ static void test_known_spectrum(void)
     CU_ASSERT_EQUAL_FATAL(tcm_spectrum_lanczos(n, known_apply, &op, &p, top, &res), TCM_OK);
     CU_ASSERT(res.converged);
     CU_ASSERT(res.steps < 150);
+    CU_ASSERT_EQUAL(res.found, 3);
     CU_ASSERT_DOUBLE_EQUAL(top[0], 9.0, 1e-8);
     CU_ASSERT_DOUBLE_EQUAL(top[1], 7.5, 1e-8);
     CU_ASSERT_DOUBLE_EQUAL(top[2], 6.0, 1e-8);
@@ -225,6 +242,20 @@ static void test_known_spectrum(void)
     CU_ASSERT(!res.converged);
     p.nwant = 0;
     CU_ASSERT_EQUAL(tcm_spectrum_lanczos(n, known_apply, &op, &p, top, &res), TCM_EINVAL);
+    /* rank 2 (two nonzero eigenvalues): the Krylov space closes at 3 steps
+     * (the two and the null space), found = 3 of 5 wanted, exact */
+    for (int i = 0; i < n; i++)
+        lambda[i] = i == 10 ? 4.0 : i == 20 ? 2.0 : 0.0;
+    p.max_steps = 100;
+    p.nwant = 5;
+    double top5[5];
+    CU_ASSERT_EQUAL_FATAL(tcm_spectrum_lanczos(n, known_apply, &op, &p, top5, &res), TCM_OK);
+    CU_ASSERT(res.converged);
+    CU_ASSERT_EQUAL(res.found, 3);
+    CU_ASSERT_DOUBLE_EQUAL(top5[0], 4.0, 1e-10);
+    CU_ASSERT_DOUBLE_EQUAL(top5[1], 2.0, 1e-10);
+    CU_ASSERT_DOUBLE_EQUAL(top5[2], 0.0, 1e-10);
+    CU_ASSERT(isnan(top5[3]) && isnan(top5[4]));
 }
 
 static void hessian_apply_cb(void *ctx, const double *x, double *y) { tcm_hessian_apply(ctx, x, y); }
@@ -234,7 +265,7 @@ static void test_lanczos_vs_dense(void)
     tcm_instance *inst;
     tcm_weights *w;
     setup(40, 3, 150, TCM_ARCH_FULL, 11, &inst, &w);
-    tcm_hessian *h = tcm_hessian_alloc(w, inst, 3.0);
+    tcm_hessian *h = tcm_hessian_alloc(w, inst, 3.0, TCM_HESSIAN_OUTPUT_LINEAR);
     CU_ASSERT_PTR_NOT_NULL_FATAL(h);
     int dim = tcm_hessian_dim(h);
     double *H = malloc(sizeof(double) * (size_t)dim * (size_t)dim), *ev = malloc(sizeof(double) * (size_t)dim);

@@ -28,6 +28,8 @@ typedef struct {
     int steps;        /* Krylov dimension reached */
     int converged;    /* every wanted value met tol (or the space became invariant) */
     double residual;  /* largest residual |beta_m s_mj| of the wanted Ritz values */
+    int found;        /* values in top: min(nwant, steps); an invariant Krylov space smaller than nwant
+                       * (e.g. a Hessian of rank < nwant) gives fewer; the rest of top is NaN */
 } tcm_lanczos_result;
 
 /* The p->nwant largest eigenvalues (descending) of the symmetric operator

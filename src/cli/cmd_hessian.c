@@ -20,7 +20,7 @@
 #define HESSIAN_AUTO_FULL_DIM 2000
 
 typedef struct {
-    const char *method, *out;
+    const char *method, *out, *output_unit;
     double beta, tol;
     int top, steps;
 } hessian_opts;
@@ -59,7 +59,8 @@ static int load(const cli_args *a, const hessian_opts *o, hessian_run *r)
         st = tcm_weights_normalize(r->w);
     if (st != TCM_OK)
         return cli_fail(a, st, NULL);
-    if (!(r->h = tcm_hessian_alloc(r->w, r->inst, o->beta)))
+    tcm_hessian_output unit = strcmp(o->output_unit, "tanh") == 0 ? TCM_HESSIAN_OUTPUT_TANH : TCM_HESSIAN_OUTPUT_LINEAR;
+    if (!(r->h = tcm_hessian_alloc(r->w, r->inst, o->beta, unit)))
         return cli_fail(a, tcm_last_error_code(), NULL);
     int dim = tcm_hessian_dim(r->h);
     double *g = malloc(sizeof(double) * (size_t)dim);
@@ -106,6 +107,7 @@ static int spectrum(const cli_args *a, const hessian_opts *o, hessian_run *r)
         return CLI_EXIT_RUNTIME;
     }
     st = tcm_spectrum_lanczos(dim, apply_cb, r->h, &p, r->evals, &r->lz);
+    r->nevals = r->lz.found; /* fewer when the Krylov space closes early (low rank) */
     return st == TCM_OK ? CLI_EXIT_OK : cli_fail(a, st, NULL);
 }
 
@@ -128,6 +130,7 @@ static int write_out(const cli_args *a, const hessian_opts *o, const hessian_run
     if (st == TCM_OK) st = tcm_h5_out_attr_string(f, g, "method", r->full ? "full" : "lanczos");
     if (st == TCM_OK) st = tcm_h5_out_attr_string(f, g, "order", r->full ? "ascending" : "descending");
     if (st == TCM_OK) st = tcm_h5_out_attr_string(f, g, "loss_kind", "mse_tanh");
+    if (st == TCM_OK) st = tcm_h5_out_attr_string(f, g, "output_unit", o->output_unit);
     if (st == TCM_OK) st = tcm_h5_out_attr_double(f, g, "beta", o->beta);
     if (st == TCM_OK) st = tcm_h5_out_attr_double(f, g, "loss", tcm_hessian_loss(r->h));
     if (st == TCM_OK) st = tcm_h5_out_attr_double(f, g, "grad_norm", r->grad_norm);
@@ -152,6 +155,7 @@ static int summary(const cli_args *a, const hessian_opts *o, const hessian_run *
     cli_summary_str(&s, "status", r->full || r->lz.converged ? "converged" : "not_converged");
     cli_summary_str(&s, "method", r->full ? "full" : "lanczos");
     cli_summary_double(&s, "beta", o->beta);
+    cli_summary_str(&s, "output_unit", o->output_unit);
     cli_summary_int(&s, "dim", tcm_hessian_dim(r->h));
     cli_summary_double(&s, "max_eigenvalue", max_eig(r));
     if (r->full)
@@ -171,9 +175,12 @@ static int summary(const cli_args *a, const hessian_opts *o, const hessian_run *
 
 int cmd_hessian(int argc, char **argv)
 {
-    hessian_opts o = {"auto", NULL, 0, 1e-8, 5, 300};
+    hessian_opts o = {"auto", NULL, "linear", 0, 1e-8, 5, 300};
     cli_option opts[] = {
         CLI_OPT("beta", 0, CLI_DOUBLE, &o.beta, "B", "steepness of the tanh activations (> 0)", NULL),
+        CLI_OPT("output-unit", 0, CLI_STRING, &o.output_unit, "linear|tanh",
+                "the smoothed output: the mean vote (1/K) sum_k tanh(B h_k), or tanh(B K^(-1/2) sum_k tanh(B h_k))",
+                "linear"),
         CLI_OPT("method", 0, CLI_STRING, &o.method, "auto|full|lanczos",
                 "full: the whole spectrum (LAPACK dsyevd on the dense matrix, (K n)^2 doubles); lanczos: the "
                 "largest eigenvalues from Hessian-vector products; auto: full when K n <= 2000",
@@ -187,13 +194,16 @@ int cmd_hessian(int argc, char **argv)
     cli_command cmd = {"hessian", "[options] INSTANCE WEIGHTS --beta B",
                        "Eigenvalues of the Hessian, with respect to all K n weights, of the mean-square-error "
                        "loss of the committee machine with tanh(B x) activations, L = (1/2M) sum_a (o_a - "
-                       "sigma_a)^2 with o_a = tanh(B s_a), s_a = K^(-1/2) sum_k tanh(B h_ak), h_ak = n^(-1/2) "
-                       "sum_i w_ki xi_aki (docs/HESSIAN.md), at WEIGHTS normalised per unit to |w_k|^2 = n. "
-                       "smooth_errors counts the patterns with sigma_a s_a <= 0.",
+                       "sigma_a)^2 with o_a = (1/K) sum_k tanh(B h_ak) (--output-unit linear) or tanh(B "
+                       "K^(-1/2) sum_k tanh(B h_ak)) (tanh), h_ak = n^(-1/2) sum_i w_ki xi_aki "
+                       "(docs/HESSIAN.md), at WEIGHTS normalised per unit to |w_k|^2 = n. smooth_errors counts "
+                       "the patterns with sigma_a sum_k tanh(B h_ak) <= 0.",
                        opts, 2, 2, "Lanczos start vector"};
     CLI_PARSE_OR_RETURN(cmd, a, rc, argc, argv);
     if (!cli_given(&cmd, "beta") || !(o.beta > 0))
         return cli_usage(&a, "--beta B (> 0) is required");
+    if (strcmp(o.output_unit, "linear") && strcmp(o.output_unit, "tanh"))
+        return cli_usage(&a, "--output-unit must be linear or tanh (got '%s')", o.output_unit);
     if (strcmp(o.method, "auto") && strcmp(o.method, "full") && strcmp(o.method, "lanczos"))
         return cli_usage(&a, "--method must be auto, full or lanczos (got '%s')", o.method);
     if (o.top < 1 || o.steps < 1 || !(o.tol >= 0))

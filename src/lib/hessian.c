@@ -15,6 +15,7 @@ struct tcm_hessian {
     const tcm_weights *w;
     const tcm_instance *inst;
     double beta;
+    tcm_hessian_output output;
     int K, n, M;
     double *D;    /* M x K x K: d^2 l_a / dh_k dh_l */
     double *G;    /* M x K: d l_a / dh_k */
@@ -28,8 +29,8 @@ struct tcm_hessian {
  * (h->G, h->D rows a); returns the pattern's loss, counts its error. */
 static double pattern_terms(tcm_hessian *h, int a, double *t, double *g, double *g2)
 {
-    const int K = h->K;
-    const double b = h->beta, rk = 1.0 / sqrt((double)K);
+    const int K = h->K, lin = h->output == TCM_HESSIAN_OUTPUT_LINEAR;
+    const double b = h->beta, rk = lin ? 1.0 / K : 1.0 / sqrt((double)K);
     double s = 0;
     for (int k = 0; k < K; k++) {
         double hk = tcm_weights_field(h->w, k, tcm_instance_unit_inputs(h->inst, a, k));
@@ -39,8 +40,8 @@ static double pattern_terms(tcm_hessian *h, int a, double *t, double *g, double 
         s += t[k];
     }
     s *= rk;
-    double sigma = h->inst->outputs[a], o = tanh(b * s), r = o - sigma;
-    double o1 = b * (1 - o * o), o2 = -2 * b * o * o1; /* do/ds, d^2o/ds^2 */
+    double sigma = h->inst->outputs[a], o = lin ? s : tanh(b * s), r = o - sigma;
+    double o1 = lin ? 1.0 : b * (1 - o * o), o2 = lin ? 0.0 : -2 * b * o * o1; /* do/ds, d^2o/ds^2 */
     double c = o1 * o1 + r * o2;
     double *D = h->D + (size_t)a * (size_t)(K * K), *G = h->G + (size_t)a * (size_t)K;
     for (int k = 0; k < K; k++) {
@@ -52,9 +53,11 @@ static double pattern_terms(tcm_hessian *h, int a, double *t, double *g, double 
     return 0.5 * r * r;
 }
 
-tcm_hessian *tcm_hessian_alloc(const tcm_weights *w, const tcm_instance *inst, double beta)
+tcm_hessian *tcm_hessian_alloc(const tcm_weights *w, const tcm_instance *inst, double beta,
+                               tcm_hessian_output output)
 {
-    if (!w || !inst || w->K != inst->K || w->n != inst->n || !(beta > 0) || !isfinite(beta)) {
+    if (!w || !inst || w->K != inst->K || w->n != inst->n || !(beta > 0) || !isfinite(beta) ||
+        (output != TCM_HESSIAN_OUTPUT_LINEAR && output != TCM_HESSIAN_OUTPUT_TANH)) {
         TCM_ERROR(TCM_EINVAL, "hessian: weights (%d x %d) must match the instance (%d x %d) and beta > 0 (got %g)",
                   w ? w->K : 0, w ? w->n : 0, inst ? inst->K : 0, inst ? inst->n : 0, beta);
         return NULL;
@@ -77,6 +80,7 @@ tcm_hessian *tcm_hessian_alloc(const tcm_weights *w, const tcm_instance *inst, d
     h->w = w;
     h->inst = inst;
     h->beta = beta;
+    h->output = output;
     h->K = K;
     h->n = inst->n;
     h->M = inst->M;

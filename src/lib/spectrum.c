@@ -166,6 +166,7 @@ int tcm_spectrum_lanczos(int n, tcm_matvec_fn A, void *ctx, const tcm_lanczos_pa
         int m = res->steps;
         for (int j = 0; j < p->nwant; j++)
             top[j] = j < m ? s.d[m - 1 - j] : NAN;
+        res->found = m < p->nwant ? m : p->nwant;
     }
     ws_free(&s);
     return rc;

@@ -19,6 +19,11 @@ assert len(top) == 3 and np.allclose(top, ev[::-1][:3], rtol=1e-7, atol=1e-12), 
 ' "$D/full.json" "$LOG/out" "$D/full.h5" "$D/lz.h5" || fail "full and Lanczos spectra disagree"
 run_ok "$TCMBP" hessian --beta 2 "$D/i.h5" "$D/i.h5:/teacher"
 grep -q "method=full" "$LOG/out" || fail "auto should take the full spectrum at dim 93: $(cat "$LOG/out")"
+run_ok "$TCMBP" hessian --json --beta 2 --output-unit tanh "$D/i.h5" "$D/i.h5:/teacher"
+py 'a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert a["output_unit"] == "linear" and b["output_unit"] == "tanh" and a["max_eigenvalue"] != b["max_eigenvalue"]' \
+    "$D/full.json" "$LOG/out" || fail "--output-unit"
+expect_fail 2 "--output-unit" "$TCMBP" hessian --beta 1 --output-unit relu "$D/i.h5" "$D/i.h5:/teacher"
 expect_fail 2 "--beta" "$TCMBP" hessian "$D/i.h5" "$D/i.h5:/teacher"
 expect_fail 2 "--method" "$TCMBP" hessian --beta 1 --method qr "$D/i.h5" "$D/i.h5:/teacher"
 expect_fail 1 "exists.*--force" "$TCMBP" hessian --beta 2 -o "$D/full.h5" "$D/i.h5" "$D/i.h5:/teacher"
