@@ -16,8 +16,8 @@ usage: scripts/fashion.sh [options]
 
   --small             a few minutes: K=3, M=100 training patterns, all 677 test
                       patterns, 2 runs per trainer and data set, --batch 10,
-                      6 volume couplings; output results/fashion_small
-  --out DIR           output directory [results/fashion or results/fashion_small]
+                      6 volume couplings; output results/fashion/small
+  --out DIR           output directory [results/fashion or results/fashion/small]
   --tcmbp PATH        the tcmbp binary [$TCMBP, else build/tcmbp of this repository]
   --python PATH       python with h5py, numpy, matplotlib [/usr/bin/python3]
   --data DIR          the four idx files [/usr/share/datasets/fashion-mnist]
@@ -27,7 +27,7 @@ usage: scripts/fashion.sh [options]
   --rand-sets S       randomized data sets (run i uses set (i-1) % S + 1) [5; --small: 1]
   --K K  --M M        hidden units, training patterns [9, 500; --small: 3, 100]
   --test-M M          test patterns, balanced (0: all 677 that pass the filter, 74 Dress) [0]
-  --algos LIST        comma-separated subset of elal,cesgd-slow,cesgd-fast,lal,fbp [elal,cesgd-slow,cesgd-fast,lal]
+  --algos LIST        comma-separated subset of fbp,elal,cesgd-slow,cesgd-fast,lal [all]
   --beta B            steepness of the Hessian's tanh units [90]
   --noise LIST        noise fractions of the robustness curve [0,0.05,0.1,0.15,0.2,0.3,0.4,0.5]
   --noise-draws R     draws per noise fraction [20; --small: 5]
@@ -36,7 +36,8 @@ usage: scripts/fashion.sh [options]
   --lambdas LIST      couplings of tcmbp volume [volume's ladder; --small: 0.5,1,2,5,10,20]
   --no-volume         skip the local-entropy curves (the most expensive step)
   --train-opts "..."  extra options for every tcmbp train (last occurrence wins)
-  --solve-opts "..."  options for tcmbp solve (fbp) [--weights continuous]
+  --solve-opts "..."  options for tcmbp solve (fbp) [--weights continuous --schedule block
+                      --block-size 10 --damping 0.8: with solve's defaults BP gave NaN]
   --volume-opts "..." extra options for tcmbp volume, after the default
                       "--schedule block --block-size 10 --damping 0.8"
   --force             recompute everything (default: keep finished steps)
@@ -55,9 +56,9 @@ EOF
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(dirname "$here")
 small=0 out="" tcmbp=${TCMBP:-$root/build/tcmbp} py=/usr/bin/python3 data=/usr/share/datasets/fashion-mnist
-runs_n="" rand_sets="" K="" M="" test_M="" algos="elal,cesgd-slow,cesgd-fast,lal" beta=90
+runs_n="" rand_sets="" K="" M="" test_M="" algos="fbp,elal,cesgd-slow,cesgd-fast,lal" beta=90
 noise="0,0.05,0.1,0.15,0.2,0.3,0.4,0.5" draws="" threads=1 jobs=1 lambdas="" no_volume=0
-train_opts="" solve_opts="--weights continuous" volume_opts="" force=0
+train_opts="" solve_opts="--weights continuous --schedule block --block-size 10 --damping 0.8" volume_opts="" force=0
 cmdline="scripts/fashion.sh $*"
 
 die() {
@@ -97,7 +98,7 @@ done
 
 if [ "$small" = 1 ]; then
     : "${runs_n:=2}" "${rand_sets:=1}" "${K:=3}" "${M:=100}" "${test_M:=0}" "${draws:=5}"
-    : "${lambdas:=0.5,1,2,5,10,20}" "${out:=$root/results/fashion_small}"
+    : "${lambdas:=0.5,1,2,5,10,20}" "${out:=$root/results/fashion/small}"
 else
     : "${runs_n:=50}" "${rand_sets:=5}" "${K:=9}" "${M:=500}" "${test_M:=0}" "${draws:=20}" "${out:=$root/results/fashion}"
 fi
