@@ -221,6 +221,7 @@ wait
     echo "# runs $runs_n per trainer and data set, randomized sets $rand_sets, K=$K M=$M test_M=$test_M, algos $algos"
     echo "# hessian beta $beta (Lanczos, top 5); noise $noise x $draws draws"
     for a in "${algo_list[@]}"; do
+        [ "$a" = fbp ] && continue # solve options below
         echo "# $a options: real: $(paper_opts "$a" real | tr '\n' ' '); random: $(paper_opts "$a" random | tr '\n' ' ')"
     done
     echo "# train options: $train_opts; solve options: $solve_opts; volume options: $volume_default $volume_opts ${lambdas:+--lambdas $lambdas}"
