@@ -58,7 +58,8 @@ def run_row(runs, algo, kind, i, points, curves):
 
 
 def summarize(rows, algos):
-    """Per (data set, algorithm): runs, solved, and mean +- s.e. of epochs, test error, max eigenvalue."""
+    """Per (data set, algorithm): runs, solved, mean +- s.e. of epochs (all runs), test error and max
+    eigenvalue (solutions only)."""
     out = []
     for kind in KINDS:
         for a in algos:
@@ -68,7 +69,9 @@ def summarize(rows, algos):
             s = {"dataset": kind, "algorithm": a, "runs": len(mine),
                  "solved": sum(1 for r in mine if r["status"] == "solved")}
             for key in ("epochs", "test_error", "max_eigenvalue"):
-                vals = [float(r[key]) for r in mine if r[key] != "" and np.isfinite(float(r[key]))]
+                # epochs over every run; the measurements over solutions only
+                use = mine if key == "epochs" else [r for r in mine if r["status"] == "solved"]
+                vals = [float(r[key]) for r in use if r[key] != "" and np.isfinite(float(r[key]))]
                 s[key + "_mean"], s[key + "_se"] = fa.mean_se(vals)
                 s[key + "_sd"] = float(np.std(vals, ddof=1)) if len(vals) > 1 else math.nan
             out.append(s)
@@ -94,11 +97,11 @@ def save(fig, path):
 
 
 def plot_eig_vs_test(path, rows, algos):
-    """Figure 7 bottom: test error against the largest eigenvalue, one point per run (real data)."""
+    """Figure 7 bottom: test error against the largest eigenvalue, one point per solution (real data)."""
     fig, ax = plt.subplots(figsize=(5.5, 4.2))
     for a in algos:
         sel = [r for r in rows if r["dataset"] == "real" and r["algorithm"] == a and r["test_error"] != ""
-               and r["max_eigenvalue"] != ""]
+               and r["max_eigenvalue"] != "" and r["status"] == "solved"]
         if sel:
             ax.scatter([r["max_eigenvalue"] for r in sel], [r["test_error"] for r in sel], s=14,
                        label=fa.LABELS.get(a, a))
