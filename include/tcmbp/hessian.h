@@ -37,7 +37,8 @@ int tcm_hessian_errors(const tcm_hessian *h);
 /* The gradient dL/dw (K n values, unit k's block first). */
 void tcm_hessian_gradient(const tcm_hessian *h, double *grad);
 /* out = H v (K n values each; out and v distinct). Deterministic for any
- * thread count (sums over patterns in pattern order). */
+ * thread count (sums over patterns in pattern order). Uses scratch inside
+ * h: one call at a time per object (it parallelises internally). */
 void tcm_hessian_apply(const tcm_hessian *h, const double *v, double *out);
 /* The dense (K n) x (K n) matrix, row-major, row (k, i) = k n + i. */
 void tcm_hessian_dense(const tcm_hessian *h, double *H);

@@ -115,6 +115,10 @@ static int idx_labels(array2 *a, const char *path)
     int rc = idx_open(&gz, path, 1, 1, &nd, dims);
     if (rc != TCM_OK)
         return rc;
+    if (dims[0] > (uint32_t)1 << 30) {
+        gzclose(gz);
+        return TCM_ERROR(TCM_EFORMAT, "%s: %u labels: more than the 2^30 supported", path, dims[0]);
+    }
     unsigned char *b = malloc(dims[0] ? dims[0] : 1);
     a->v = malloc(sizeof(double) * (dims[0] ? dims[0] : 1));
     if (!b || !a->v)
