@@ -102,28 +102,9 @@ rm -f "$logs/FAILED"
 vol_args=()
 [ -n "$lambdas" ] && vol_args=(--lambdas "$lambdas")
 
-# step NAME OUTPUT CMD...: run CMD (its --json summary goes to NAME.json)
-# unless OUTPUT and NAME.json exist already; log stderr; record failures.
-# Says "flatness.sh: run NAME" on stderr for every step it runs.
-step() {
-    local name=$1 output=$2
-    shift 2
-    if [ "$force" = 0 ] && [ -e "$output" ] && [ -s "$runs/$name.json" ]; then
-        return 0
-    fi
-    echo "flatness.sh: run $name" >&2
-    rm -f "$output"
-    local rc=0
-    "$@" --json >"$runs/$name.json.tmp" 2>"$logs/$name.err" || rc=$?
-    if [ "$rc" = 0 ]; then
-        mv "$runs/$name.json.tmp" "$runs/$name.json"
-        return 0
-    fi
-    echo "$name: exit $rc from: $*" >>"$logs/FAILED"
-    echo "flatness.sh: $name failed (see $logs/$name.err)" >&2
-    rm -f "$runs/$name.json.tmp"
-    return 1
-}
+study=flatness.sh
+# shellcheck source=scripts/study_step.sh
+. "$here/study_step.sh"
 
 # Extra tcmbp train options of algorithm $1 in --small mode.
 small_opts() {

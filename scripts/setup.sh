@@ -8,12 +8,15 @@
 #   bash scripts/setup.sh -DTCMBP_WERROR=ON
 # Environment: BUILD_DIR (default build), CMAKE_BUILD_TYPE (default
 # RelWithDebInfo), TCMBP_PREFIX (install prefix, default /usr/local),
-# TCMBP_INSTALL=0 (build only).
+# TCMBP_INSTALL=0 (build only), TCMBP_FASHION=1 (also install
+# dataset-fashion-mnist, for scripts/fashion.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(build-essential cmake pkg-config libhdf5-dev hdf5-tools libcunit1-dev zlib1g-dev
-          python3-h5py python3-numpy python3-matplotlib python3-pytest python3-tqdm)
+          python3-h5py python3-numpy python3-matplotlib python3-pytest python3-tqdm liblapacke-dev)
+# The Fashion-MNIST study (scripts/fashion.sh) needs the data set; only then.
+[[ ${TCMBP_FASHION:-0} == 1 ]] && PACKAGES+=(dataset-fashion-mnist)
 
 # Print the packages of PACKAGES that dpkg does not report as installed.
 missing_packages() {

@@ -19,6 +19,12 @@
  * TCM_ENUMERIC: NaN/Inf (position named); TCM_EINVAL: unknown extension. */
 int tcm_weights_load(tcm_weights **out, const char *source, int K, int n, tcm_weight_kind kind);
 
+/* Read a whole .npy file (the dtypes and versions of tcm_weights_load, C
+ * order) as doubles: *rank, dims[0..rank) and *data (malloc'd, product of
+ * dims values; free with free()). TCM_EIO / TCM_EFORMAT / TCM_ENOMEM as
+ * tcm_weights_load, naming path; *data = NULL on error. */
+int tcm_npy_read(const char *path, int *rank, size_t dims[4], double **data);
+
 /* A shape as text into buf: "3 x 333" (rank 0: "scalar"). */
 void tcm_weights_shape_text(char *buf, size_t len, int rank, const size_t *dims);
 

@@ -735,6 +735,20 @@ void cli_summary_double(cli_summary *s, const char *key, double v)
         fprintf(s->fp, s->json ? "%.17g" : "%.10g", v);
 }
 
+void cli_summary_doubles(cli_summary *s, const char *key, int n, const double *v)
+{
+    summary_key(s, key);
+    fputs(s->json ? "[" : "", s->fp);
+    for (int i = 0; i < n; i++) {
+        fputs(i ? "," : "", s->fp);
+        if (!isfinite(v[i]))
+            fputs(s->json ? "null" : isnan(v[i]) ? "nan" : v[i] > 0 ? "inf" : "-inf", s->fp);
+        else
+            fprintf(s->fp, s->json ? "%.17g" : "%.10g", v[i]);
+    }
+    fputs(s->json ? "]" : "", s->fp);
+}
+
 void cli_summary_u64(cli_summary *s, const char *key, uint64_t v)
 {
     summary_key(s, key);

@@ -234,6 +234,8 @@ void cli_summary_int(cli_summary *s, const char *key, long long v);
 void cli_summary_u64(cli_summary *s, const char *key, uint64_t v); /* seeds */
 void cli_summary_double(cli_summary *s, const char *key, double v);
 void cli_summary_bool(cli_summary *s, const char *key, int v);
+/* n numbers: a JSON array, or comma-separated in the text line. */
+void cli_summary_doubles(cli_summary *s, const char *key, int n, const double *v);
 /* End the line and flush; CLI_EXIT_OK, or CLI_EXIT_RUNTIME (with an error
  * line) if stdout could not be written. */
 int cli_summary_end(cli_summary *s);
@@ -246,5 +248,7 @@ int cmd_bp(int argc, char **argv);
 int cmd_solve(int argc, char **argv);
 int cmd_volume(int argc, char **argv);
 int cmd_import_patterns(int argc, char **argv);
+int cmd_import_dataset(int argc, char **argv);
+int cmd_hessian(int argc, char **argv);
 
 #endif

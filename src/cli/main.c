@@ -27,6 +27,8 @@ static const command_entry commands[] = {
     {"volume", cmd_volume, "local entropy curve around a reference configuration"},
     {"solve", cmd_solve, "focusing BP solver: find a solution in a wide flat minimum"},
     {"import-patterns", cmd_import_patterns, "import patterns in the Julia package's text format (gzip ok) as an instance"},
+    {"import-dataset", cmd_import_dataset, "a training and a test instance from a real data set (idx, .npy, HDF5, CSV)"},
+    {"hessian", cmd_hessian, "Hessian spectrum of the smoothed (tanh, mean square error) loss at a configuration"},
     {"train", cmd_train, "reference trainers (LAL, eLAL, ceSGD) producing configurations to measure"},
     /* ------------------------------------------------------------------ */
     {"help", cmd_help, "show help for tcmbp or for one command"},

@@ -255,9 +255,11 @@ static int npy_read_data(FILE *f, const char *path, const npy_header *h, double 
     return rc;
 }
 
-/* A .npy file (versions 1-3, C order) into w. */
-static int load_npy(tcm_weights *w, const char *path)
+/* A whole .npy file (versions 1-3, C order) as doubles: the reader of
+ * load_npy, and of other arrays than weights (see weights_load.h). */
+int tcm_npy_read(const char *path, int *rank, size_t dims[TCM_H5_MAX_RANK], double **data)
 {
+    *data = NULL;
     FILE *f;
     int rc = tcm_infile_open(&f, path);
     if (rc != TCM_OK)
@@ -266,13 +268,42 @@ static int load_npy(tcm_weights *w, const char *path)
     memset(&h, 0, sizeof h);
     rc = npy_read_header(f, path, &h);
     if (rc == TCM_OK && h.fortran && h.rank >= 2)
-        rc = TCM_ERROR(TCM_EFORMAT,
-                       "%s: Fortran-order .npy arrays are not supported (save numpy.ascontiguousarray(w))", path);
+        rc = TCM_ERROR(TCM_EFORMAT, "%s: Fortran-order .npy arrays are not supported (save numpy.ascontiguousarray(w))",
+                       path);
+    size_t count = 1;
+    for (int d = 0; rc == TCM_OK && d < h.rank; d++) {
+        if (h.dims[d] && count > SIZE_MAX / 8 / h.dims[d])
+            rc = TCM_ERROR(TCM_EFORMAT, "%s: .npy array is too large", path);
+        count *= h.dims[d];
+    }
+    double *buf = rc == TCM_OK ? malloc(sizeof(double) * (count ? count : 1)) : NULL;
+    if (rc == TCM_OK && !buf)
+        rc = TCM_ERROR(TCM_ENOMEM, "out of memory reading %s", path);
     if (rc == TCM_OK)
-        rc = check_shape(path, h.rank, h.dims, w->K, w->n);
-    if (rc == TCM_OK)
-        rc = npy_read_data(f, path, &h, w->w, (size_t)w->K * (size_t)w->n);
+        rc = npy_read_data(f, path, &h, buf, count);
     fclose(f);
+    if (rc != TCM_OK) {
+        free(buf);
+        return rc;
+    }
+    *rank = h.rank;
+    memcpy(dims, h.dims, sizeof h.dims);
+    *data = buf;
+    return TCM_OK;
+}
+
+/* A .npy file (versions 1-3, C order) into w, through tcm_npy_read. */
+static int load_npy(tcm_weights *w, const char *path)
+{
+    int rank = 0;
+    size_t dims[TCM_H5_MAX_RANK];
+    double *data;
+    int rc = tcm_npy_read(path, &rank, dims, &data);
+    if (rc == TCM_OK)
+        rc = check_shape(path, rank, dims, w->K, w->n);
+    if (rc == TCM_OK)
+        memcpy(w->w, data, sizeof(double) * (size_t)w->K * (size_t)w->n);
+    free(data);
     return rc;
 }
 

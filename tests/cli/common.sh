@@ -77,3 +77,14 @@ run_ok() {
 json_get() {
     "$PY" -c 'import json,sys; v=json.loads(open(sys.argv[1]).read())[sys.argv[2]]; print(json.dumps(v) if isinstance(v,(bool,type(None))) else v)' "$LOG/out" "$1"
 }
+
+# The Fashion-MNIST files of the Debian package dataset-fashion-mnist (or
+# $TCMBP_FASHION_DIR) into $F; when absent, say so and exit 77, which ctest
+# reports as skipped (SKIP_RETURN_CODE).
+need_fashion() {
+    F=${TCMBP_FASHION_DIR:-/usr/share/datasets/fashion-mnist}
+    if [ ! -r "$F/train-images-idx3-ubyte.gz" ] || [ ! -r "$F/t10k-labels-idx1-ubyte.gz" ]; then
+        echo "SKIP: $F/*.gz not found (apt-get install dataset-fashion-mnist, or scripts/setup.sh with TCMBP_FASHION=1)"
+        exit 77
+    fi
+}

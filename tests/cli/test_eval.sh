@@ -105,4 +105,31 @@ cp "$D/t.h5" "$D/newer.h5"
 py 'h5py.File(sys.argv[1], "r+").attrs["schema_version"] = 99' "$D/newer.h5"
 expect_fail 1 "schema.*99|99.*schema" "$TCMBP" eval "$D/newer.h5" "$D/w.npy"
 expect_fail 1 "nothere\.h5" "$TCMBP" eval "$D/nothere.h5" "$D/w.npy"
+
+# --test: errors on a second instance (the teacher's own patterns make none;
+# another teacher's patterns some); --noise: the robustness curve, seeded,
+# accuracy 1 at eta = 0, in the summary (JSON arrays) and /eval/robustness.
+"$TCMBP" generate --N 99 --K 3 --alpha 1.0 --teacher --seed 9 --quiet -o "$D/t9.h5" >/dev/null
+run_ok "$TCMBP" eval --json --test "$D/t9.h5" --noise 0,0.2,1 --noise-draws 4 --outputs "$D/rob.h5" \
+    "$D/t.h5" "$D/t.h5:/teacher"
+py '
+d = json.load(open(sys.argv[1]))
+assert d["test_M"] == 99 and d["test_errors"] > 0 and d["test_error_rate"] == d["test_errors"] / 99, d
+acc = d["noise_accuracy"]
+assert d["noise_eta"] == [0, 0.2, 1] and acc[0] == 1 and acc[1] < 1 and abs(acc[2] - 0.5) < 0.2, d
+assert d["noise_accuracy_stderr"][0] == 0 and d["noise_draws"] == 4
+t = h5py.File(sys.argv[2], "r")["/eval/robustness"]
+assert list(t["accuracy"][()]) == acc and list(t["eta"][()]) == [0, 0.2, 1]
+' "$LOG/out" "$D/rob.h5" || fail "test error / robustness: $(cat "$LOG/out")"
+cp "$LOG/out" "$D/rob1.json"
+run_ok "$TCMBP" eval --json --noise 0.2 --noise-draws 4 "$D/t.h5" "$D/t.h5:/teacher"
+py 'a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert a["noise_accuracy"][1] == b["noise_accuracy"][0]' "$D/rob1.json" "$LOG/out" || fail "noise not reproducible"
+run_ok "$TCMBP" eval --json --seed 2 --noise 0.2 --noise-draws 4 "$D/t.h5" "$D/t.h5:/teacher"
+py 'a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert a["noise_accuracy"][1] != b["noise_accuracy"][0]' "$D/rob1.json" "$LOG/out" || fail "--seed does not change the noise"
+"$TCMBP" generate --N 45 --K 3 --alpha 1.0 --seed 9 --quiet -o "$D/n45.h5" >/dev/null
+expect_fail 1 "another machine" "$TCMBP" eval --test "$D/n45.h5" "$D/t.h5" "$D/t.h5:/teacher"
+expect_fail 2 "--noise fractions" "$TCMBP" eval --noise 1.5 "$D/t.h5" "$D/t.h5:/teacher"
+expect_fail 2 "--noise-draws" "$TCMBP" eval --noise 0.1 --noise-draws 0 "$D/t.h5" "$D/t.h5:/teacher"
 echo "test_eval: all passed"
