@@ -386,23 +386,23 @@ static double ladder_legendre(const tcm_instance *inst, tcm_weight_kind kind, co
 }
 
 /* A Bethe fixed point is stationary: d(S - S0)/dd = c lambda - S0'(d), so
- * the legendre column is the trapezoid's error only (1e-6 here) for the
+ * the legendre column is the trapezoid's error only (1e-4 here) for the
  * moment-matching continuous cavity and the exact binary hidden factor; the
  * exact cavity's quadratic expansion is not stationary at large lambda
  * (docs/EQUATIONS.md 8): its residual is far larger. A wrong factor c (the
  * binary one is 2) would fail both. */
 static void test_legendre_column(void)
 {
-    tcm_instance *inst = teacher_instance(300, 3, 1.0, 6);
+    tcm_instance *inst = teacher_instance(201, 3, 1.0, 6);
     double lc[8];
     tcm_volume_point pts[10];
     CU_ASSERT_EQUAL(tcm_volume_ladder(lc, 8, 20.0, 300.0), TCM_OK);
     tcm_run_params run = TCM_RUN_PARAMS_INIT;
-    run.tol = 1e-11;
+    run.tol = 1e-9;
     run.modes.cavity = TCM_CAVITY_EP;
     double ep = ladder_legendre(inst, TCM_WEIGHTS_CONTINUOUS, &run, lc, 8, pts, "continuous ep");
-    run.modes.cavity = TCM_CAVITY_EXACT;
-    double exact = ladder_legendre(inst, TCM_WEIGHTS_CONTINUOUS, &run, lc, 8, pts, "continuous exact");
+    run.modes.cavity = TCM_CAVITY_EXACT; /* its defect grows with lambda: the upper half of the ladder */
+    double exact = ladder_legendre(inst, TCM_WEIGHTS_CONTINUOUS, &run, lc + 4, 4, pts, "continuous exact");
     CU_ASSERT(ep < 3e-4);
     CU_ASSERT(exact > 20 * ep);
     tcm_instance_free(inst);
