@@ -17,6 +17,7 @@
 #include "tcmbp/driver.h"
 #include "tcmbp/error.h"
 #include "tcmbp/h5.h"
+#include "tcmbp/polish.h"
 #include "tcmbp/results.h"
 #include "tcmbp/rng.h"
 #include "tcmbp/table.h"
@@ -25,11 +26,13 @@
 #define SOLVE_RESTART_STREAM 0x7265737461727473ULL /* "restarts" */
 /* Amplitude of the random initial messages of a restart when --init-random is 0. */
 #define SOLVE_RESTART_AMPLITUDE 1.0
+/* Most moves of the greedy clean-up (--polish) of one attempt. */
+#define SOLVE_POLISH_MOVES 1000
 
 typedef struct {
     cli_engine_opts e;
     const char *out, *steps_list, *checkpoint;
-    int protocol, steps, no_stop, no_record, resume, restarts;
+    int protocol, steps, no_stop, no_record, resume, restarts, polish;
     double lambda_min, lambda_max, gamma_min, gamma_max, y, dx, drho, x, checkpoint_every, init_amplitude;
 } solve_opts;
 
@@ -40,6 +43,7 @@ typedef struct {
     double amplitude; /* their amplitude (0: not random) */
     int errors, steps, sweeps;
     double seconds;
+    int errors_before_polish, polish_moves; /* --polish: the protocol's errors, moves accepted */
 } solve_attempt;
 
 /* Everything a run needs, shared with the callbacks. */
@@ -54,6 +58,7 @@ typedef struct {
     int timed_out, save_failed;
     solve_attempt *attempts; /* o->restarts + 1 rows */
     int nattempts;           /* attempts made */
+    tcm_weights *polished;   /* --polish: the last attempt's cleaned-up configuration (NULL: none) */
 } solve_run;
 
 /* Per sweep: progress line; stop on a signal or at the time limit. */
@@ -137,6 +142,10 @@ static int solve_attrs(tcm_h5_out *h, const solve_run *s, const tcm_focus_params
     if (!st) st = tcm_h5_out_attr_int(h, g, "max_sweeps_per_step", p->run.max_sweeps);
     if (!st) st = tcm_results_write_params(h, g, s->r.engine, &p->run);
     if (!st && o->restarts > 0) st = tcm_h5_out_attr_int(h, g, "restarts", o->restarts);
+    if (!st && o->polish) st = tcm_h5_out_attr_int(h, g, "polish", 1);
+    if (!st && s->polished)
+        st = tcm_h5_out_attr_int(h, g, "errors_before_polish", s->attempts[s->nattempts - 1].errors_before_polish);
+    if (!st && s->polished) st = tcm_h5_out_attr_int(h, g, "polish_moves", s->attempts[s->nattempts - 1].polish_moves);
     if (!st && o->restarts > 0) st = tcm_h5_out_attr_int(h, g, "attempts", s->nattempts);
     return st;
 }
@@ -152,6 +161,8 @@ static void attempts_table(tcm_table *t)
     tcm_table_add(t, "steps", TCM_COL_INT, offsetof(solve_attempt, steps), 0);
     tcm_table_add(t, "sweeps", TCM_COL_INT, offsetof(solve_attempt, sweeps), 0);
     tcm_table_add(t, "seconds", TCM_COL_DOUBLE, offsetof(solve_attempt, seconds), 0);
+    tcm_table_add(t, "errors_before_polish", TCM_COL_INT, offsetof(solve_attempt, errors_before_polish), 0);
+    tcm_table_add(t, "polish_moves", TCM_COL_INT, offsetof(solve_attempt, polish_moves), 0);
 }
 
 /* SOL.h5: provenance, /weights (the configuration), /solve, /solve/history,
@@ -159,7 +170,7 @@ static void attempts_table(tcm_table *t)
 static int write_solution(const solve_run *s, const tcm_focus_params *p, const tcm_focus_result *res,
                           const char *cmdline)
 {
-    tcm_weights *w = tcm_engine_weights(s->r.engine);
+    tcm_weights *w = s->polished ? tcm_weights_copy(s->polished) : tcm_engine_weights(s->r.engine);
     if (!w) return cli_fail(s->a, tcm_last_error_code(), NULL);
     tcm_h5_out *h = NULL;
     int rc = cli_engine_open_result(s->a, &s->r, s->o->out, "solve", s->o->resume, cmdline, s->t0, &h);
@@ -200,6 +211,10 @@ static int print_summary(const solve_run *s, const tcm_focus_result *res)
         cli_summary_double(&sum, "y", last->y);
         for (int x = 0; x < ops->step_extras; x++) cli_summary_double(&sum, ops->step_extra_names[x], last->extra[x]);
     }
+    if (s->polished) {
+        cli_summary_int(&sum, "errors_before_polish", s->attempts[s->nattempts - 1].errors_before_polish);
+        cli_summary_int(&sum, "polish_moves", s->attempts[s->nattempts - 1].polish_moves);
+    }
     if (s->o->restarts > 0) { /* the attempts made and the errors each ended with */
         char list[512] = "";
         size_t len = 0;
@@ -239,10 +254,30 @@ static int restart(solve_run *s, int r)
     tcm_engine_free(s->r.engine);
     if (!(s->r.engine = tcm_engine_alloc(s->r.inst, kind, s->o->e.patterns, 0))) return tcm_last_error_code();
     solve_attempt *at = &s->attempts[r];
-    *at = (solve_attempt){ r, (double)restart_seed(s->a->seed, r), restart_amplitude(s->o), -1, 0, 0, 0.0 };
+    *at = (solve_attempt){ r, (double)restart_seed(s->a->seed, r), restart_amplitude(s->o), -1, 0, 0, 0.0, -1, 0 };
     s->r.engine->ops->randomize(s->r.engine, at->amplitude, (uint64_t)at->seed);
     s->pos = (tcm_run_position)TCM_RUN_POSITION_INIT;
     memset(s->history, 0, (size_t)s->proto->count * sizeof *s->history);
+    return TCM_OK;
+}
+
+/* --polish: clean up the configuration of an attempt that ended with errors
+ * (against the patterns the engine uses); res then has the polished errors. */
+static int polish(solve_run *s, tcm_focus_result *res, solve_attempt *at)
+{
+    tcm_weights_free(s->polished);
+    s->polished = NULL;
+    at->errors_before_polish = res->errors;
+    if (!s->o->polish || res->solved || res->interrupted) return TCM_OK;
+    tcm_instance view = *s->r.inst;
+    view.M = s->r.engine->M;
+    tcm_polish_result pr;
+    if (!(s->polished = tcm_engine_weights(s->r.engine))) return tcm_last_error_code();
+    int st = tcm_polish_weights(s->polished, &view, SOLVE_POLISH_MOVES, &pr);
+    if (st) return st;
+    at->polish_moves = pr.moves;
+    res->errors = pr.errors;
+    res->solved = pr.errors == 0;
     return TCM_OK;
 }
 
@@ -252,10 +287,11 @@ static int focus_attempts(solve_run *s, tcm_focus_params *p, tcm_focus_result *r
 {
     const solve_opts *o = s->o;
     s->attempts[0] = (solve_attempt){ 0, (double)s->a->seed, o->e.init || o->resume ? 0.0 : o->e.init_random,
-                                      -1, 0, 0, 0.0 };
+                                      -1, 0, 0, 0.0, -1, 0 };
     for (int r = 0;; r++) {
         int st = r > 0 ? restart(s, r) : TCM_OK;
         if (!st) st = tcm_driver_focus(s->r.engine, s->proto, p, &s->pos, s->history, res);
+        if (!st) st = polish(s, res, &s->attempts[r]);
         if (st) return st;
         s->attempts[r].errors = res->errors;
         s->attempts[r].steps = res->steps;
@@ -314,7 +350,7 @@ static const cli_default solve_defaults[] = {
 static int run(const cli_args *a, cli_command *cmd, solve_opts *o, char *cmdline)
 {
     solve_run s = { a, o, { NULL, NULL, TCM_RUN_PARAMS_INIT }, NULL, NULL, TCM_RUN_POSITION_INIT,
-                    omp_get_wtime(), omp_get_wtime(), 0, 0, NULL, 0 };
+                    omp_get_wtime(), omp_get_wtime(), 0, 0, NULL, 0, NULL };
     /* --init-amplitude (the older name) given: no default for --init-random. */
     cli_default defaults[sizeof solve_defaults / sizeof solve_defaults[0]];
     int n = 0;
@@ -341,6 +377,7 @@ static int run(const cli_args *a, cli_command *cmd, solve_opts *o, char *cmdline
     }
     free(s.history);
     free(s.attempts);
+    tcm_weights_free(s.polished);
     tcm_protocol_free(s.proto);
     cli_engine_close(&s.r);
     return rc;
@@ -348,7 +385,7 @@ static int run(const cli_args *a, cli_command *cmd, solve_opts *o, char *cmdline
 
 int cmd_solve(int argc, char **argv)
 {
-    solve_opts o = { CLI_ENGINE_OPTS_INIT, NULL, NULL, NULL, TCM_PROTOCOL_PAPER, 30, 0, 0, 0, 0,
+    solve_opts o = { CLI_ENGINE_OPTS_INIT, NULL, NULL, NULL, TCM_PROTOCOL_PAPER, 30, 0, 0, 0, 0, 0,
                      0.5, 30.0, 0.1, 10.0, 10.0, 0.002, 0.01, 0.5, 0.0, -1.0 };
     cli_option opts[] = {
         CLI_OPT("output", 'o', CLI_STRING, &o.out, "SOL.h5",
@@ -382,6 +419,10 @@ int cmd_solve(int argc, char **argv)
                 "when the protocol ends unsolved, run it again from random initial messages (amplitude "
                 "--init-random, or 1 when that is 0; restart r's seed is derived from --seed and r and "
                 "listed in /solve/attempts), up to R times; the result is the last attempt's", "0"),
+        CLI_OPT("polish", 0, CLI_FLAG, &o.polish, NULL,
+                "when the protocol ends with training errors, clean them up greedily (continuous: perceptron "
+                "corrections of a unit on a misclassified pattern; binary: single weight flips; a move is kept "
+                "only if it lowers the errors); /weights is then the polished configuration", NULL),
         CLI_OPT("checkpoint", 0, CLI_STRING, &o.checkpoint, "CK.h5",
                 "write the state and the protocol position to CK.h5 after every step (at most every "
                 "--checkpoint-every seconds), at the end and on SIGINT/SIGTERM or timeout", NULL),

@@ -66,6 +66,24 @@ expect_fail 2 "restarts cannot be combined with --checkpoint" "$TCMBP" solve "$D
 expect_fail 2 "restarts must be in" "$TCMBP" solve "$D/r45.h5" -o "$D/x.h5" --restarts -1
 echo "ok: --restarts solves after a failed attempt, reproducibly"
 
+# --polish: a run stopped after 15 sweeps of one step leaves 2 errors; the
+# greedy clean-up removes them (eval agrees) and records what it did.
+"$TCMBP" generate --N 99 --K 3 --alpha 1.0 --seed 12 --quiet -o "$D/p99.h5" >/dev/null
+short="--threads 1 --protocol ladder --steps 1 --max-sweeps 15"
+run_ok "$TCMBP" solve --quiet $short "$D/p99.h5" -o "$D/p0.h5"
+grep -q "status=unsolved weights=continuous errors=2 " "$LOG/out" || fail "the polish instance: $(cat "$LOG/out")"
+run_ok "$TCMBP" solve --quiet $short --polish "$D/p99.h5" -o "$D/p1.h5"
+grep -q "status=solved weights=continuous errors=0 " "$LOG/out" && grep -q "errors_before_polish=2 polish_moves=2" "$LOG/out" ||
+    fail "--polish summary: $(cat "$LOG/out")"
+run_ok "$TCMBP" eval "$D/p99.h5" "$D/p1.h5"
+grep -q "errors=0" "$LOG/out" || fail "eval of the polished solution: $(cat "$LOG/out")"
+py '
+f = h5py.File(sys.argv[1], "r"); g = f["/solve"].attrs
+assert g["status"] == "solved" and g["errors"] == 0 and g["errors_before_polish"] == 2 and g["polish_moves"] == 2
+assert f["/solve/history/errors"][-1] == 2, "the history is the protocol (before the polish)"
+' "$D/p1.h5" || fail "polished solution file"
+echo "ok: --polish removes the last errors"
+
 # Bad input.
 expect_fail 2 "missing -o" "$TCMBP" solve "$D/i99.h5"
 expect_fail 1 "exists" "$TCMBP" solve --quiet "$D/i99.h5" -o "$D/s99.h5"
