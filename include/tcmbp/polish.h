@@ -1,5 +1,5 @@
 /* Greedy clean-up of a configuration that leaves a few training errors
- * (docs/EQUATIONS.md 4.6): local moves accepted only when they lower the
+ * (docs/EQUATIONS.md 4.5): local moves accepted only when they lower the
  * error count, so the result is never worse than the input. Continuous
  * weights: perceptron corrections of one unit on one misclassified pattern
  * (the unit's field moved just past zero to a margin); binary weights:
