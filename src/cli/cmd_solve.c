@@ -215,13 +215,16 @@ static int print_summary(const solve_run *s, const tcm_focus_result *res)
         cli_summary_int(&sum, "errors_before_polish", s->attempts[s->nattempts - 1].errors_before_polish);
         cli_summary_int(&sum, "polish_moves", s->attempts[s->nattempts - 1].polish_moves);
     }
-    if (s->o->restarts > 0) { /* the attempts made and the errors each ended with */
-        char list[512] = "";
-        size_t len = 0;
-        for (int r = 0; r < s->nattempts && len < sizeof list; r++)
-            len += (size_t)snprintf(list + len, sizeof list - len, "%s%d", r ? "," : "", s->attempts[r].errors);
+    if (s->o->restarts > 0) { /* the attempts made, the errors each ended with and their seconds */
+        char errs[512] = "", secs[1024] = "";
+        size_t le = 0, ls = 0;
+        for (int r = 0; r < s->nattempts && le < sizeof errs && ls < sizeof secs; r++) {
+            le += (size_t)snprintf(errs + le, sizeof errs - le, "%s%d", r ? "," : "", s->attempts[r].errors);
+            ls += (size_t)snprintf(secs + ls, sizeof secs - ls, "%s%.4g", r ? "," : "", s->attempts[r].seconds);
+        }
         cli_summary_int(&sum, "attempts", s->nattempts);
-        cli_summary_str(&sum, "attempt_errors", list);
+        cli_summary_str(&sum, "attempt_errors", errs);
+        cli_summary_str(&sum, "attempt_seconds", secs);
     }
     cli_summary_double(&sum, "seconds", omp_get_wtime() - s->t0);
     cli_summary_str(&sum, "output", s->o->out);
