@@ -17,6 +17,8 @@
 #   CONFIGS    ";"-separated "K N arch alpha,alpha,..." (default: the three machines below)
 #   SOLVE_ARGS protocol options (default: standard reinforcement dx = 0.002, one
 #              sweep per step, damping 0.5, initial amplitude 0.1)
+#   KEEP_SOL   1: keep every solution file $WORK/TAG.sol.h5 (e.g. the /solve/attempts
+#              of --restarts runs); default 0: delete it after the eval
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -56,7 +58,7 @@ run_one() {
     fi
     printf '{"K": %s, "N": %s, "arch": "%s", "alpha": %s, "seed": %s, "eval_errors": %s, "summary": %s}\n' \
         "$K" "$N" "$arch" "$alpha" "$seed" "$evalerr" "$summary" >>"$WORK/runs.jsonl"
-    rm -f "$sol"
+    [ "${KEEP_SOL:-0}" = 1 ] || rm -f "$sol"
 }
 export -f run_one
 

@@ -10,21 +10,41 @@
 
 #include <math.h>
 #include <omp.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tcmbp/driver.h"
 #include "tcmbp/error.h"
 #include "tcmbp/h5.h"
+#include "tcmbp/polish.h"
 #include "tcmbp/results.h"
+#include "tcmbp/rng.h"
 #include "tcmbp/table.h"
+
+/* Stream of the generator that derives the seeds of the restarts from --seed. */
+#define SOLVE_RESTART_STREAM 0x7265737461727473ULL /* "restarts" */
+/* Amplitude of the random initial messages of a restart when --init-random is 0. */
+#define SOLVE_RESTART_AMPLITUDE 1.0
+/* Most moves of the greedy clean-up (--polish) of one attempt. */
+#define SOLVE_POLISH_MOVES 1000
 
 typedef struct {
     cli_engine_opts e;
     const char *out, *steps_list, *checkpoint;
-    int protocol, steps, no_stop, no_record, resume;
+    int protocol, steps, no_stop, no_record, resume, restarts, polish;
     double lambda_min, lambda_max, gamma_min, gamma_max, y, dx, drho, x, checkpoint_every, init_amplitude;
 } solve_opts;
+
+/* One attempt of a run with --restarts (a row of /solve/attempts). */
+typedef struct {
+    int attempt;      /* 0: the run as asked; 1..R: the restarts */
+    double seed;      /* seed of its random initial messages (< 2^53: exact as a double) */
+    double amplitude; /* their amplitude (0: not random) */
+    int errors, steps, sweeps;
+    double seconds;
+    int errors_before_polish, polish_moves; /* --polish: the protocol's errors, moves accepted */
+} solve_attempt;
 
 /* Everything a run needs, shared with the callbacks. */
 typedef struct {
@@ -36,6 +56,9 @@ typedef struct {
     tcm_run_position pos;
     double t0, last_save;
     int timed_out, save_failed;
+    solve_attempt *attempts; /* o->restarts + 1 rows */
+    int nattempts;           /* attempts made */
+    tcm_weights *polished;   /* --polish: the last attempt's cleaned-up configuration (NULL: none) */
 } solve_run;
 
 /* Per sweep: progress line; stop on a signal or at the time limit. */
@@ -118,7 +141,28 @@ static int solve_attrs(tcm_h5_out *h, const solve_run *s, const tcm_focus_params
     if (!st) st = tcm_h5_out_attr_int(h, g, "stop_at_solution", p->stop_at_solution);
     if (!st) st = tcm_h5_out_attr_int(h, g, "max_sweeps_per_step", p->run.max_sweeps);
     if (!st) st = tcm_results_write_params(h, g, s->r.engine, &p->run);
+    if (!st && o->restarts > 0) st = tcm_h5_out_attr_int(h, g, "restarts", o->restarts);
+    if (!st && o->polish) st = tcm_h5_out_attr_int(h, g, "polish", 1);
+    if (!st && s->polished)
+        st = tcm_h5_out_attr_int(h, g, "errors_before_polish", s->attempts[s->nattempts - 1].errors_before_polish);
+    if (!st && s->polished) st = tcm_h5_out_attr_int(h, g, "polish_moves", s->attempts[s->nattempts - 1].polish_moves);
+    if (!st && o->restarts > 0) st = tcm_h5_out_attr_int(h, g, "attempts", s->nattempts);
     return st;
+}
+
+/* The columns of /solve/attempts (one row per attempt of --restarts). */
+static void attempts_table(tcm_table *t)
+{
+    tcm_table_init(t, sizeof(solve_attempt));
+    tcm_table_add(t, "attempt", TCM_COL_INT, offsetof(solve_attempt, attempt), 0);
+    tcm_table_add(t, "seed", TCM_COL_DOUBLE, offsetof(solve_attempt, seed), 0);
+    tcm_table_add(t, "amplitude", TCM_COL_DOUBLE, offsetof(solve_attempt, amplitude), 0);
+    tcm_table_add(t, "errors", TCM_COL_INT, offsetof(solve_attempt, errors), 0);
+    tcm_table_add(t, "steps", TCM_COL_INT, offsetof(solve_attempt, steps), 0);
+    tcm_table_add(t, "sweeps", TCM_COL_INT, offsetof(solve_attempt, sweeps), 0);
+    tcm_table_add(t, "seconds", TCM_COL_DOUBLE, offsetof(solve_attempt, seconds), 0);
+    tcm_table_add(t, "errors_before_polish", TCM_COL_INT, offsetof(solve_attempt, errors_before_polish), 0);
+    tcm_table_add(t, "polish_moves", TCM_COL_INT, offsetof(solve_attempt, polish_moves), 0);
 }
 
 /* SOL.h5: provenance, /weights (the configuration), /solve, /solve/history,
@@ -126,7 +170,7 @@ static int solve_attrs(tcm_h5_out *h, const solve_run *s, const tcm_focus_params
 static int write_solution(const solve_run *s, const tcm_focus_params *p, const tcm_focus_result *res,
                           const char *cmdline)
 {
-    tcm_weights *w = tcm_engine_weights(s->r.engine);
+    tcm_weights *w = s->polished ? tcm_weights_copy(s->polished) : tcm_engine_weights(s->r.engine);
     if (!w) return cli_fail(s->a, tcm_last_error_code(), NULL);
     tcm_h5_out *h = NULL;
     int rc = cli_engine_open_result(s->a, &s->r, s->o->out, "solve", s->o->resume, cmdline, s->t0, &h);
@@ -139,6 +183,11 @@ static int write_solution(const solve_run *s, const tcm_focus_params *p, const t
     int st = tcm_h5_out_weights(h, w);
     if (!st) st = solve_attrs(h, s, p, res);
     if (!st) st = tcm_table_write_h5(&t, h, "/solve/history", s->history, (size_t)res->steps);
+    if (!st && s->o->restarts > 0) {
+        tcm_table at;
+        attempts_table(&at);
+        st = tcm_table_write_h5(&at, h, "/solve/attempts", s->attempts, (size_t)s->nattempts);
+    }
     if (!st && res->interrupted) st = tcm_results_write_checkpoint(h, s->r.engine);
     tcm_weights_free(w);
     return cli_engine_finish_result(s->a, h, st);
@@ -162,10 +211,98 @@ static int print_summary(const solve_run *s, const tcm_focus_result *res)
         cli_summary_double(&sum, "y", last->y);
         for (int x = 0; x < ops->step_extras; x++) cli_summary_double(&sum, ops->step_extra_names[x], last->extra[x]);
     }
+    if (s->polished) {
+        cli_summary_int(&sum, "errors_before_polish", s->attempts[s->nattempts - 1].errors_before_polish);
+        cli_summary_int(&sum, "polish_moves", s->attempts[s->nattempts - 1].polish_moves);
+    }
+    if (s->o->restarts > 0) { /* the attempts made, the errors each ended with and their seconds */
+        char errs[512] = "", secs[1024] = "";
+        size_t le = 0, ls = 0;
+        for (int r = 0; r < s->nattempts && le < sizeof errs && ls < sizeof secs; r++) {
+            le += (size_t)snprintf(errs + le, sizeof errs - le, "%s%d", r ? "," : "", s->attempts[r].errors);
+            ls += (size_t)snprintf(secs + ls, sizeof secs - ls, "%s%.4g", r ? "," : "", s->attempts[r].seconds);
+        }
+        cli_summary_int(&sum, "attempts", s->nattempts);
+        cli_summary_str(&sum, "attempt_errors", errs);
+        cli_summary_str(&sum, "attempt_seconds", secs);
+    }
     cli_summary_double(&sum, "seconds", omp_get_wtime() - s->t0);
     cli_summary_str(&sum, "output", s->o->out);
     if (s->o->checkpoint) cli_summary_str(&sum, "checkpoint", s->o->checkpoint);
     return cli_summary_end(&sum);
+}
+
+/* Seed of restart r (1..R): word r of a stream of --seed, cut to 53 bits
+ * (exact as a double in /solve/attempts; a plain --seed for a rerun). */
+static uint64_t restart_seed(uint64_t seed, int r)
+{
+    tcm_rng g;
+    tcm_rng_init(&g, seed, SOLVE_RESTART_STREAM);
+    g.counter = (uint64_t)r;
+    return tcm_rng_u64(&g) >> 11;
+}
+
+/* Amplitude of the random initial messages of a restart. */
+static double restart_amplitude(const solve_opts *o)
+{
+    return o->e.init_random > 0 ? o->e.init_random : SOLVE_RESTART_AMPLITUDE;
+}
+
+/* Begin restart r: a fresh engine with random initial messages from the
+ * restart's seed (exactly the state of `solve --init-random AMP --seed
+ * SEED`), the protocol from its first step, an empty history. */
+static int restart(solve_run *s, int r)
+{
+    tcm_weight_kind kind = s->r.engine->kind;
+    tcm_engine_free(s->r.engine);
+    if (!(s->r.engine = tcm_engine_alloc(s->r.inst, kind, s->o->e.patterns, 0))) return tcm_last_error_code();
+    solve_attempt *at = &s->attempts[r];
+    *at = (solve_attempt){ r, (double)restart_seed(s->a->seed, r), restart_amplitude(s->o), -1, 0, 0, 0.0, -1, 0 };
+    s->r.engine->ops->randomize(s->r.engine, at->amplitude, (uint64_t)at->seed);
+    s->pos = (tcm_run_position)TCM_RUN_POSITION_INIT;
+    memset(s->history, 0, (size_t)s->proto->count * sizeof *s->history);
+    return TCM_OK;
+}
+
+/* --polish: clean up the configuration of an attempt that ended with errors
+ * (against the patterns the engine uses); res then has the polished errors. */
+static int polish(solve_run *s, tcm_focus_result *res, solve_attempt *at)
+{
+    tcm_weights_free(s->polished);
+    s->polished = NULL;
+    at->errors_before_polish = res->errors;
+    if (!s->o->polish || res->solved || res->interrupted) return TCM_OK;
+    tcm_instance view = *s->r.inst;
+    view.M = s->r.engine->M;
+    tcm_polish_result pr;
+    if (!(s->polished = tcm_engine_weights(s->r.engine))) return tcm_last_error_code();
+    int st = tcm_polish_weights(s->polished, &view, SOLVE_POLISH_MOVES, &pr);
+    if (st) return st;
+    at->polish_moves = pr.moves;
+    res->errors = pr.errors;
+    res->solved = pr.errors == 0;
+    return TCM_OK;
+}
+
+/* The protocol, and while it ends unsolved (not stopped) up to --restarts
+ * more times from random initial messages; res is the last attempt's. */
+static int focus_attempts(solve_run *s, tcm_focus_params *p, tcm_focus_result *res)
+{
+    const solve_opts *o = s->o;
+    s->attempts[0] = (solve_attempt){ 0, (double)s->a->seed, o->e.init || o->resume ? 0.0 : o->e.init_random,
+                                      -1, 0, 0, 0.0, -1, 0 };
+    for (int r = 0;; r++) {
+        int st = r > 0 ? restart(s, r) : TCM_OK;
+        if (!st) st = tcm_driver_focus(s->r.engine, s->proto, p, &s->pos, s->history, res);
+        if (!st) st = polish(s, res, &s->attempts[r]);
+        if (st) return st;
+        s->attempts[r].errors = res->errors;
+        s->attempts[r].steps = res->steps;
+        s->attempts[r].sweeps = res->total_sweeps;
+        s->attempts[r].seconds = res->seconds;
+        s->nattempts = r + 1;
+        if (res->solved || res->interrupted || r == o->restarts) return TCM_OK;
+    }
 }
 
 /* Start or resume the protocol, then the checkpoint and the results. */
@@ -175,7 +312,7 @@ static int focus(solve_run *s, tcm_focus_params *p, const char *cmdline)
     int st = TCM_OK;
     if (s->o->resume) st = tcm_focus_checkpoint_load(s->o->checkpoint, s->r.engine, &s->r.run, s->proto, &s->pos, s->history);
     if (st) return cli_fail(s->a, st, "--resume");
-    if ((st = tcm_driver_focus(s->r.engine, s->proto, p, &s->pos, s->history, &res))) return cli_fail(s->a, st, NULL);
+    if ((st = focus_attempts(s, p, &res))) return cli_fail(s->a, st, NULL);
     cli_progress_done(s->a);
     /* The result first: a failed checkpoint must not lose it. */
     int rc = write_solution(s, p, &res, cmdline);
@@ -218,7 +355,7 @@ static const cli_default solve_defaults[] = {
 static int run(const cli_args *a, cli_command *cmd, solve_opts *o, char *cmdline)
 {
     solve_run s = { a, o, { NULL, NULL, TCM_RUN_PARAMS_INIT }, NULL, NULL, TCM_RUN_POSITION_INIT,
-                    omp_get_wtime(), omp_get_wtime(), 0, 0 };
+                    omp_get_wtime(), omp_get_wtime(), 0, 0, NULL, 0, NULL };
     /* --init-amplitude (the older name) given: no default for --init-random. */
     cli_default defaults[sizeof solve_defaults / sizeof solve_defaults[0]];
     int n = 0;
@@ -228,7 +365,8 @@ static int run(const cli_args *a, cli_command *cmd, solve_opts *o, char *cmdline
     int rc = cli_engine_open(a, cmd, &o->e, defaults, n, &s.r);
     if (rc == CLI_EXIT_OK && o->e.max_sweeps < 1) rc = cli_usage(a, "--max-sweeps must be >= 1 (got %d)", o->e.max_sweeps);
     if (rc == CLI_EXIT_OK) rc = make_protocol(a, cmd, o, s.r.engine, &s.proto);
-    if (rc == CLI_EXIT_OK && !(s.history = calloc((size_t)s.proto->count, sizeof *s.history)))
+    if (rc == CLI_EXIT_OK && (!(s.history = calloc((size_t)s.proto->count, sizeof *s.history)) ||
+                              !(s.attempts = calloc((size_t)o->restarts + 1, sizeof *s.attempts))))
         rc = cli_fail(a, TCM_ENOMEM, "out of memory");
     if (rc == CLI_EXIT_OK && !o->resume) rc = cli_engine_init(a, cmd, &o->e, &s.r);
     if (rc == CLI_EXIT_OK) {
@@ -243,6 +381,8 @@ static int run(const cli_args *a, cli_command *cmd, solve_opts *o, char *cmdline
         rc = focus(&s, &p, cmdline);
     }
     free(s.history);
+    free(s.attempts);
+    tcm_weights_free(s.polished);
     tcm_protocol_free(s.proto);
     cli_engine_close(&s.r);
     return rc;
@@ -250,7 +390,7 @@ static int run(const cli_args *a, cli_command *cmd, solve_opts *o, char *cmdline
 
 int cmd_solve(int argc, char **argv)
 {
-    solve_opts o = { CLI_ENGINE_OPTS_INIT, NULL, NULL, NULL, TCM_PROTOCOL_PAPER, 30, 0, 0, 0,
+    solve_opts o = { CLI_ENGINE_OPTS_INIT, NULL, NULL, NULL, TCM_PROTOCOL_PAPER, 30, 0, 0, 0, 0, 0,
                      0.5, 30.0, 0.1, 10.0, 10.0, 0.002, 0.01, 0.5, 0.0, -1.0 };
     cli_option opts[] = {
         CLI_OPT("output", 'o', CLI_STRING, &o.out, "SOL.h5",
@@ -280,6 +420,14 @@ int cmd_solve(int argc, char **argv)
         CLI_OPT("no-stop-at-solution", 0, CLI_FLAG, &o.no_stop, NULL, "run the whole protocol even after a solution is found", NULL),
         CLI_OPT("no-record", 0, CLI_FLAG, &o.no_record, NULL,
                 "binary weights: skip the per-step thermodynamic record (S, q, q~, F, Sigma_int: about one sweep per step)", NULL),
+        CLI_OPT("restarts", 0, CLI_INT, &o.restarts, "R",
+                "when the protocol ends unsolved, run it again from random initial messages (amplitude "
+                "--init-random, or 1 when that is 0; restart r's seed is derived from --seed and r and "
+                "listed in /solve/attempts), up to R times; the result is the last attempt's", "0"),
+        CLI_OPT("polish", 0, CLI_FLAG, &o.polish, NULL,
+                "when the protocol ends with training errors, clean them up greedily (continuous: perceptron "
+                "corrections of a unit on a misclassified pattern; binary: single weight flips; a move is kept "
+                "only if it lowers the errors); /weights is then the polished configuration", NULL),
         CLI_OPT("checkpoint", 0, CLI_STRING, &o.checkpoint, "CK.h5",
                 "write the state and the protocol position to CK.h5 after every step (at most every "
                 "--checkpoint-every seconds), at the end and on SIGINT/SIGTERM or timeout", NULL),
@@ -305,6 +453,9 @@ int cmd_solve(int argc, char **argv)
     CLI_PARSE_OR_RETURN(cmd, a, rc, argc, argv);
     if (!o.out) return cli_usage(&a, "missing -o SOL.h5");
     if (o.resume && !o.checkpoint) return cli_usage(&a, "--resume needs --checkpoint FILE");
+    if (o.restarts < 0 || o.restarts > 10000) return cli_usage(&a, "--restarts must be in [0, 10000] (got %d)", o.restarts);
+    if (o.restarts > 0 && o.checkpoint)
+        return cli_usage(&a, "--restarts cannot be combined with --checkpoint or --resume (a checkpoint holds one attempt)");
     if (o.checkpoint_every < 0) return cli_usage(&a, "--checkpoint-every must be >= 0 (got %g)", o.checkpoint_every);
     if (cli_given(&cmd, "init-amplitude")) {
         if (cli_given(&cmd, "init-random") && o.e.init_random != o.init_amplitude)

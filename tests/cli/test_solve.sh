@@ -38,6 +38,52 @@ assert np.array_equal(a["/solve/history/sweeps"][()], b["/solve/history/sweeps"]
 ' "$D/full.h5" "$D/resumed.h5" || fail "resume does not reproduce the uninterrupted run"
 echo "ok: SIGTERM + --resume reproduces the uninterrupted run"
 
+# --restarts: an instance whose first attempt ends with 11 errors is solved
+# by the first restart; that attempt is exactly the plain run with
+# --init-random 1 and the seed listed in /solve/attempts.
+"$TCMBP" generate --N 45 --K 3 --alpha 2.2 --seed 9 --quiet -o "$D/r45.h5" >/dev/null
+short="--threads 1 --protocol ladder --steps 10 --max-sweeps 30"
+run_ok "$TCMBP" solve --quiet $short "$D/r45.h5" -o "$D/r0.h5"
+grep -q "status=unsolved" "$LOG/out" || fail "the restart instance is solved without restarts: $(cat "$LOG/out")"
+run_ok "$TCMBP" solve --quiet $short --restarts 3 "$D/r45.h5" -o "$D/r3.h5"
+grep -q "status=solved" "$LOG/out" && grep -q "attempts=2" "$LOG/out" && grep -q "attempt_errors=11,0" "$LOG/out" ||
+    fail "--restarts 3 summary: $(cat "$LOG/out")"
+run_ok "$TCMBP" eval "$D/r45.h5" "$D/r3.h5"
+grep -q "errors=0" "$LOG/out" || fail "eval of the restarted solution: $(cat "$LOG/out")"
+seed=$(py '
+f = h5py.File(sys.argv[1], "r"); a = f["/solve/attempts"]
+assert list(a["attempt"][()]) == [0, 1] and list(a["errors"][()]) == [11, 0], "attempts table"
+assert a["amplitude"][1] == 1.0 and f["/solve"].attrs["attempts"] == 2 and f["/solve"].attrs["restarts"] == 3
+assert f["/solve/history/errors"][-1] == 0 and len(f["/solve/history/errors"]) == a["steps"][1], "last attempt history"
+print(int(a["seed"][1]))
+' "$D/r3.h5") || fail "restart attempts table"
+run_ok "$TCMBP" solve --quiet $short --init-random 1 --seed "$seed" "$D/r45.h5" -o "$D/rseed.h5"
+py '
+a = h5py.File(sys.argv[1], "r"); b = h5py.File(sys.argv[2], "r")
+assert np.array_equal(a["/weights"][()], b["/weights"][()]), "restart differs from the plain run with its seed"
+' "$D/r3.h5" "$D/rseed.h5" || fail "a restart is not the run with its seed"
+expect_fail 2 "restarts cannot be combined with --checkpoint" "$TCMBP" solve "$D/r45.h5" -o "$D/x.h5" --restarts 2 --checkpoint "$D/rck.h5"
+expect_fail 2 "restarts must be in" "$TCMBP" solve "$D/r45.h5" -o "$D/x.h5" --restarts -1
+echo "ok: --restarts solves after a failed attempt, reproducibly"
+
+# --polish: a run stopped after 15 sweeps of one step leaves 2 errors; the
+# greedy clean-up removes them (eval agrees) and records what it did.
+"$TCMBP" generate --N 99 --K 3 --alpha 1.0 --seed 12 --quiet -o "$D/p99.h5" >/dev/null
+short="--threads 1 --protocol ladder --steps 1 --max-sweeps 15"
+run_ok "$TCMBP" solve --quiet $short "$D/p99.h5" -o "$D/p0.h5"
+grep -q "status=unsolved weights=continuous errors=2 " "$LOG/out" || fail "the polish instance: $(cat "$LOG/out")"
+run_ok "$TCMBP" solve --quiet $short --polish "$D/p99.h5" -o "$D/p1.h5"
+grep -q "status=solved weights=continuous errors=0 " "$LOG/out" && grep -q "errors_before_polish=2 polish_moves=2" "$LOG/out" ||
+    fail "--polish summary: $(cat "$LOG/out")"
+run_ok "$TCMBP" eval "$D/p99.h5" "$D/p1.h5"
+grep -q "errors=0" "$LOG/out" || fail "eval of the polished solution: $(cat "$LOG/out")"
+py '
+f = h5py.File(sys.argv[1], "r"); g = f["/solve"].attrs
+assert g["status"] == "solved" and g["errors"] == 0 and g["errors_before_polish"] == 2 and g["polish_moves"] == 2
+assert f["/solve/history/errors"][-1] == 2, "the history is the protocol (before the polish)"
+' "$D/p1.h5" || fail "polished solution file"
+echo "ok: --polish removes the last errors"
+
 # Bad input.
 expect_fail 2 "missing -o" "$TCMBP" solve "$D/i99.h5"
 expect_fail 1 "exists" "$TCMBP" solve --quiet "$D/i99.h5" -o "$D/s99.h5"
