@@ -59,5 +59,12 @@ double tcm_sweep_normalize(tcm_graph *g);
 /* Solve c in (1/n) sum_i (b_i^2/(c+a_i)^2 + 1/(c+a_i)) = 1 by safeguarded
  * Newton starting from c0 (shared by chi and chi*). */
 double tcm_sweep_solve_norm(const double *a, const double *b, int n, double c0);
+/* The continuous focusing field of one unit of n weights (EQUATIONS.md
+ * 4.1): from the unit's chi, its zeta0 and mu, the current U* (ustar), V*
+ * (vstar) and chi* (updated in place), with coupling lambda and y
+ * replicas; scratch holds 2n doubles. Returns the largest change of U*,
+ * V*; *dchi the change of chi*. Used by the BP and AMP engines. */
+double tcm_sweep_focus_unit(int n, double chi, const double *zeta0, const double *mu, double *vstar, double *ustar,
+                            double *chistar, double y, double lambda, double *scratch, double *dchi);
 
 #endif

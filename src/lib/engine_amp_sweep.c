@@ -382,30 +382,13 @@ static double update_chunks(tcm_amp *s, const update_ctx *u, int *nonfinite)
     return change;
 }
 
-/* Continuous focusing field of unit k (EQUATIONS.md 4.1) from the cavity
- * field towards the focusing factor; the largest change of U*, V*. */
+/* Continuous focusing field of unit k (EQUATIONS.md 4.1): BP's update
+ * (tcm_sweep_focus_unit) on AMP's cavity fields; the largest change of U*, V*. */
 static double focus_unit_cont(tcm_amp *s, int k, double y, double lambda, double *dchi)
 {
     size_t w0 = (size_t)k * (size_t)s->n;
-    double *yv = s->scratch + 2 * w0, *yu = yv + s->n, change = 0.0;
-    for (int i = 0; i < s->n; i++) {
-        size_t ki = w0 + (size_t)i;
-        double prec = s->chi[k] + s->zeta0[ki] - s->vstar[ki], field = s->mu[ki] - s->ustar[ki];
-        double t = lambda / (prec + lambda);
-        yv[i] = y * prec * t;
-        yu[i] = y * field * t;
-    }
-    double cs = tcm_sweep_solve_norm(yv, yu, s->n, s->chistar[k]);
-    *dchi = fabs(cs - s->chistar[k]);
-    s->chistar[k] = cs;
-    for (int i = 0; i < s->n; i++) {
-        size_t ki = w0 + (size_t)i;
-        double P = (y - 1.0) / y * yv[i] + cs, R = (y - 1.0) / y * yu[i], t = lambda / (P + lambda);
-        change = fmax(change, fmax(fabs(P * t - s->vstar[ki]), fabs(R * t - s->ustar[ki])));
-        s->vstar[ki] = P * t;
-        s->ustar[ki] = R * t;
-    }
-    return change;
+    return tcm_sweep_focus_unit(s->n, s->chi[k], s->zeta0 + w0, s->mu + w0, s->vstar + w0, s->ustar + w0,
+                                &s->chistar[k], y, lambda, s->scratch + 2 * w0, dchi);
 }
 
 /* Binary focusing field (EQUATIONS.md 4.2), damped like the messages; the

@@ -244,28 +244,27 @@ double tcm_sweep_normalize(tcm_graph *g)
  * u* (A, B) passes through the coupling lambda, y-1 copies meet the centre's
  * normalisation chi*, and the result passes back through lambda. chi*_k is
  * solved first so the centre (precision y V1 + chi*, field y U1) has mean
- * square 1. scratch holds 2n doubles. Returns the largest change of U*, V*. */
-static double focus_unit(tcm_graph *g, int k, double y, double lambda, double *scratch, double *dchi)
+ * square 1. scratch holds 2n doubles. Returns the largest change of U*, V*.
+ * Shared by the BP and AMP engines (the same fields, their own arrays). */
+double tcm_sweep_focus_unit(int n, double chi, const double *zeta0, const double *mu, double *vstar, double *ustar,
+                            double *chistar, double y, double lambda, double *scratch, double *dchi)
 {
-    size_t w0 = (size_t)k * (size_t)g->n;
-    double *yv1 = scratch, *yu1 = scratch + g->n, change = 0.0;
-    for (int i = 0; i < g->n; i++) {
-        size_t ki = w0 + (size_t)i;
-        double A = g->chi[k] + g->zeta0[ki] - g->vstar[ki], B = g->mu[ki] - g->ustar[ki];
+    double *yv1 = scratch, *yu1 = scratch + n, change = 0.0;
+    for (int i = 0; i < n; i++) {
+        double A = chi + zeta0[i] - vstar[i], B = mu[i] - ustar[i];
         double t = lambda / (A + lambda);
         yv1[i] = y * A * t;
         yu1[i] = y * B * t;
     }
-    double cs = tcm_sweep_solve_norm(yv1, yu1, g->n, g->chistar[k]);
-    *dchi = fabs(cs - g->chistar[k]);
-    g->chistar[k] = cs;
-    for (int i = 0; i < g->n; i++) {
-        size_t ki = w0 + (size_t)i;
+    double cs = tcm_sweep_solve_norm(yv1, yu1, n, *chistar);
+    *dchi = fabs(cs - *chistar);
+    *chistar = cs;
+    for (int i = 0; i < n; i++) {
         double P = (y - 1.0) / y * yv1[i] + cs, R = (y - 1.0) / y * yu1[i], t = lambda / (P + lambda);
         double vs = P * t, us = R * t;
-        change = fmax(change, fmax(fabs(vs - g->vstar[ki]), fabs(us - g->ustar[ki])));
-        g->vstar[ki] = vs;
-        g->ustar[ki] = us;
+        change = fmax(change, fmax(fabs(vs - vstar[i]), fabs(us - ustar[i])));
+        vstar[i] = vs;
+        ustar[i] = us;
     }
     return change;
 }
@@ -277,7 +276,9 @@ static void focus_update(tcm_graph *g, const tcm_sweep_params *p, tcm_sweep_chan
 #pragma omp parallel for schedule(static) num_threads(tcm_graph_threads_for(g, g->nw * 64)) \
     reduction(max : fchange, cchange)
     for (int k = 0; k < g->K; k++) {
-        double dchi, c = focus_unit(g, k, p->y, p->fl, g->focus_scratch + 2 * (size_t)k * (size_t)g->n, &dchi);
+        size_t w0 = (size_t)k * (size_t)g->n;
+        double dchi, c = tcm_sweep_focus_unit(g->n, g->chi[k], g->zeta0 + w0, g->mu + w0, g->vstar + w0, g->ustar + w0,
+                                              &g->chistar[k], p->y, p->fl, g->focus_scratch + 2 * w0, &dchi);
         fchange = fmax(fchange, c);
         cchange = fmax(cchange, dchi);
     }
