@@ -502,6 +502,31 @@ static int8_t bit_entry(const tcm_instance *inst, int a, int i)
     return (int8_t)((word >> (j % 64)) & 1 ? 1 : -1);
 }
 
+/* The eight entries of byte b of bits as the bytes of a word (entry r in
+ * byte r: 0x01 for a set bit, 0xFF = -1 for a clear one), without a branch:
+ * byte r of b * 0x0101.. & 0x8040.. is 0 or 2^r, adding 0x7F sets its top
+ * bit exactly when it is not 0 (no carry), and 0xFF ^ (s * 0xFE) maps s = 1
+ * to 0x01 and s = 0 to 0xFF. */
+static uint64_t byte_entries(uint64_t b)
+{
+    uint64_t x = (b * UINT64_C(0x0101010101010101)) & UINT64_C(0x8040201008040201);
+    uint64_t set = ((x + UINT64_C(0x7F7F7F7F7F7F7F7F)) & UINT64_C(0x8080808080808080)) >> 7;
+    return ~UINT64_C(0) ^ (set * 0xFE);
+}
+
+/* Unpack the n entries of one slice, eight at a time. */
+static void unpack_slice(const uint64_t *w, int n, int8_t *x)
+{
+    int i = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    for (; i + 8 <= n; i += 8) {
+        uint64_t e = byte_entries((w[i / 64] >> (i % 64)) & 0xFF);
+        memcpy(x + i, &e, 8); /* byte r is entry i + r on a little-endian machine */
+    }
+#endif
+    for (; i < n; i++) x[i] = (int8_t)((w[i / 64] >> (i % 64)) & 1 ? 1 : -1);
+}
+
 /* Unpack pattern a (either storage) into row. */
 void tcm_instance_row(const tcm_instance *inst, int a, int8_t *row)
 {
@@ -511,12 +536,7 @@ void tcm_instance_row(const tcm_instance *inst, int a, int8_t *row)
     }
     const int S = tcm_instance_bit_slices(inst), W = tcm_instance_bit_words(inst), n = inst->n;
     const uint64_t *bits = inst->bits + (size_t)a * tcm_instance_bit_row(inst);
-    for (int k = 0; k < S; k++) {
-        int8_t *x = row + (size_t)k * (size_t)n;
-        const uint64_t *w = bits + (size_t)k * (size_t)W;
-        for (int i = 0; i < n; i++)
-            x[i] = (int8_t)((w[i / 64] >> (i % 64)) & 1 ? 1 : -1);
-    }
+    for (int k = 0; k < S; k++) unpack_slice(bits + (size_t)k * (size_t)W, n, row + (size_t)k * (size_t)n);
 }
 
 /* FNV-1a over the bytes of a buffer, continuing from h. */
