@@ -34,6 +34,17 @@ static tcm_instance *gen(const tcm_instance_params *p, tcm_storage st, int nthre
     return inst;
 }
 
+/* Parameters of a small instance (the defaults otherwise: K = 3, tree, no teacher). */
+static tcm_instance_params small(int N, int M, tcm_arch arch, int teacher)
+{
+    tcm_instance_params p = TCM_INSTANCE_PARAMS_INIT;
+    p.N = N;
+    p.M = M;
+    p.arch = arch;
+    p.teacher = teacher;
+    return p;
+}
+
 /* b (bits) is entry for entry the int8 instance x: rows, outputs, teacher,
  * metadata and fingerprint. */
 static int same_entries(const tcm_instance *x, const tcm_instance *b)
@@ -99,9 +110,7 @@ static void test_generate_same(void)
 /* Packing an int8 row gives the generator's bits (the layout is one). */
 static void test_pack_row(void)
 {
-    tcm_instance_params p = TCM_INSTANCE_PARAMS_INIT;
-    p.N = 201;
-    p.M = 30;
+    tcm_instance_params p = small(201, 30, TCM_ARCH_TREE, 0);
     tcm_instance *x = gen(&p, TCM_STORAGE_INT8, 1), *b = gen(&p, TCM_STORAGE_BITS, 1);
     size_t row = tcm_instance_bit_row(b);
     CU_ASSERT_EQUAL(row, 3 * 2);
@@ -120,9 +129,7 @@ static void test_pack_row(void)
 /* A tail bit is caught (pattern and slice named); int8 consumers refuse. */
 static void test_validate_and_refusal(void)
 {
-    tcm_instance_params p = TCM_INSTANCE_PARAMS_INIT;
-    p.N = 201;
-    p.M = 20;
+    tcm_instance_params p = small(201, 20, TCM_ARCH_TREE, 0);
     tcm_instance *b = gen(&p, TCM_STORAGE_BITS, 1);
     CU_ASSERT_EQUAL(tcm_instance_validate(b), TCM_EINVAL);
     CU_ASSERT_PTR_NOT_NULL(strstr(tcm_last_error(), "stores its patterns as bits"));
@@ -139,10 +146,7 @@ static void test_validate_and_refusal(void)
 /* tcm_weights_eval: the same outputs, fields and stabilities (bitwise). */
 static void test_eval_same(void)
 {
-    tcm_instance_params p = TCM_INSTANCE_PARAMS_INIT;
-    p.N = 201;
-    p.M = 300;
-    p.teacher = 1;
+    tcm_instance_params p = small(201, 300, TCM_ARCH_TREE, 1);
     tcm_instance *x = gen(&p, TCM_STORAGE_INT8, 1), *b = gen(&p, TCM_STORAGE_BITS, 1);
     tcm_weights *w = tcm_weights_alloc(3, 67, TCM_WEIGHTS_CONTINUOUS);
     CU_ASSERT_PTR_NOT_NULL_FATAL(w);
@@ -165,10 +169,7 @@ static void test_eval_same(void)
  * packed int8 instance's. */
 static void test_amp_borrows(void)
 {
-    tcm_instance_params p = TCM_INSTANCE_PARAMS_INIT;
-    p.N = 77;
-    p.M = 100;
-    p.arch = TCM_ARCH_FULL;
+    tcm_instance_params p = small(77, 100, TCM_ARCH_FULL, 0);
     tcm_instance *x = gen(&p, TCM_STORAGE_INT8, 1), *b = gen(&p, TCM_STORAGE_BITS, 1);
     tcm_amp *sx = tcm_amp_alloc(x, TCM_WEIGHTS_CONTINUOUS, 60, 1), *sb = tcm_amp_alloc(b, TCM_WEIGHTS_CONTINUOUS, 60, 1);
     CU_ASSERT_PTR_NOT_NULL_FATAL(sx);
@@ -192,10 +193,7 @@ static void test_amp_borrows(void)
 /* Write and read a bits instance: bits, outputs, teacher, fingerprint back. */
 static void test_file_round_trip(void)
 {
-    tcm_instance_params p = TCM_INSTANCE_PARAMS_INIT;
-    p.N = 195;
-    p.M = 70;
-    p.teacher = 1;
+    tcm_instance_params p = small(195, 70, TCM_ARCH_TREE, 1);
     p.kind = TCM_WEIGHTS_BINARY;
     char path[320];
     snprintf(path, sizeof path, "%s/bits.h5", tmpdir);

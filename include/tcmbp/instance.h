@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tcmbp/names.h"
 #include "tcmbp/output.h"
 #include "tcmbp/weights.h"
 
@@ -44,7 +45,9 @@ typedef struct tcm_instance_s {
  * training, eval, hessian) refuse a bits instance with one message
  * (tcm_instance_require_int8); generate with int8 storage for them.
  * tcm_weights_eval and the fingerprint read either storage row by row. */
-typedef enum { TCM_STORAGE_INT8 = 0, TCM_STORAGE_BITS = 1 } tcm_storage;
+#define TCM_STORAGES(X) X(TCM_STORAGE_INT8, "int8") X(TCM_STORAGE_BITS, "bits")
+typedef enum { TCM_STORAGES(TCM_ENUM_VALUE) } tcm_storage;
+extern const char *const tcm_storage_names[];
 
 /* "int8" / "bits" ("unknown" otherwise), and its inverse (TCM_EINVAL). */
 const char *tcm_storage_name(tcm_storage s);

@@ -447,29 +447,9 @@ int tcm_arch_parse(const char *s, tcm_arch *out)
                      s ? s : "(null)");
 }
 
-/* "int8", "bits", or "unknown" for values outside the enum. */
-const char *tcm_storage_name(tcm_storage s)
-{
-    switch (s) {
-    case TCM_STORAGE_INT8: return "int8";
-    case TCM_STORAGE_BITS: return "bits";
-    default: return "unknown";
-    }
-}
+const char *const tcm_storage_names[] = { TCM_STORAGES(TCM_ENUM_NAME) NULL };
 
-/* Parse "int8" or "bits" (exact). */
-int tcm_storage_parse(const char *s, tcm_storage *out)
-{
-    if (s && strcmp(s, "int8") == 0) {
-        *out = TCM_STORAGE_INT8;
-        return TCM_OK;
-    }
-    if (s && strcmp(s, "bits") == 0) {
-        *out = TCM_STORAGE_BITS;
-        return TCM_OK;
-    }
-    return TCM_ERROR(TCM_EINVAL, "unknown pattern storage '%s' (expected int8 or bits)", s ? s : "(null)");
-}
+TCM_NAMES_FUNCTIONS(tcm_storage, tcm_storage, tcm_storage_names, "pattern storage")
 
 tcm_storage tcm_instance_storage(const tcm_instance *inst)
 {
