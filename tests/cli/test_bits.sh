@@ -1,7 +1,8 @@
 # Instances with their patterns as bits (generate --storage bits): the file
 # holds /pattern_bits and the same outputs, teacher and fingerprint as the
 # int8 file; info names the storage; bp --engine amp and volume --engine amp
-# give bitwise the same results from both files; BP, train, eval and hessian
+# give bitwise the same results from both files (solve --engine amp the same
+# summary); BP, train, eval and hessian
 # refuse a bits file with the one message; a truncated file, a wrong shape or
 # a set tail bit give one-line errors.
 . "$(dirname "$0")/common.sh"
@@ -56,6 +57,14 @@ assert seen, "no datasets compared"
 ' "$D/${r}_i8_$arch.h5" "$D/${r}_b_$arch.h5" || fail "$r --engine amp results differ between the int8 and the bits file ($arch)"
     done
 done
+
+# solve --engine amp (focusing, then the polish's errors from the bits rows): the same summary.
+for s in i8 b; do
+    run_ok "$TCMBP" solve --engine amp --json "$D/${s}_tree.h5" -o "$D/sol_$s.h5"
+    sed 's/"seconds": [^,]*,//; s/"output": "[^"]*"//' "$LOG/out" > "$LOG/sol_$s"
+done
+grep -q '"status": "solved"' "$LOG/sol_b" || fail "solve on the bits file: $(cat "$LOG/sol_b")"
+cmp -s "$LOG/sol_i8" "$LOG/sol_b" || fail "solve --engine amp summaries differ: $(cat "$LOG/sol_i8") / $(cat "$LOG/sol_b")"
 
 # The one refusal for the consumers of int8 entries.
 B=$D/b_tree.h5
