@@ -31,10 +31,13 @@ typedef struct tcm_amp_s {
 
     /* Patterns, one bit per entry (set = +1): slice (a, k) of unit k in
      * pattern a has `words` 64-bit words (entry i = bit i % 64 of word i / 64,
-     * the tail zero) at bits + (a slices + (tree ? k : 0)) words. */
+     * the tail zero) at bits + (a slices + (tree ? k : 0)) words: the
+     * instance's bits layout (instance.h), borrowed without a copy from a
+     * bits instance, packed once from an int8 one. */
     int slices;               /* K (tree) or 1 (fully connected) */
     int words;                /* ceil(n / 64) */
-    uint64_t *bits;
+    const uint64_t *bits;     /* the instance's own bits (bits storage) or own_bits */
+    uint64_t *own_bits;       /* NULL when the instance's bits are borrowed */
     uint64_t *signs;          /* 256 x 8: sign masks of a byte of bits (16 KB) */
 
     /* Per pattern and unit (M K): the stored (damped) g_out = d ln Z_a / d omega_ka

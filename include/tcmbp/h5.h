@@ -53,6 +53,8 @@ int tcm_h5_out_group(tcm_h5_out *o, const char *group);
 int tcm_h5_out_double(tcm_h5_out *o, const char *name, int rank, const size_t *dims, const double *data);
 int tcm_h5_out_int8(tcm_h5_out *o, const char *name, int rank, const size_t *dims, const int8_t *data);
 int tcm_h5_out_int32(tcm_h5_out *o, const char *name, int rank, const size_t *dims, const int32_t *data);
+/* uint64, stored contiguous and uncompressed (packed pattern bits). */
+int tcm_h5_out_u64(tcm_h5_out *o, const char *name, int rank, const size_t *dims, const uint64_t *data);
 /* A table: a group holding one 1-d float64 dataset per column (all nrows
  * long), plus a string-array attribute "columns" listing the names in order
  * (easy in h5py and h5dump). Column names may not contain '/' or ','. */
@@ -95,6 +97,7 @@ int tcm_h5_in_type(const tcm_h5_in *in, const char *name, int *is_integer, size_
 int tcm_h5_in_double(const tcm_h5_in *in, const char *name, double *data);
 int tcm_h5_in_int8(const tcm_h5_in *in, const char *name, int8_t *data);
 int tcm_h5_in_int32(const tcm_h5_in *in, const char *name, int32_t *data);
+int tcm_h5_in_u64(const tcm_h5_in *in, const char *name, uint64_t *data);
 /* Attributes; TCM_EFORMAT if missing or of the wrong type (an int read of a
  * float attribute must hold an integral value). buf gets a NUL-terminated
  * string; a string-array attribute comes back joined with commas; TCM_EINVAL

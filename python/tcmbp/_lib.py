@@ -81,7 +81,7 @@ class CWeights(Structure):
 class CInstance(Structure):
     _fields_ = [("N", c_int), ("K", c_int), ("M", c_int), ("n", c_int), ("arch", c_int), ("kind", c_int),
                 ("patterns", POINTER(c_int8)), ("outputs", POINTER(c_int8)), ("teacher", POINTER(CWeights)),
-                ("seed", c_uint64), ("generator", c_char * 32), ("rule", c_int)]
+                ("seed", c_uint64), ("generator", c_char * 32), ("rule", c_int), ("bits", POINTER(c_uint64))]
 
 
 class CInstanceParams(Structure):

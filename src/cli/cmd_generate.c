@@ -56,6 +56,7 @@ static int summary(const cli_args *a, const char *path, const tcm_instance *inst
     cli_summary_str(&s, "output_rule", tcm_output_rule_name(inst->rule));
     cli_summary_int(&s, "K_teacher", inst->teacher ? inst->teacher->K : 0);
     cli_summary_u64(&s, "seed", inst->seed);
+    cli_summary_str(&s, "storage", tcm_storage_name(tcm_instance_storage(inst)));
     return cli_summary_end(&s);
 }
 
@@ -63,7 +64,8 @@ static int summary(const cli_args *a, const char *path, const tcm_instance *inst
 int cmd_generate(int argc, char **argv)
 {
     tcm_instance_params p = TCM_INSTANCE_PARAMS_INIT;
-    const char *out = NULL, *arch = "tree", *kind = "continuous", *rule = "majority";
+    const char *out = NULL, *arch = "tree", *kind = "continuous", *rule = "majority", *storage = "int8";
+    tcm_storage st_kind = TCM_STORAGE_INT8;
     cli_option opts[] = {
         CLI_OPT("output", 'o', CLI_STRING, &out, "FILE", "instance file to write (HDF5); required", NULL),
         CLI_OPT("N", 0, CLI_INT, &p.N, "N", "inputs per pattern (a multiple of K for trees)", "999"),
@@ -84,6 +86,11 @@ int cmd_generate(int argc, char **argv)
                 "output of the machine: majority vote of the hidden signs (committee machine, K odd) or their "
                 "product (parity machine, any K); stored in the instance, a teacher's outputs go through it",
                 "majority"),
+        CLI_OPT("storage", 0, CLI_STRING, &storage, "int8|bits",
+                "how the patterns are held and written: one byte per entry (/patterns, read by everything) or one "
+                "bit (/pattern_bits, 1/8 of the memory and file, read only by --engine amp; the same instance "
+                "entry for entry, docs/FORMAT.md)",
+                "int8"),
         CLI_END};
     cli_command cmd = {"generate", "[options] -o FILE",
                        "Generate a random storage instance: M patterns of N inputs, each +-1 with probability "
@@ -99,6 +106,8 @@ int cmd_generate(int argc, char **argv)
         return cli_usage(&a, "--weights must be continuous or binary (got '%s')", kind);
     if (tcm_output_rule_parse(rule, &p.rule) != TCM_OK)
         return cli_usage(&a, "--output-rule must be majority or parity (got '%s')", rule);
+    if (tcm_storage_parse(storage, &st_kind) != TCM_OK)
+        return cli_usage(&a, "--storage must be int8 or bits (got '%s')", storage);
     if (!cli_given(&cmd, "M"))
         p.M = 0;
     p.seed = a.seed;
@@ -109,7 +118,7 @@ int cmd_generate(int argc, char **argv)
         return rc;
 
     tcm_instance *inst = NULL;
-    int st = tcm_instance_generate(&inst, &p);
+    int st = tcm_instance_generate_as(&inst, &p, st_kind);
     if (st != TCM_OK)
         return st == TCM_EINVAL ? (cli_fail(&a, st, NULL), CLI_EXIT_USAGE) : cli_fail(&a, st, NULL);
     st = tcm_h5_write_instance(out, inst, a.force);

@@ -24,6 +24,7 @@ static void instance_keys(cli_summary *s, const tcm_instance *inst)
     cli_summary_str(s, "output_rule", tcm_output_rule_name(inst->rule));
     cli_summary_u64(s, "seed", inst->seed);
     cli_summary_bool(s, "teacher", inst->teacher != NULL);
+    cli_summary_str(s, "storage", tcm_storage_name(tcm_instance_storage(inst)));
 }
 
 /* Shape (K, n) of the /weights dataset, or 0 when the file has none. */
@@ -83,7 +84,7 @@ int cmd_info(int argc, char **argv)
                        "Describe a tcmbp HDF5 file (instance, weights or run results): its kind, schema "
                        "version, attributes, and datasets with their shapes. With --json, print one line "
                        "with the main keys instead (for instances: N, K, M, n, alpha, arch, weights, "
-                       "generator, seed, teacher).",
+                       "generator, seed, teacher, storage: int8 or bits).",
                        NULL, 1, 1, "not used by this command"};
     CLI_PARSE_OR_RETURN(cmd, a, rc, argc, argv);
     const char *path = a.pos[0];

@@ -32,18 +32,14 @@ static const uint64_t *slice_bits(const tcm_amp *s, int a, int k)
     return s->bits + sl * (size_t)s->words;
 }
 
-/* Pack the first M patterns of inst, one bit per entry (set = +1). */
+/* Pack the first M patterns of an int8 instance, one bit per entry (set = +1). */
 static void pack_bits(tcm_amp *s)
 {
     const tcm_instance *inst = s->inst;
+    const size_t row = tcm_instance_bit_row(inst);
 #pragma omp parallel for schedule(static) num_threads(threads_for(s, (size_t)s->M * (size_t)inst->N))
     for (int a = 0; a < s->M; a++)
-        for (int k = 0; k < s->slices; k++) {
-            const int8_t *x = tcm_instance_unit_inputs(inst, a, k);
-            uint64_t *w = (uint64_t *)slice_bits(s, a, k);
-            for (int i = 0; i < s->n; i++)
-                if (x[i] > 0) w[i / 64] |= (uint64_t)1 << (i % 64);
-        }
+        tcm_instance_pack_row(inst, inst->patterns + (size_t)a * (size_t)inst->N, s->own_bits + (size_t)a * row);
 }
 
 /* The sign masks of one byte of pattern bits: entry r of row b is 0 when
@@ -131,7 +127,7 @@ static int chunk_begin(const tcm_amp *s, int c) { return (int)((long long)c * s-
 void tcm_amp_free(tcm_amp *s)
 {
     if (!s) return;
-    free(s->bits);
+    free(s->own_bits);
     free(s->gout);
     free(s->dgout);
     free(s->A);
@@ -180,7 +176,10 @@ tcm_amp *tcm_amp_alloc(const tcm_instance *inst, tcm_weight_kind kind, int M, in
     s->nthreads = nthreads > 0 ? nthreads : omp_get_max_threads();
     s->work_stride = 4 * (size_t)K + tcm_output_work_size(K);
     size_t mk = (size_t)M * (size_t)K, nw = s->nw;
-    s->bits = zalloc((size_t)M * (size_t)s->slices * (size_t)s->words, sizeof(uint64_t), &fail);
+    if (inst->bits) /* the instance's layout is the state's: borrow (the first M patterns) */
+        s->bits = inst->bits;
+    else
+        s->bits = s->own_bits = zalloc((size_t)M * (size_t)s->slices * (size_t)s->words, sizeof(uint64_t), &fail);
     s->gout = zalloc(mk, sizeof(double), &fail);
     s->dgout = zalloc(mk, sizeof(double), &fail);
     s->A = zalloc((size_t)K, sizeof(double), &fail);
@@ -205,7 +204,7 @@ tcm_amp *tcm_amp_alloc(const tcm_instance *inst, tcm_weight_kind kind, int M, in
     }
     for (int k = 0; k < K; k++) s->chi[k] = 1.0;
     fill_sign_table(s->signs);
-    pack_bits(s);
+    if (s->own_bits) pack_bits(s);
     tcm_amp_compose(s);
     return s;
 }

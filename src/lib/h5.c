@@ -357,7 +357,7 @@ typedef struct {
     hid_t file_type;  /* stored type (little-endian, fixed size) */
     hid_t mem_type;   /* native type of the caller's buffer */
     size_t size;      /* bytes per element */
-    int always_chunk; /* chunk + compress whatever the size (int8) */
+    int always_chunk; /* 1: chunk + compress whatever the size (int8); -1: never (raw bits) */
 } elem_type;
 
 /* Chunk shape of about CHUNK_BYTES: whole trailing dimensions, as many
@@ -388,7 +388,8 @@ static hid_t dataset_plist(int rank, const hsize_t *dims, const elem_type *t, si
     if (dcpl < 0)
         return dcpl;
     int ok = H5Pset_obj_track_times(dcpl, 0) >= 0;
-    int wanted = t->always_chunk || (nelem * t->size >= COMPRESS_MIN_BYTES && !(plain_doubles && t->size == 8));
+    int wanted = t->always_chunk > 0 ||
+                 (t->always_chunk == 0 && nelem * t->size >= COMPRESS_MIN_BYTES && !(plain_doubles && t->size == 8));
     if (ok && rank > 0 && nelem > 0 && wanted) {
         hsize_t chunk[MAX_RANK];
         chunk_dims(rank, dims, t->size, chunk);
@@ -465,6 +466,15 @@ int tcm_h5_out_double(tcm_h5_out *o, const char *name, int rank, const size_t *d
 int tcm_h5_out_int8(tcm_h5_out *o, const char *name, int rank, const size_t *dims, const int8_t *data)
 {
     const elem_type t = {H5T_STD_I8LE, H5T_NATIVE_INT8, 1, 1};
+    return out_dataset(o, name, rank, dims, &t, data);
+}
+
+/* Write a uint64 dataset, contiguous and uncompressed whatever its size
+ * (random bits do not compress; one read or write of the whole array);
+ * as tcm_h5_out_double. */
+int tcm_h5_out_u64(tcm_h5_out *o, const char *name, int rank, const size_t *dims, const uint64_t *data)
+{
+    const elem_type t = {H5T_STD_U64LE, H5T_NATIVE_UINT64, sizeof(uint64_t), -1};
     return out_dataset(o, name, rank, dims, &t, data);
 }
 

@@ -229,6 +229,12 @@ int tcm_h5_in_int8(const tcm_h5_in *in, const char *name, int8_t *data)
     return in_read(in, name, H5T_NATIVE_INT8, data);
 }
 
+/* Read a whole dataset as uint64 (the caller checks the stored type). */
+int tcm_h5_in_u64(const tcm_h5_in *in, const char *name, uint64_t *data)
+{
+    return in_read(in, name, H5T_NATIVE_UINT64, data);
+}
+
 /* Read a whole dataset as int32 (values out of range are clipped by HDF5). */
 int tcm_h5_in_int32(const tcm_h5_in *in, const char *name, int32_t *data)
 {

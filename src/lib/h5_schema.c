@@ -1,5 +1,5 @@
 /* The instance and weights file schemas (docs/FORMAT.md): writing and
- * reading instance files (/patterns, /outputs, optional /teacher and their
+ * reading instance files (/patterns or /pattern_bits, /outputs, optional /teacher and their
  * attributes) and weights files or /weights datasets inside result files.
  * Uses only the public reader and writer of tcmbp/h5.h (no hdf5.h here). */
 #include "tcmbp/h5.h"
@@ -94,14 +94,37 @@ static int out_instance_attrs(tcm_h5_out *o, const tcm_instance *inst)
     return rc;
 }
 
+#define BITS_LAYOUT                                                                                       \
+    "pattern a, slice k (unit k of a tree, the only one of a fully connected machine): input i of the "  \
+    "slice is bit i % 64 of word i / 64, set = +1, clear = -1, tail bits zero"
+
+/* The patterns: /patterns (M x N int8) or /pattern_bits (M x slices x words
+ * uint64, instance.h layout) with its attributes, and the root attribute
+ * storage for bits. */
+static int out_patterns(tcm_h5_out *o, const tcm_instance *inst)
+{
+    if (!inst->bits) {
+        size_t pd[2] = {(size_t)inst->M, (size_t)inst->N};
+        return tcm_h5_out_int8(o, "/patterns", 2, pd, inst->patterns);
+    }
+    size_t bd[3] = {(size_t)inst->M, (size_t)tcm_instance_bit_slices(inst), (size_t)tcm_instance_bit_words(inst)};
+    int rc = tcm_h5_out_attr_string(o, "/", "storage", tcm_storage_name(TCM_STORAGE_BITS));
+    if (rc == TCM_OK)
+        rc = tcm_h5_out_u64(o, "/pattern_bits", 3, bd, inst->bits);
+    if (rc == TCM_OK)
+        rc = tcm_h5_out_attr_int(o, "/pattern_bits", "n", inst->n);
+    if (rc == TCM_OK)
+        rc = tcm_h5_out_attr_string(o, "/pattern_bits", "layout", BITS_LAYOUT);
+    return rc;
+}
+
 /* Datasets and attributes of an instance file. */
 static int out_instance_body(tcm_h5_out *o, const tcm_instance *inst)
 {
-    size_t pd[2] = {(size_t)inst->M, (size_t)inst->N};
     size_t od[1] = {(size_t)inst->M};
     int rc = out_instance_attrs(o, inst);
     if (rc == TCM_OK)
-        rc = tcm_h5_out_int8(o, "/patterns", 2, pd, inst->patterns);
+        rc = out_patterns(o, inst);
     if (rc == TCM_OK)
         rc = tcm_h5_out_int8(o, "/outputs", 1, od, inst->outputs);
     if (rc == TCM_OK && inst->teacher)
@@ -116,7 +139,7 @@ int tcm_h5_write_instance(const char *path, const tcm_instance *inst, int force)
 {
     if (!path || !inst)
         return TCM_ERROR(TCM_EINVAL, "tcm_h5_write_instance: missing argument");
-    int rc = tcm_instance_validate(inst);
+    int rc = tcm_instance_validate_stored(inst);
     if (rc != TCM_OK)
         return rc;
     tcm_h5_out *o;
@@ -135,6 +158,7 @@ int tcm_h5_write_instance(const char *path, const tcm_instance *inst, int force)
 typedef struct {
     int N, K, M;
     tcm_arch arch;
+    tcm_storage storage;
 } inst_sizes;
 
 /* If root attribute name exists it must equal want. */
@@ -150,25 +174,77 @@ static int check_root_int(const tcm_h5_in *in, const char *name, int64_t want, c
     return rc;
 }
 
-/* M and N from the shapes of /patterns and /outputs, K and arch from the
+/* M (and N) from the shape of the patterns: /patterns (M x N int8) or
+ * /pattern_bits (M x slices x words, N from the root attribute; the slices
+ * and words are checked once K and arch are known). */
+static int read_pattern_shape(const tcm_h5_in *in, inst_sizes *s, size_t *pd)
+{
+    int rank;
+    const int bits = tcm_h5_in_has_object(in, "/pattern_bits");
+    if (bits && tcm_h5_in_has_object(in, "/patterns"))
+        return TCM_ERROR(TCM_EFORMAT, "%s: has both /patterns and /pattern_bits", tcm_h5_in_path(in));
+    s->storage = bits ? TCM_STORAGE_BITS : TCM_STORAGE_INT8;
+    const char *name = bits ? "/pattern_bits" : "/patterns";
+    int rc = tcm_h5_in_shape(in, name, &rank, pd);
+    if (rc == TCM_OK && rank != 2 + bits)
+        return TCM_ERROR(TCM_EFORMAT, "%s: %s must be %s but has %d dimensions", tcm_h5_in_path(in), name,
+                         bits ? "M x slices x words" : "M x N", rank);
+    int64_t N = 0;
+    if (rc == TCM_OK && bits) {
+        int is_int = 0;
+        size_t bytes = 0;
+        rc = tcm_h5_in_type(in, name, &is_int, &bytes);
+        if (rc == TCM_OK && (!is_int || bytes != 8))
+            return TCM_ERROR(TCM_EFORMAT, "%s: /pattern_bits must hold 64-bit words", tcm_h5_in_path(in));
+        if (rc == TCM_OK)
+            rc = tcm_h5_in_attr_int(in, "/", "N", &N);
+        if (rc == TCM_OK && (N <= 0 || N > INT_MAX))
+            return TCM_ERROR(TCM_EFORMAT, "%s: N = %lld is not a valid number of inputs", tcm_h5_in_path(in), (long long)N);
+    }
+    if (rc == TCM_OK && (pd[0] > INT_MAX || (!bits && pd[1] > INT_MAX)))
+        rc = TCM_ERROR(TCM_EFORMAT, "%s: %s is too large (%zu x %zu)", tcm_h5_in_path(in), name, pd[0], pd[1]);
+    s->M = (int)pd[0];
+    s->N = bits ? (int)N : (int)pd[1];
+    return rc;
+}
+
+/* The shape of /pattern_bits against M, K, arch and N. */
+static int check_bits_shape(const tcm_h5_in *in, const inst_sizes *s, const size_t *pd)
+{
+    if (s->storage != TCM_STORAGE_BITS)
+        return TCM_OK;
+    if (s->arch == TCM_ARCH_TREE && s->N % s->K != 0)
+        return TCM_ERROR(TCM_EFORMAT, "%s: N = %d is not divisible by K = %d (tree)", tcm_h5_in_path(in), s->N, s->K);
+    size_t n = s->arch == TCM_ARCH_TREE ? (size_t)(s->N / s->K) : (size_t)s->N;
+    size_t slices = s->arch == TCM_ARCH_TREE ? (size_t)s->K : 1, words = (n + 63) / 64;
+    if (pd[1] != slices || pd[2] != words)
+        return TCM_ERROR(TCM_EFORMAT, "%s: /pattern_bits is %zu x %zu x %zu but M = %d, K = %d, N = %d (%s) need %d x %zu x %zu",
+                         tcm_h5_in_path(in), pd[0], pd[1], pd[2], s->M, s->K, s->N, tcm_arch_name(s->arch), s->M,
+                         slices, words);
+    if (tcm_h5_in_has_attr(in, "/pattern_bits", "n")) {
+        int64_t na;
+        int rc = tcm_h5_in_attr_int(in, "/pattern_bits", "n", &na);
+        if (rc == TCM_OK && na != (int64_t)n)
+            rc = TCM_ERROR(TCM_EFORMAT, "%s: /pattern_bits has n = %lld but N, K and arch give %zu", tcm_h5_in_path(in),
+                           (long long)na, n);
+        return rc;
+    }
+    return TCM_OK;
+}
+
+/* M and N from the shapes of the patterns and /outputs, K and arch from the
  * root attributes, cross-checked with the N and M attributes. */
 static int read_instance_sizes(const tcm_h5_in *in, inst_sizes *s)
 {
-    int rank, orank;
+    int orank;
     size_t pd[TCM_H5_MAX_RANK], od[TCM_H5_MAX_RANK];
-    int rc = tcm_h5_in_shape(in, "/patterns", &rank, pd);
-    if (rc == TCM_OK && rank != 2)
-        rc = TCM_ERROR(TCM_EFORMAT, "%s: /patterns must be M x N but has %d dimensions", tcm_h5_in_path(in), rank);
+    int rc = read_pattern_shape(in, s, pd);
     if (rc == TCM_OK)
         rc = tcm_h5_in_shape(in, "/outputs", &orank, od);
     if (rc == TCM_OK && (orank != 1 || od[0] != pd[0]))
         rc = TCM_ERROR(TCM_EFORMAT, "%s: /outputs must hold one entry per pattern (%zu)", tcm_h5_in_path(in), pd[0]);
-    if (rc == TCM_OK && (pd[0] > INT_MAX || pd[1] > INT_MAX))
-        rc = TCM_ERROR(TCM_EFORMAT, "%s: /patterns is too large (%zu x %zu)", tcm_h5_in_path(in), pd[0], pd[1]);
     if (rc != TCM_OK)
         return rc;
-    s->M = (int)pd[0];
-    s->N = (int)pd[1];
     int64_t K;
     char arch[32];
     rc = tcm_h5_in_attr_int(in, "/", "K", &K);
@@ -183,6 +259,8 @@ static int read_instance_sizes(const tcm_h5_in *in, inst_sizes *s)
     if (rc == TCM_OK)
         rc = check_root_int(in, "M", s->M, "/patterns");
     s->K = (int)K;
+    if (rc == TCM_OK)
+        rc = check_bits_shape(in, s, pd);
     return rc;
 }
 
@@ -317,18 +395,21 @@ static int read_instance_from(const tcm_h5_in *in, tcm_instance **out)
     int rc = read_instance_sizes(in, &s);
     if (rc != TCM_OK)
         return rc;
-    tcm_instance *inst = tcm_instance_alloc(s.N, s.K, s.M, s.arch);
+    tcm_instance *inst = tcm_instance_alloc_as(s.N, s.K, s.M, s.arch, s.storage);
     if (!inst)
         return rewrap(TCM_EFORMAT, tcm_h5_in_path(in));
     inst->teacher = NULL;
-    rc = read_pm1(in, "/patterns", inst->patterns, (size_t)s.M * (size_t)s.N, (size_t)s.N);
+    if (s.storage == TCM_STORAGE_BITS)
+        rc = tcm_h5_in_u64(in, "/pattern_bits", inst->bits);
+    else
+        rc = read_pm1(in, "/patterns", inst->patterns, (size_t)s.M * (size_t)s.N, (size_t)s.N);
     if (rc == TCM_OK)
         rc = read_pm1(in, "/outputs", inst->outputs, (size_t)s.M, 0);
     if (rc == TCM_OK)
         rc = read_instance_meta(in, inst);
     if (rc == TCM_OK && tcm_h5_in_has_object(in, "/teacher"))
         rc = read_teacher(in, inst);
-    if (rc == TCM_OK && tcm_instance_validate(inst) != TCM_OK)
+    if (rc == TCM_OK && tcm_instance_validate_stored(inst) != TCM_OK)
         rc = rewrap(TCM_EFORMAT, tcm_h5_in_path(in));
     if (rc != TCM_OK) {
         tcm_instance_free(inst);

@@ -275,6 +275,8 @@ static int check_run_args(tcm_weights **out, const tcm_instance *inst, const tcm
     int st = tcm_train_params_check(p);
     if (st != TCM_OK)
         return st;
+    if ((st = tcm_instance_require_int8(inst)) != TCM_OK)
+        return st;
     if (!inst->patterns || !inst->outputs || inst->M < 1 || inst->K < 1 || inst->n < 1)
         return TCM_ERROR(TCM_EINVAL, "train: empty instance");
     if ((size_t)inst->K * (size_t)inst->n > (size_t)1 << 40)

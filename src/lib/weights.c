@@ -179,16 +179,22 @@ typedef struct {
     double stab_min; /* min_k sigma_a h_ka */
 } pattern_eval;
 
-/* Evaluate pattern a: hidden fields (stored in fields_a when non-NULL), their
+/* The n inputs of unit k within a pattern's row of N entries. */
+static const int8_t *unit_row(const tcm_instance *inst, const int8_t *row, int k)
+{
+    return row + (inst->arch == TCM_ARCH_TREE ? (size_t)k * (size_t)inst->n : 0);
+}
+
+/* Evaluate pattern a (its N entries at row): hidden fields (stored in fields_a when non-NULL), their
  * signs (0 for h == 0), and the majority vote (0 on a tie). */
-static pattern_eval eval_pattern(const tcm_weights *w, const tcm_instance *inst, int a,
+static pattern_eval eval_pattern(const tcm_weights *w, const tcm_instance *inst, int a, const int8_t *row,
                                  double *fields_a)
 {
     pattern_eval r = {0, 0.0, INFINITY};
     double sigma = (double)inst->outputs[a];
     int vote = 0;
     for (int k = 0; k < w->K; k++) {
-        double h = tcm_weights_field(w, k, tcm_instance_unit_inputs(inst, a, k));
+        double h = tcm_weights_field(w, k, unit_row(inst, row, k));
         if (fields_a)
             fields_a[k] = h;
         vote += (h > 0.0) - (h < 0.0);
@@ -204,13 +210,13 @@ static pattern_eval eval_pattern(const tcm_weights *w, const tcm_instance *inst,
  * others, sigma_a prod_{j != k} tau_ja h_ka = c_a |h_ka| with
  * c_a = sigma_a prod_j tau_ja (+1 correct, -1 wrong, 0 on a zero field), so
  * the minimum over units is c_a min_k |h_ka| (c_a > 0) or -max_k |h_ka|. */
-static pattern_eval eval_pattern_parity(const tcm_weights *w, const tcm_instance *inst, int a,
+static pattern_eval eval_pattern_parity(const tcm_weights *w, const tcm_instance *inst, int a, const int8_t *row,
                                         double *fields_a)
 {
     int prod = 1;
     double abs_sum = 0.0, abs_min = INFINITY, abs_max = 0.0;
     for (int k = 0; k < w->K; k++) {
-        double h = tcm_weights_field(w, k, tcm_instance_unit_inputs(inst, a, k));
+        double h = tcm_weights_field(w, k, unit_row(inst, row, k));
         if (fields_a)
             fields_a[k] = h;
         prod *= (h > 0.0) - (h < 0.0);
@@ -229,7 +235,7 @@ static int check_eval_args(const tcm_weights *w, const tcm_instance *inst)
     int st = check_weights(w);
     if (st != TCM_OK)
         return st;
-    if (!inst || !inst->patterns || !inst->outputs || inst->M <= 0)
+    if (!inst || (!inst->patterns && !inst->bits) || !inst->outputs || inst->M <= 0)
         return TCM_ERROR(TCM_EINVAL, "eval: the instance is NULL or empty");
     if (w->K != inst->K || w->n != inst->n)
         return TCM_ERROR(TCM_EINVAL,
@@ -255,16 +261,32 @@ int tcm_weights_eval(const tcm_weights *w, const struct tcm_instance_s *inst, tc
     double stab_min = INFINITY;
     /* Small evaluations run on one thread: OpenMP barriers would cost more than the work. */
     int parallel = (size_t)M * (size_t)w->K * (size_t)w->n >= 65536;
-#pragma omp parallel for schedule(static) reduction(+ : errors) reduction(min : stab_min) if (parallel)
-    for (int a = 0; a < M; a++) {
-        double *fa = fields ? fields + (size_t)a * (size_t)w->K : NULL;
-        pattern_eval r = inst->rule == TCM_RULE_PARITY ? eval_pattern_parity(w, inst, a, fa)
-                                                       : eval_pattern(w, inst, a, fa);
-        if (outputs)
-            outputs[a] = r.output;
-        errors += r.output != inst->outputs[a];
-        stab[a] = r.stab_sum;
-        stab_min = fmin(stab_min, r.stab_min);
+    int nobuf = 0; /* bits storage: each thread unpacks one row at a time (tcm_instance_row) */
+#pragma omp parallel if (parallel) reduction(+ : nobuf)
+    {
+        int8_t *buf = inst->patterns ? NULL : malloc((size_t)inst->N);
+        nobuf += !inst->patterns && !buf;
+#pragma omp for schedule(static) reduction(+ : errors) reduction(min : stab_min)
+        for (int a = 0; a < M; a++) {
+            if (!inst->patterns && !buf)
+                continue;
+            const int8_t *row = inst->patterns ? inst->patterns + (size_t)a * (size_t)inst->N : buf;
+            if (buf)
+                tcm_instance_row(inst, a, buf);
+            double *fa = fields ? fields + (size_t)a * (size_t)w->K : NULL;
+            pattern_eval r = inst->rule == TCM_RULE_PARITY ? eval_pattern_parity(w, inst, a, row, fa)
+                                                           : eval_pattern(w, inst, a, row, fa);
+            if (outputs)
+                outputs[a] = r.output;
+            errors += r.output != inst->outputs[a];
+            stab[a] = r.stab_sum;
+            stab_min = fmin(stab_min, r.stab_min);
+        }
+        free(buf);
+    }
+    if (nobuf) {
+        free(stab);
+        return TCM_ERROR(TCM_ENOMEM, "eval: out of memory for a pattern row");
     }
     double total = 0.0;
     for (int a = 0; a < M; a++)
