@@ -222,6 +222,8 @@ _PROTOS = {
     "tcm_api_marginal_names": (c_int, [c_int, P(c_char_p)]),
     "tcm_names_parse": (c_int, [P(c_char_p), c_char_p, c_char_p, P(c_int)]),
     "tcm_instance_generate": (c_int, [P(P(CInstance)), P(CInstanceParams)]),
+    "tcm_instance_generate_as": (c_int, [P(P(CInstance)), P(CInstanceParams), c_int]),
+    "tcm_instance_require_int8": (c_int, [P(CInstance)]),
     "tcm_instance_free": (None, [P(CInstance)]),
     "tcm_instance_validate": (c_int, [P(CInstance)]),
     "tcm_instance_alpha": (c_double, [P(CInstance)]),
@@ -293,7 +295,7 @@ _PROTOS = {
 }
 
 NAME_TABLES = ("tcm_weight_kind_names", "tcm_cavity_mode_names", "tcm_hidden_mode_names", "tcm_output_mode_names",
-               "tcm_schedule_names", "tcm_protocol_kind_names")
+               "tcm_schedule_names", "tcm_protocol_kind_names", "tcm_storage_names")
 
 
 def _candidates():

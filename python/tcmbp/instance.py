@@ -142,10 +142,13 @@ class Instance:
 
     @classmethod
     def generate(cls, N=999, K=3, alpha=None, M=None, arch="tree", weights="continuous", teacher=False,
-                 K_teacher=0, output_rule="majority", seed=1):
+                 K_teacher=0, output_rule="majority", seed=1, storage="int8"):
         """A random instance, the same bit for bit as `tcmbp generate` with
         the same options (--N, --K, --alpha (default 1) or --M, --arch, --weights,
-        --teacher, --K-teacher, --output-rule, --seed)."""
+        --teacher, --K-teacher, --output-rule, --seed, --storage). storage="bits"
+        holds the patterns as bits (1/8 byte per entry): for engine='amp' only
+        (docs/FORMAT.md); the other functions refuse such an instance."""
+        storagev = _lib.parse_choice("tcm_storage_names", "storage", storage)
         rule, archv = _rule_value(output_rule), _arch_value(arch)
         kind = _lib.parse_choice("tcm_weight_kind_names", "weights", weights)
         _check_K(K, rule)
@@ -172,7 +175,7 @@ class Instance:
         p = _lib.CInstanceParams(N=int(N), K=int(K), M=int(M or 0), alpha=float(alpha), arch=archv, kind=kind,
                                  teacher=int(bool(teacher)), K_teacher=int(K_teacher), seed=int(seed), rule=rule)
         ptr = ctypes.POINTER(_lib.CInstance)()
-        check(lib.tcm_instance_generate(ctypes.byref(ptr), ctypes.byref(p)), "generate")
+        check(lib.tcm_instance_generate_as(ctypes.byref(ptr), ctypes.byref(p), storagev), "generate")
         return cls(ptr, True, source="(generated, seed %d)" % seed)
 
     @classmethod
@@ -225,8 +228,15 @@ class Instance:
         return arr
 
     @property
+    def storage(self):
+        """'int8' or 'bits' (patterns held one bit per entry)."""
+        return "bits" if self._c.bits else "int8"
+
+    @property
     def patterns(self):
-        """M x N int8 read-only view of the patterns (the library's memory)."""
+        """M x N int8 read-only view of the patterns (the library's memory).
+        tcmbp.Error for a bits instance (no int8 patterns are held)."""
+        check(lib.tcm_instance_require_int8(self._ptr), "patterns")
         return self._view(self._c.patterns, (self.M, self.N))
 
     @property
@@ -244,6 +254,6 @@ class Instance:
         return np.ctypeslib.as_array(w.w, shape=(w.K, w.n)).copy()
 
     def __repr__(self):
-        return ("Instance(N=%d, K=%d, M=%d, alpha=%.6g, arch=%r, output_rule=%r, kind=%r, generator=%r, seed=%d)"
+        return ("Instance(N=%d, K=%d, M=%d, alpha=%.6g, arch=%r, output_rule=%r, kind=%r, generator=%r, seed=%d%s)"
                 % (self.N, self.K, self.M, self.alpha, self.arch, self.output_rule, self.kind, self.generator,
-                   self.seed))
+                   self.seed, ", storage='bits'" if self.storage == "bits" else ""))

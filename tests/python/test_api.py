@@ -33,6 +33,25 @@ def test_generate_bit_for_bit(tmp_path, cli, inst_file):
     assert t.teacher.shape == (5, 45) and t.arch == "full" and t.kind == "binary"
 
 
+def test_bits_storage_same_instance_as_cli(tmp_path, cli, inst_file):
+    cli("generate", "--N", 63, "--K", 3, "--alpha", 0.6, "--seed", 5, "--storage", "bits", "-o", tmp_path / "b.h5")
+    b = tcmbp.Instance.generate(N=63, K=3, alpha=0.6, seed=5, storage="bits")
+    i8 = tcmbp.Instance.load(inst_file)
+    assert b.storage == "bits" and i8.storage == "int8" and "storage='bits'" in repr(b)
+    assert b.fingerprint == i8.fingerprint == tcmbp.Instance.load(tmp_path / "b.h5").fingerprint
+    assert b.outputs.tobytes() == i8.outputs.tobytes()
+    with pytest.raises(tcmbp.Error, match="bits"):
+        b.patterns
+    b.save(tmp_path / "bpy.h5")
+    assert_same_numbers(tmp_path / "bpy.h5", tmp_path / "b.h5")
+    r = tcmbp.bp(b, engine="amp")
+    assert r.entropy == tcmbp.bp(i8, engine="amp").entropy
+    with pytest.raises(tcmbp.Error, match="bits"):
+        tcmbp.bp(b)  # BP needs the int8 entries
+    with pytest.raises(ValueError, match="storage"):
+        tcmbp.Instance.generate(N=63, K=3, storage="packed")
+
+
 def test_views_keep_the_instance_alive():
     import gc
     p = tcmbp.Instance.generate(N=63, K=3, alpha=0.6, seed=5).patterns  # the instance itself is dropped
