@@ -24,7 +24,8 @@ import flatness_aggregate as fa  # noqa: E402
 plt = fa.plt
 KINDS = ["real", "random"]
 COLUMNS = ["dataset", "algorithm", "run", "status", "errors", "epochs", "seconds", "test_error", "max_eigenvalue",
-           "hessian_status", "smooth_errors", "volume_points", "volume_converged"]
+           "hessian_status", "smooth_errors", "accuracy_noise_0.3", "volume_points", "volume_converged"]
+ROBUST_ETA = 0.3  # the noise fraction of the summary's robustness column
 
 
 def run_row(runs, algo, kind, i, points, curves):
@@ -44,6 +45,9 @@ def run_row(runs, algo, kind, i, points, curves):
         row["test_error"] = float(ev["test_error_rate"])
     if ev and ev.get("noise_eta"):
         curves.append((algo, kind, ev["noise_eta"], ev["noise_accuracy"]))
+        near = [j for j, e in enumerate(ev["noise_eta"]) if abs(e - ROBUST_ETA) < 1e-9]
+        if near:
+            row["accuracy_noise_0.3"] = float(ev["noise_accuracy"][near[0]])
     if he:
         row["max_eigenvalue"] = float(he["max_eigenvalue"]) if he.get("max_eigenvalue") is not None else math.nan
         row["hessian_status"] = he.get("status", "")
@@ -68,7 +72,7 @@ def summarize(rows, algos):
                 continue
             s = {"dataset": kind, "algorithm": a, "runs": len(mine),
                  "solved": sum(1 for r in mine if r["status"] == "solved")}
-            for key in ("epochs", "test_error", "max_eigenvalue"):
+            for key in ("epochs", "test_error", "max_eigenvalue", "accuracy_noise_0.3"):
                 # epochs over every run; the measurements over solutions only
                 use = mine if key == "epochs" else [r for r in mine if r["status"] == "solved"]
                 vals = [float(r[key]) for r in use if r[key] != "" and np.isfinite(float(r[key]))]
@@ -167,18 +171,21 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--algos", required=True, help="comma-separated, in plot order")
     ap.add_argument("--runs-per", type=int, required=True, help="runs 1..R per trainer and data set")
+    ap.add_argument("--random-runs", type=int, default=None, help="runs 1..R on the randomized data [--runs-per]")
     args = ap.parse_args()
     algos = [a for a in args.algos.split(",") if a]
     rows, curves, points = [], [], {k: {a: [] for a in algos} for k in KINDS}
+    per = {"real": args.runs_per, "random": args.runs_per if args.random_runs is None else args.random_runs}
     for kind in KINDS:
         for a in algos:
-            for i in range(1, args.runs_per + 1):
+            for i in range(1, per[kind] + 1):
                 rows.append(run_row(args.runs, a, kind, i, points[kind][a], curves))
     fa.write_csv(os.path.join(args.out, "table.csv"), rows, COLUMNS)
     write_md(os.path.join(args.out, "table.md"), rows, COLUMNS, "Fashion-MNIST runs (scripts/fashion.sh)")
     summary = summarize(rows, algos)
     scol = ["dataset", "algorithm", "runs", "solved", "epochs_mean", "epochs_se", "test_error_mean", "test_error_se",
-            "max_eigenvalue_mean", "max_eigenvalue_se", "max_eigenvalue_sd"]
+            "max_eigenvalue_mean", "max_eigenvalue_se", "max_eigenvalue_sd", "accuracy_noise_0.3_mean",
+            "accuracy_noise_0.3_se"]
     fa.write_csv(os.path.join(args.out, "summary.csv"), summary, scol)
     write_md(os.path.join(args.out, "summary.md"), summary, scol, "Means and standard errors per trainer")
     rob = robustness_rows(curves, algos)
