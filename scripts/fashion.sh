@@ -25,8 +25,10 @@ usage: scripts/fashion.sh [options]
                       TCMBP_FASHION=1 bash scripts/setup.sh)
   --runs R            runs per trainer and data set, seeds 1..R [50; --small: 2]
   --random-runs R     runs per trainer on the randomized data (0: none) [--runs]
-  --volume-runs V     local-entropy curves only for runs 1..V of each trainer and
-                      data set (the most expensive step) [all]
+  --volume-runs V     local-entropy curves only for runs 1..V of each trainer on
+                      the real data (the most expensive step) [all]
+  --random-volume-runs V
+                      the same on the randomized data [--volume-runs]
   --rand-sets S       randomized data sets (run i uses set (i-1) % S + 1) [5; --small: 1]
   --K K  --M M        hidden units, training patterns [9, 500; --small: 3, 100]
   --test-M M          test patterns, balanced (0: all 677 that pass the filter, 74 Dress) [0]
@@ -61,7 +63,7 @@ EOF
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(dirname "$here")
 small=0 out="" tcmbp=${TCMBP:-$root/build/tcmbp} py=/usr/bin/python3 data=/usr/share/datasets/fashion-mnist
-runs_n="" random_runs="" volume_runs="" rand_sets="" K="" M="" test_M="" algos="fbp,elal,cesgd-slow,cesgd-fast,lal" beta=90
+runs_n="" random_runs="" volume_runs="" random_volume_runs="" rand_sets="" K="" M="" test_M="" algos="fbp,elal,cesgd-slow,cesgd-fast,lal" beta=90
 noise="0,0.05,0.1,0.15,0.2,0.3,0.4,0.5" draws="" threads=1 jobs=1 lambdas="" no_volume=0
 train_opts="" solve_opts="--weights continuous --schedule block --block-size 10 --damping 0.8" volume_opts="" force=0
 declare -A algo_opts=()
@@ -82,6 +84,7 @@ while [ $# -gt 0 ]; do
     --runs) runs_n=${2:?}; shift ;;
     --random-runs) random_runs=${2:?}; shift ;;
     --volume-runs) volume_runs=${2:?}; shift ;;
+    --random-volume-runs) random_volume_runs=${2:?}; shift ;;
     --rand-sets) rand_sets=${2:?}; shift ;;
     --K) K=${2:?}; shift ;;
     --M) M=${2:?}; shift ;;
@@ -118,8 +121,11 @@ for v in runs_n rand_sets K M threads jobs draws; do
     [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "--${v/_n/} must be a positive integer (got '${!v}')"
 done
 : "${random_runs:=$runs_n}" "${volume_runs:=$runs_n}"
+: "${random_volume_runs:=$volume_runs}"
 [[ $random_runs =~ ^[0-9]+$ ]] || die "--random-runs must be an integer >= 0 (got '$random_runs')"
-[[ $volume_runs =~ ^[0-9]+$ ]] || die "--volume-runs must be an integer >= 0 (got '$volume_runs')"
+for v in volume_runs random_volume_runs; do
+    [[ ${!v} =~ ^[0-9]+$ ]] || die "--${v//_/-} must be an integer >= 0 (got '${!v}')"
+done
 for a in "${!algo_opts[@]}"; do
     case $a in elal | cesgd-slow | cesgd-fast | lal) ;; *) die "--algo-opts: unknown trainer '$a' (elal, cesgd-slow, cesgd-fast, lal)" ;; esac
 done
@@ -206,7 +212,9 @@ run_one() {
         "$inst" "$w" || true
     step "${name}_hess" "$runs/${name}_hess.h5" "$tcmbp" hessian --quiet --threads "$threads" --beta "$beta" \
         --method lanczos --top 5 -o "$runs/${name}_hess.h5" "$inst" "$w" || true
-    [ "$no_volume" = 1 ] || [ "$i" -gt "$volume_runs" ] && return 0
+    local vruns=$volume_runs
+    [ "$kind" = random ] && vruns=$random_volume_runs
+    [ "$no_volume" = 1 ] || [ "$i" -gt "$vruns" ] && return 0
     if ! grep -q '"status": "solved"' "$runs/$name.json"; then
         echo "fashion.sh: $name did not solve its training set; no volume measured" >&2
         return 0
@@ -238,7 +246,7 @@ wait
     echo "# tcmbp: $("$tcmbp" --version 2>/dev/null || echo unknown) ($tcmbp)"
     echo "# git: $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
     echo "# date: $(date -u +%Y-%m-%dT%H:%M:%SZ), wall $(($(date +%s) - t0)) s, threads $threads, jobs $jobs"
-    echo "# runs $runs_n per trainer (randomized data: $random_runs; volume curves for runs 1..$volume_runs), randomized sets $rand_sets, K=$K M=$M test_M=$test_M, algos $algos"
+    echo "# runs $runs_n per trainer (randomized data: $random_runs; volume curves for runs 1..$volume_runs, randomized 1..$random_volume_runs), randomized sets $rand_sets, K=$K M=$M test_M=$test_M, algos $algos"
     echo "# hessian beta $beta (Lanczos, top 5); noise $noise x $draws draws"
     for a in "${algo_list[@]}"; do
         [ "$a" = fbp ] && continue # solve options below

@@ -70,6 +70,9 @@ def summarize(rows, algos):
             mine = [r for r in rows if r["dataset"] == kind and r["algorithm"] == a]
             if not mine:
                 continue
+            mine = [r for r in mine if r["status"] != "missing"]  # runs not made are not counted
+            if not mine:
+                continue
             s = {"dataset": kind, "algorithm": a, "runs": len(mine),
                  "solved": sum(1 for r in mine if r["status"] == "solved")}
             for key in ("epochs", "test_error", "max_eigenvalue", "accuracy_noise_0.3"):
