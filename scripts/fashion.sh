@@ -40,6 +40,8 @@ usage: scripts/fashion.sh [options]
   --jobs J            runs in parallel [1]
   --lambdas LIST      couplings of tcmbp volume [volume's ladder; --small: 0.5,1,2,5,10,20]
   --no-volume         skip the local-entropy curves (the most expensive step)
+  --volume-unsolved   measure the curve around runs that left training errors too
+                      (the table says which; volume ladders handle non-solutions)
   --train-opts "..."  extra options for every tcmbp train (last occurrence wins)
   --algo-opts A="..." extra options for trainer A only, after the paper's and
                       --train-opts (repeatable; e.g. cesgd-fast="--beta1 1e-3")
@@ -64,7 +66,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(dirname "$here")
 small=0 out="" tcmbp=${TCMBP:-$root/build/tcmbp} py=/usr/bin/python3 data=/usr/share/datasets/fashion-mnist
 runs_n="" random_runs="" volume_runs="" random_volume_runs="" rand_sets="" K="" M="" test_M="" algos="fbp,elal,cesgd-slow,cesgd-fast,lal" beta=90
-noise="0,0.05,0.1,0.15,0.2,0.3,0.4,0.5" draws="" threads=1 jobs=1 lambdas="" no_volume=0
+noise="0,0.05,0.1,0.15,0.2,0.3,0.4,0.5" draws="" threads=1 jobs=1 lambdas="" no_volume=0 volume_unsolved=0
 train_opts="" solve_opts="--weights continuous --schedule block --block-size 10 --damping 0.8" volume_opts="" force=0
 declare -A algo_opts=()
 cmdline="scripts/fashion.sh $*"
@@ -97,6 +99,7 @@ while [ $# -gt 0 ]; do
     --jobs) jobs=${2:?}; shift ;;
     --lambdas) lambdas=${2:?}; shift ;;
     --no-volume) no_volume=1 ;;
+    --volume-unsolved) volume_unsolved=1 ;;
     --train-opts) train_opts=${2?}; shift ;;
     --algo-opts)
         [[ ${2:-} == *=* ]] || die "--algo-opts needs ALGO=\"OPTIONS\" (got '${2:-}')"
@@ -215,7 +218,7 @@ run_one() {
     local vruns=$volume_runs
     [ "$kind" = random ] && vruns=$random_volume_runs
     [ "$no_volume" = 1 ] || [ "$i" -gt "$vruns" ] && return 0
-    if ! grep -q '"status": "solved"' "$runs/$name.json"; then
+    if ! grep -q '"status": "solved"' "$runs/$name.json" && [ "$volume_unsolved" = 0 ]; then
         echo "fashion.sh: $name did not solve its training set; no volume measured" >&2
         return 0
     fi
@@ -255,8 +258,10 @@ wait
     echo "# train options: $train_opts; solve options: $solve_opts; volume options: $volume_default $volume_opts ${lambdas:+--lambdas $lambdas}"
 } >"$out/COMMAND"
 
+agg_extra=()
+[ "$volume_unsolved" = 1 ] && agg_extra=(--unsolved-curves)
 "$py" "$here/fashion_aggregate.py" --runs "$runs" --out "$out" --algos "$algos" --runs-per "$runs_n" \
-    --random-runs "$random_runs"
+    --random-runs "$random_runs" ${agg_extra[@]+"${agg_extra[@]}"}
 if [ -s "$logs/FAILED" ]; then
     echo "fashion.sh: some steps failed:" >&2
     cat "$logs/FAILED" >&2

@@ -28,7 +28,7 @@ COLUMNS = ["dataset", "algorithm", "run", "status", "errors", "epochs", "seconds
 ROBUST_ETA = 0.3  # the noise fraction of the summary's robustness column
 
 
-def run_row(runs, algo, kind, i, points, curves):
+def run_row(runs, algo, kind, i, points, curves, unsolved_curves=False):
     """The table row of one run; appends its converged curve points and its robustness curve."""
     name = os.path.join(runs, "%s_%s_%d" % (algo, kind, i))
     tr, ev, he = fa.read_json(name + ".json"), fa.read_json(name + "_eval.json"), fa.read_json(name + "_hess.json")
@@ -55,7 +55,7 @@ def run_row(runs, algo, kind, i, points, curves):
     if curve is not None:
         ok = (curve["converged"] > 0) & np.isfinite(curve["local_entropy"]) & np.isfinite(curve["distance"])
         row["volume_points"], row["volume_converged"] = int(ok.size), int(ok.sum())
-        if row["status"] == "solved":
+        if row["status"] == "solved" or unsolved_curves:
             for lam, d, s in zip(curve["lambda"][ok], curve["distance"][ok], curve["local_entropy"][ok]):
                 points.append((float(lam), float(d), float(s), i))
     return row
@@ -76,11 +76,14 @@ def summarize(rows, algos):
             s = {"dataset": kind, "algorithm": a, "runs": len(mine),
                  "solved": sum(1 for r in mine if r["status"] == "solved")}
             for key in ("epochs", "test_error", "max_eigenvalue", "accuracy_noise_0.3"):
-                # epochs over every run; the measurements over solutions only
-                use = mine if key == "epochs" else [r for r in mine if r["status"] == "solved"]
-                vals = [float(r[key]) for r in use if r[key] != "" and np.isfinite(float(r[key]))]
-                s[key + "_mean"], s[key + "_se"] = fa.mean_se(vals)
-                s[key + "_sd"] = float(np.std(vals, ddof=1)) if len(vals) > 1 else math.nan
+                # epochs over every run; the measurements over solutions only, and (_all) over every run
+                for suffix, use in (("", mine if key == "epochs" else [r for r in mine if r["status"] == "solved"]),
+                                    ("_all", mine)):
+                    if suffix and key == "epochs":
+                        continue
+                    vals = [float(r[key]) for r in use if r[key] != "" and np.isfinite(float(r[key]))]
+                    s[key + suffix + "_mean"], s[key + suffix + "_se"] = fa.mean_se(vals)
+                    s[key + suffix + "_sd"] = float(np.std(vals, ddof=1)) if len(vals) > 1 else math.nan
             out.append(s)
     return out
 
@@ -175,6 +178,8 @@ def main():
     ap.add_argument("--algos", required=True, help="comma-separated, in plot order")
     ap.add_argument("--runs-per", type=int, required=True, help="runs 1..R per trainer and data set")
     ap.add_argument("--random-runs", type=int, default=None, help="runs 1..R on the randomized data [--runs-per]")
+    ap.add_argument("--unsolved-curves", action="store_true",
+                    help="average the curves around runs with training errors too (fashion.sh --volume-unsolved)")
     args = ap.parse_args()
     algos = [a for a in args.algos.split(",") if a]
     rows, curves, points = [], [], {k: {a: [] for a in algos} for k in KINDS}
@@ -182,13 +187,14 @@ def main():
     for kind in KINDS:
         for a in algos:
             for i in range(1, per[kind] + 1):
-                rows.append(run_row(args.runs, a, kind, i, points[kind][a], curves))
+                rows.append(run_row(args.runs, a, kind, i, points[kind][a], curves, args.unsolved_curves))
     fa.write_csv(os.path.join(args.out, "table.csv"), rows, COLUMNS)
     write_md(os.path.join(args.out, "table.md"), rows, COLUMNS, "Fashion-MNIST runs (scripts/fashion.sh)")
     summary = summarize(rows, algos)
     scol = ["dataset", "algorithm", "runs", "solved", "epochs_mean", "epochs_se", "test_error_mean", "test_error_se",
             "max_eigenvalue_mean", "max_eigenvalue_se", "max_eigenvalue_sd", "accuracy_noise_0.3_mean",
-            "accuracy_noise_0.3_se"]
+            "accuracy_noise_0.3_se", "test_error_all_mean", "test_error_all_se", "max_eigenvalue_all_mean",
+            "max_eigenvalue_all_se", "accuracy_noise_0.3_all_mean", "accuracy_noise_0.3_all_se"]
     fa.write_csv(os.path.join(args.out, "summary.csv"), summary, scol)
     write_md(os.path.join(args.out, "summary.md"), summary, scol, "Means and standard errors per trainer")
     rob = robustness_rows(curves, algos)
@@ -205,9 +211,11 @@ def main():
     plot_eig_real_random(os.path.join(args.out, "figA1.png"), summary, algos)
     plot_robustness(os.path.join(args.out, "figA3.png"), rob, algos)
     for s in summary:
-        print("%-6s %-11s runs %d solved %d epochs %.4g test error %.4g +- %.2g max eig %.4g +- %.2g" % (
-            s["dataset"], s["algorithm"], s["runs"], s["solved"], s["epochs_mean"], s["test_error_mean"],
-            s["test_error_se"], s["max_eigenvalue_mean"], s["max_eigenvalue_se"]))
+        print("%-6s %-11s runs %d solved %d epochs %.4g test error %.4g +- %.2g max eig %.4g +- %.2g"
+              " (every run: %.4g +- %.2g, %.4g +- %.2g)" % (
+                  s["dataset"], s["algorithm"], s["runs"], s["solved"], s["epochs_mean"], s["test_error_mean"],
+                  s["test_error_se"], s["max_eigenvalue_mean"], s["max_eigenvalue_se"], s["test_error_all_mean"],
+                  s["test_error_all_se"], s["max_eigenvalue_all_mean"], s["max_eigenvalue_all_se"]))
 
 
 if __name__ == "__main__":

@@ -49,4 +49,15 @@ for name in ("fig7_top", "fig7_bottom", "figA1", "figA2", "figA3"):
 ' "$out" || fail "fashion tables: $(cat "$out/table.csv")"
 bash "$SRC/scripts/fashion.sh" "${args[@]}" >"$LOG/out" 2>"$LOG/err" || fail "second pass failed"
 ! grep -q "fashion.sh: run" "$LOG/err" || fail "second pass ran steps again: $(grep 'fashion.sh: run' "$LOG/err")"
+# --volume-unsolved: a run stopped after one epoch (training errors left) gets its curve, averaged in
+args2=(--small --data "$D/data" --tcmbp "$TCMBP" --out "$D/uns" --runs 1 --random-runs 0 --M 20 --algos lal
+       --lambdas 1 --noise 0 --noise-draws 1 --algo-opts "lal=--max-epochs 1" --volume-unsolved)
+bash "$SRC/scripts/fashion.sh" "${args2[@]}" >"$LOG/out" 2>"$LOG/err" || fail "--volume-unsolved run failed: $(tail -n 5 "$LOG/err")"
+py '
+import csv
+r, = list(csv.DictReader(open(sys.argv[1] + "/table.csv")))
+assert r["status"] == "unsolved" and r["volume_points"] == "1", r
+e, = list(csv.DictReader(open(sys.argv[1] + "/entropy_real.csv")))
+assert e["algorithm"] == "lal" and e["n"] == "1", e
+' "$D/uns" || fail "--volume-unsolved tables: $(cat "$D/uns/table.csv")"
 echo "ok: $(tr '\n' ' ' <"$out/summary.csv" | cut -c 1-300)"
