@@ -107,14 +107,18 @@ def save(fig, path):
 
 
 def plot_eig_vs_test(path, rows, algos):
-    """Figure 7 bottom: test error against the largest eigenvalue, one point per solution (real data)."""
+    """Figure 7 bottom: test error against the largest eigenvalue, one point per run (real data):
+    filled for solutions, hollow for runs that left training errors."""
     fig, ax = plt.subplots(figsize=(5.5, 4.2))
-    for a in algos:
+    for j, a in enumerate(algos):
         sel = [r for r in rows if r["dataset"] == "real" and r["algorithm"] == a and r["test_error"] != ""
-               and r["max_eigenvalue"] != "" and r["status"] == "solved"]
-        if sel:
-            ax.scatter([r["max_eigenvalue"] for r in sel], [r["test_error"] for r in sel], s=14,
-                       label=fa.LABELS.get(a, a))
+               and r["max_eigenvalue"] != ""]
+        color = "C%d" % j
+        for solved, style in ((True, dict(c=color)), (False, dict(facecolors="none", edgecolors=color))):
+            pts = [r for r in sel if (r["status"] == "solved") == solved]
+            if pts:
+                ax.scatter([r["max_eigenvalue"] for r in pts], [r["test_error"] for r in pts], s=14,
+                           label=fa.LABELS.get(a, a) + ("" if solved else " (training errors left)"), **style)
     ax.set_xlabel("largest Hessian eigenvalue")
     ax.set_ylabel("test error")
     ax.grid(alpha=0.3)
@@ -123,17 +127,17 @@ def plot_eig_vs_test(path, rows, algos):
 
 
 def plot_eig_real_random(path, summary, algos):
-    """Figure A1: mean +- sd of the largest eigenvalue per algorithm, real against randomized data."""
+    """Figure A1: mean +- sd of the largest eigenvalue per algorithm over every run, real against randomized."""
     fig, ax = plt.subplots(figsize=(5.5, 4.2))
     for j, kind in enumerate(KINDS):
         sel = [s for a in algos for s in summary if s["dataset"] == kind and s["algorithm"] == a]
         x = [algos.index(s["algorithm"]) + (j - 0.5) * 0.25 for s in sel]
-        ax.errorbar(x, [s["max_eigenvalue_mean"] for s in sel],
-                    yerr=[0 if math.isnan(s["max_eigenvalue_sd"]) else s["max_eigenvalue_sd"] for s in sel],
+        ax.errorbar(x, [s["max_eigenvalue_all_mean"] for s in sel],
+                    yerr=[0 if math.isnan(s["max_eigenvalue_all_sd"]) else s["max_eigenvalue_all_sd"] for s in sel],
                     fmt="o", capsize=3, label="randomized" if kind == "random" else "original")
     ax.set_xticks(range(len(algos)))
     ax.set_xticklabels([fa.LABELS.get(a, a) for a in algos])
-    ax.set_ylabel("largest Hessian eigenvalue (mean +- sd)")
+    ax.set_ylabel("largest Hessian eigenvalue (mean +- sd, every run)")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     save(fig, path)
