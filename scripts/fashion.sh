@@ -24,6 +24,11 @@ usage: scripts/fashion.sh [options]
                       (Debian: apt-get install dataset-fashion-mnist, or
                       TCMBP_FASHION=1 bash scripts/setup.sh)
   --runs R            runs per trainer and data set, seeds 1..R [50; --small: 2]
+  --random-runs R     runs per trainer on the randomized data (0: none) [--runs]
+  --volume-runs V     local-entropy curves only for runs 1..V of each trainer on
+                      the real data (the most expensive step) [all]
+  --random-volume-runs V
+                      the same on the randomized data [--volume-runs]
   --rand-sets S       randomized data sets (run i uses set (i-1) % S + 1) [5; --small: 1]
   --K K  --M M        hidden units, training patterns [9, 500; --small: 3, 100]
   --test-M M          test patterns, balanced (0: all 677 that pass the filter, 74 Dress) [0]
@@ -35,7 +40,11 @@ usage: scripts/fashion.sh [options]
   --jobs J            runs in parallel [1]
   --lambdas LIST      couplings of tcmbp volume [volume's ladder; --small: 0.5,1,2,5,10,20]
   --no-volume         skip the local-entropy curves (the most expensive step)
+  --volume-unsolved   measure the curve around runs that left training errors too
+                      (the table says which; volume ladders handle non-solutions)
   --train-opts "..."  extra options for every tcmbp train (last occurrence wins)
+  --algo-opts A="..." extra options for trainer A only, after the paper's and
+                      --train-opts (repeatable; e.g. cesgd-fast="--beta1 1e-3")
   --solve-opts "..."  options for tcmbp solve (fbp) [--weights continuous --schedule block
                       --block-size 10 --damping 0.8: with solve's defaults BP gave NaN]
   --volume-opts "..." extra options for tcmbp volume, after the default
@@ -56,9 +65,10 @@ EOF
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(dirname "$here")
 small=0 out="" tcmbp=${TCMBP:-$root/build/tcmbp} py=/usr/bin/python3 data=/usr/share/datasets/fashion-mnist
-runs_n="" rand_sets="" K="" M="" test_M="" algos="fbp,elal,cesgd-slow,cesgd-fast,lal" beta=90
-noise="0,0.05,0.1,0.15,0.2,0.3,0.4,0.5" draws="" threads=1 jobs=1 lambdas="" no_volume=0
+runs_n="" random_runs="" volume_runs="" random_volume_runs="" rand_sets="" K="" M="" test_M="" algos="fbp,elal,cesgd-slow,cesgd-fast,lal" beta=90
+noise="0,0.05,0.1,0.15,0.2,0.3,0.4,0.5" draws="" threads=1 jobs=1 lambdas="" no_volume=0 volume_unsolved=0
 train_opts="" solve_opts="--weights continuous --schedule block --block-size 10 --damping 0.8" volume_opts="" force=0
+declare -A algo_opts=()
 cmdline="scripts/fashion.sh $*"
 
 die() {
@@ -74,6 +84,9 @@ while [ $# -gt 0 ]; do
     --python) py=${2:?--python needs a path}; shift ;;
     --data) data=${2:?--data needs a directory}; shift ;;
     --runs) runs_n=${2:?}; shift ;;
+    --random-runs) random_runs=${2:?}; shift ;;
+    --volume-runs) volume_runs=${2:?}; shift ;;
+    --random-volume-runs) random_volume_runs=${2:?}; shift ;;
     --rand-sets) rand_sets=${2:?}; shift ;;
     --K) K=${2:?}; shift ;;
     --M) M=${2:?}; shift ;;
@@ -86,7 +99,12 @@ while [ $# -gt 0 ]; do
     --jobs) jobs=${2:?}; shift ;;
     --lambdas) lambdas=${2:?}; shift ;;
     --no-volume) no_volume=1 ;;
+    --volume-unsolved) volume_unsolved=1 ;;
     --train-opts) train_opts=${2?}; shift ;;
+    --algo-opts)
+        [[ ${2:-} == *=* ]] || die "--algo-opts needs ALGO=\"OPTIONS\" (got '${2:-}')"
+        algo_opts[${2%%=*}]="${algo_opts[${2%%=*}]:-} ${2#*=}"
+        shift ;;
     --solve-opts) solve_opts=${2?}; shift ;;
     --volume-opts) volume_opts=${2?}; shift ;;
     --force) force=1 ;;
@@ -104,6 +122,15 @@ else
 fi
 for v in runs_n rand_sets K M threads jobs draws; do
     [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "--${v/_n/} must be a positive integer (got '${!v}')"
+done
+: "${random_runs:=$runs_n}" "${volume_runs:=$runs_n}"
+: "${random_volume_runs:=$volume_runs}"
+[[ $random_runs =~ ^[0-9]+$ ]] || die "--random-runs must be an integer >= 0 (got '$random_runs')"
+for v in volume_runs random_volume_runs; do
+    [[ ${!v} =~ ^[0-9]+$ ]] || die "--${v//_/-} must be an integer >= 0 (got '${!v}')"
+done
+for a in "${!algo_opts[@]}"; do
+    case $a in elal | cesgd-slow | cesgd-fast | lal) ;; *) die "--algo-opts: unknown trainer '$a' (elal, cesgd-slow, cesgd-fast, lal)" ;; esac
 done
 [[ $test_M =~ ^[0-9]+$ ]] || die "--test-M must be an integer >= 0 (got '$test_M')"
 IFS=, read -r -a algo_list <<<"$algos"
@@ -179,7 +206,7 @@ run_one() {
         step "$name" "$w" "$tcmbp" solve --quiet --threads "$threads" --seed "$i" $solve_opts "$inst" -o "$w" || return 0
     else
         step "$name" "$w" "$tcmbp" train --quiet --threads "$threads" --seed "$i" $(paper_opts "$algo" "$kind") \
-            $train_opts "$inst" --algo "$algo" -o "$w" || return 0
+            $train_opts ${algo_opts[$algo]:-} "$inst" --algo "$algo" -o "$w" || return 0
     fi
     local test_args=()
     [ "$kind" = real ] && test_args=(--test "$dd/test.h5")
@@ -188,8 +215,10 @@ run_one() {
         "$inst" "$w" || true
     step "${name}_hess" "$runs/${name}_hess.h5" "$tcmbp" hessian --quiet --threads "$threads" --beta "$beta" \
         --method lanczos --top 5 -o "$runs/${name}_hess.h5" "$inst" "$w" || true
-    [ "$no_volume" = 1 ] && return 0
-    if ! grep -q '"status": "solved"' "$runs/$name.json"; then
+    local vruns=$volume_runs
+    [ "$kind" = random ] && vruns=$random_volume_runs
+    [ "$no_volume" = 1 ] || [ "$i" -gt "$vruns" ] && return 0
+    if ! grep -q '"status": "solved"' "$runs/$name.json" && [ "$volume_unsolved" = 0 ]; then
         echo "fashion.sh: $name did not solve its training set; no volume measured" >&2
         return 0
     fi
@@ -202,7 +231,9 @@ run_one() {
 t0=$(date +%s)
 build_data
 for kind in real random; do
-    for i in $(seq 1 "$runs_n"); do
+    count=$runs_n
+    [ "$kind" = random ] && count=$random_runs
+    for i in $(seq 1 "$count"); do
         for a in "${algo_list[@]}"; do
             run_one "$a" "$kind" "$i" &
             while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do
@@ -218,16 +249,19 @@ wait
     echo "# tcmbp: $("$tcmbp" --version 2>/dev/null || echo unknown) ($tcmbp)"
     echo "# git: $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
     echo "# date: $(date -u +%Y-%m-%dT%H:%M:%SZ), wall $(($(date +%s) - t0)) s, threads $threads, jobs $jobs"
-    echo "# runs $runs_n per trainer and data set, randomized sets $rand_sets, K=$K M=$M test_M=$test_M, algos $algos"
+    echo "# runs $runs_n per trainer (randomized data: $random_runs; volume curves for runs 1..$volume_runs, randomized 1..$random_volume_runs), randomized sets $rand_sets, K=$K M=$M test_M=$test_M, algos $algos"
     echo "# hessian beta $beta (Lanczos, top 5); noise $noise x $draws draws"
     for a in "${algo_list[@]}"; do
         [ "$a" = fbp ] && continue # solve options below
-        echo "# $a options: real: $(paper_opts "$a" real | tr '\n' ' '); random: $(paper_opts "$a" random | tr '\n' ' ')"
+        echo "# $a options: real: $(paper_opts "$a" real | tr '\n' ' '); random: $(paper_opts "$a" random | tr '\n' ' ')${algo_opts[$a]:+; then${algo_opts[$a]}}"
     done
     echo "# train options: $train_opts; solve options: $solve_opts; volume options: $volume_default $volume_opts ${lambdas:+--lambdas $lambdas}"
 } >"$out/COMMAND"
 
-"$py" "$here/fashion_aggregate.py" --runs "$runs" --out "$out" --algos "$algos" --runs-per "$runs_n"
+agg_extra=()
+[ "$volume_unsolved" = 1 ] && agg_extra=(--unsolved-curves)
+"$py" "$here/fashion_aggregate.py" --runs "$runs" --out "$out" --algos "$algos" --runs-per "$runs_n" \
+    --random-runs "$random_runs" ${agg_extra[@]+"${agg_extra[@]}"}
 if [ -s "$logs/FAILED" ]; then
     echo "fashion.sh: some steps failed:" >&2
     cat "$logs/FAILED" >&2

@@ -24,10 +24,11 @@ import flatness_aggregate as fa  # noqa: E402
 plt = fa.plt
 KINDS = ["real", "random"]
 COLUMNS = ["dataset", "algorithm", "run", "status", "errors", "epochs", "seconds", "test_error", "max_eigenvalue",
-           "hessian_status", "smooth_errors", "volume_points", "volume_converged"]
+           "hessian_status", "smooth_errors", "accuracy_noise_0.3", "volume_points", "volume_converged"]
+ROBUST_ETA = 0.3  # the noise fraction of the summary's robustness column
 
 
-def run_row(runs, algo, kind, i, points, curves):
+def run_row(runs, algo, kind, i, points, curves, unsolved_curves=False):
     """The table row of one run; appends its converged curve points and its robustness curve."""
     name = os.path.join(runs, "%s_%s_%d" % (algo, kind, i))
     tr, ev, he = fa.read_json(name + ".json"), fa.read_json(name + "_eval.json"), fa.read_json(name + "_hess.json")
@@ -44,6 +45,9 @@ def run_row(runs, algo, kind, i, points, curves):
         row["test_error"] = float(ev["test_error_rate"])
     if ev and ev.get("noise_eta"):
         curves.append((algo, kind, ev["noise_eta"], ev["noise_accuracy"]))
+        near = [j for j, e in enumerate(ev["noise_eta"]) if abs(e - ROBUST_ETA) < 1e-9]
+        if near:
+            row["accuracy_noise_0.3"] = float(ev["noise_accuracy"][near[0]])
     if he:
         row["max_eigenvalue"] = float(he["max_eigenvalue"]) if he.get("max_eigenvalue") is not None else math.nan
         row["hessian_status"] = he.get("status", "")
@@ -51,7 +55,7 @@ def run_row(runs, algo, kind, i, points, curves):
     if curve is not None:
         ok = (curve["converged"] > 0) & np.isfinite(curve["local_entropy"]) & np.isfinite(curve["distance"])
         row["volume_points"], row["volume_converged"] = int(ok.size), int(ok.sum())
-        if row["status"] == "solved":
+        if row["status"] == "solved" or unsolved_curves:
             for lam, d, s in zip(curve["lambda"][ok], curve["distance"][ok], curve["local_entropy"][ok]):
                 points.append((float(lam), float(d), float(s), i))
     return row
@@ -66,14 +70,20 @@ def summarize(rows, algos):
             mine = [r for r in rows if r["dataset"] == kind and r["algorithm"] == a]
             if not mine:
                 continue
+            mine = [r for r in mine if r["status"] != "missing"]  # runs not made are not counted
+            if not mine:
+                continue
             s = {"dataset": kind, "algorithm": a, "runs": len(mine),
                  "solved": sum(1 for r in mine if r["status"] == "solved")}
-            for key in ("epochs", "test_error", "max_eigenvalue"):
-                # epochs over every run; the measurements over solutions only
-                use = mine if key == "epochs" else [r for r in mine if r["status"] == "solved"]
-                vals = [float(r[key]) for r in use if r[key] != "" and np.isfinite(float(r[key]))]
-                s[key + "_mean"], s[key + "_se"] = fa.mean_se(vals)
-                s[key + "_sd"] = float(np.std(vals, ddof=1)) if len(vals) > 1 else math.nan
+            for key in ("epochs", "test_error", "max_eigenvalue", "accuracy_noise_0.3"):
+                # epochs over every run; the measurements over solutions only, and (_all) over every run
+                for suffix, use in (("", mine if key == "epochs" else [r for r in mine if r["status"] == "solved"]),
+                                    ("_all", mine)):
+                    if suffix and key == "epochs":
+                        continue
+                    vals = [float(r[key]) for r in use if r[key] != "" and np.isfinite(float(r[key]))]
+                    s[key + suffix + "_mean"], s[key + suffix + "_se"] = fa.mean_se(vals)
+                    s[key + suffix + "_sd"] = float(np.std(vals, ddof=1)) if len(vals) > 1 else math.nan
             out.append(s)
     return out
 
@@ -97,14 +107,18 @@ def save(fig, path):
 
 
 def plot_eig_vs_test(path, rows, algos):
-    """Figure 7 bottom: test error against the largest eigenvalue, one point per solution (real data)."""
+    """Figure 7 bottom: test error against the largest eigenvalue, one point per run (real data):
+    filled for solutions, hollow for runs that left training errors."""
     fig, ax = plt.subplots(figsize=(5.5, 4.2))
-    for a in algos:
+    for j, a in enumerate(algos):
         sel = [r for r in rows if r["dataset"] == "real" and r["algorithm"] == a and r["test_error"] != ""
-               and r["max_eigenvalue"] != "" and r["status"] == "solved"]
-        if sel:
-            ax.scatter([r["max_eigenvalue"] for r in sel], [r["test_error"] for r in sel], s=14,
-                       label=fa.LABELS.get(a, a))
+               and r["max_eigenvalue"] != ""]
+        color = "C%d" % j
+        for solved, style in ((True, dict(c=color)), (False, dict(facecolors="none", edgecolors=color))):
+            pts = [r for r in sel if (r["status"] == "solved") == solved]
+            if pts:
+                ax.scatter([r["max_eigenvalue"] for r in pts], [r["test_error"] for r in pts], s=14,
+                           label=fa.LABELS.get(a, a) + ("" if solved else " (training errors left)"), **style)
     ax.set_xlabel("largest Hessian eigenvalue")
     ax.set_ylabel("test error")
     ax.grid(alpha=0.3)
@@ -113,17 +127,17 @@ def plot_eig_vs_test(path, rows, algos):
 
 
 def plot_eig_real_random(path, summary, algos):
-    """Figure A1: mean +- sd of the largest eigenvalue per algorithm, real against randomized data."""
+    """Figure A1: mean +- sd of the largest eigenvalue per algorithm over every run, real against randomized."""
     fig, ax = plt.subplots(figsize=(5.5, 4.2))
     for j, kind in enumerate(KINDS):
         sel = [s for a in algos for s in summary if s["dataset"] == kind and s["algorithm"] == a]
         x = [algos.index(s["algorithm"]) + (j - 0.5) * 0.25 for s in sel]
-        ax.errorbar(x, [s["max_eigenvalue_mean"] for s in sel],
-                    yerr=[0 if math.isnan(s["max_eigenvalue_sd"]) else s["max_eigenvalue_sd"] for s in sel],
+        ax.errorbar(x, [s["max_eigenvalue_all_mean"] for s in sel],
+                    yerr=[0 if math.isnan(s["max_eigenvalue_all_sd"]) else s["max_eigenvalue_all_sd"] for s in sel],
                     fmt="o", capsize=3, label="randomized" if kind == "random" else "original")
     ax.set_xticks(range(len(algos)))
     ax.set_xticklabels([fa.LABELS.get(a, a) for a in algos])
-    ax.set_ylabel("largest Hessian eigenvalue (mean +- sd)")
+    ax.set_ylabel("largest Hessian eigenvalue (mean +- sd, every run)")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     save(fig, path)
@@ -167,18 +181,24 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--algos", required=True, help="comma-separated, in plot order")
     ap.add_argument("--runs-per", type=int, required=True, help="runs 1..R per trainer and data set")
+    ap.add_argument("--random-runs", type=int, default=None, help="runs 1..R on the randomized data [--runs-per]")
+    ap.add_argument("--unsolved-curves", action="store_true",
+                    help="average the curves around runs with training errors too (fashion.sh --volume-unsolved)")
     args = ap.parse_args()
     algos = [a for a in args.algos.split(",") if a]
     rows, curves, points = [], [], {k: {a: [] for a in algos} for k in KINDS}
+    per = {"real": args.runs_per, "random": args.runs_per if args.random_runs is None else args.random_runs}
     for kind in KINDS:
         for a in algos:
-            for i in range(1, args.runs_per + 1):
-                rows.append(run_row(args.runs, a, kind, i, points[kind][a], curves))
+            for i in range(1, per[kind] + 1):
+                rows.append(run_row(args.runs, a, kind, i, points[kind][a], curves, args.unsolved_curves))
     fa.write_csv(os.path.join(args.out, "table.csv"), rows, COLUMNS)
     write_md(os.path.join(args.out, "table.md"), rows, COLUMNS, "Fashion-MNIST runs (scripts/fashion.sh)")
     summary = summarize(rows, algos)
     scol = ["dataset", "algorithm", "runs", "solved", "epochs_mean", "epochs_se", "test_error_mean", "test_error_se",
-            "max_eigenvalue_mean", "max_eigenvalue_se", "max_eigenvalue_sd"]
+            "max_eigenvalue_mean", "max_eigenvalue_se", "max_eigenvalue_sd", "accuracy_noise_0.3_mean",
+            "accuracy_noise_0.3_se", "test_error_all_mean", "test_error_all_se", "max_eigenvalue_all_mean",
+            "max_eigenvalue_all_se", "accuracy_noise_0.3_all_mean", "accuracy_noise_0.3_all_se"]
     fa.write_csv(os.path.join(args.out, "summary.csv"), summary, scol)
     write_md(os.path.join(args.out, "summary.md"), summary, scol, "Means and standard errors per trainer")
     rob = robustness_rows(curves, algos)
@@ -195,9 +215,11 @@ def main():
     plot_eig_real_random(os.path.join(args.out, "figA1.png"), summary, algos)
     plot_robustness(os.path.join(args.out, "figA3.png"), rob, algos)
     for s in summary:
-        print("%-6s %-11s runs %d solved %d epochs %.4g test error %.4g +- %.2g max eig %.4g +- %.2g" % (
-            s["dataset"], s["algorithm"], s["runs"], s["solved"], s["epochs_mean"], s["test_error_mean"],
-            s["test_error_se"], s["max_eigenvalue_mean"], s["max_eigenvalue_se"]))
+        print("%-6s %-11s runs %d solved %d epochs %.4g test error %.4g +- %.2g max eig %.4g +- %.2g"
+              " (every run: %.4g +- %.2g, %.4g +- %.2g)" % (
+                  s["dataset"], s["algorithm"], s["runs"], s["solved"], s["epochs_mean"], s["test_error_mean"],
+                  s["test_error_se"], s["max_eigenvalue_mean"], s["max_eigenvalue_se"], s["test_error_all_mean"],
+                  s["test_error_all_se"], s["max_eigenvalue_all_mean"], s["max_eigenvalue_all_se"]))
 
 
 if __name__ == "__main__":

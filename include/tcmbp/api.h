@@ -15,6 +15,10 @@
  * ...; the list is in api.c), 0 for a name it does not know. */
 size_t tcm_api_sizeof(const char *type);
 
+/* free() of memory the library allocated for the caller (the text of
+ * tcm_h5_describe), for bindings that cannot reach the C library's free. */
+void tcm_api_free(void *p);
+
 /* Random initial messages of amplitude amp from seed (the engine's
  * randomize operation, as `--init-random AMP --seed SEED` does). TCM_EINVAL
  * for a NULL engine, a negative or non-finite amplitude, or one above 1 for

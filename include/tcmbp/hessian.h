@@ -40,6 +40,9 @@ void tcm_hessian_gradient(const tcm_hessian *h, double *grad);
  * thread count (sums over patterns in pattern order). Uses scratch inside
  * h: one call at a time per object (it parallelises internally). */
 void tcm_hessian_apply(const tcm_hessian *h, const double *v, double *out);
+/* The same product with the signature of tcm_matvec_fn (spectrum.h): ctx is
+ * the tcm_hessian. For tcm_spectrum_lanczos, from C or through a binding. */
+void tcm_hessian_matvec(void *ctx, const double *x, double *y);
 /* The dense (K n) x (K n) matrix, row-major, row (k, i) = k n + i. */
 void tcm_hessian_dense(const tcm_hessian *h, double *H);
 

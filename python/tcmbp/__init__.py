@@ -15,10 +15,14 @@ from .instance import Instance
 from .results import Result, BPResult, SolveResult, VolumeResult, EvalResult
 from .run import bp, solve, volume, eval
 from .train import train, TrainResult
+from .dataset import import_dataset, DatasetResult
+from .hessian import hessian, HessianResult
+from .info import info, InfoResult
 
 __version__ = _clib.tcm_version().decode()
 library_path = _clib.path
 
-__all__ = ["Instance", "bp", "solve", "volume", "eval", "train", "TrainResult", "Error", "InvalidError", "FileError", "FormatError",
+__all__ = ["Instance", "bp", "solve", "volume", "eval", "train", "TrainResult", "import_dataset", "DatasetResult",
+           "hessian", "HessianResult", "info", "InfoResult", "Error", "InvalidError", "FileError", "FormatError",
            "ExistsError", "NumericError", "Interrupted", "Result", "BPResult", "SolveResult", "VolumeResult",
            "EvalResult", "__version__", "library_path"]

@@ -201,6 +201,22 @@ class CTrainResult(Structure):
         [("log", POINTER(CTrainEpoch)), ("nlog", c_int)]
 
 
+class CDatasetParams(Structure):
+    _fields_ = [("plus_class", c_int), ("minus_class", c_int), ("M", c_int), ("balanced", c_int),
+                ("median_lo", c_double), ("median_hi", c_double), ("binarize", c_int), ("threshold", c_double),
+                ("K", c_int), ("seed", c_uint64)]
+
+
+class CLanczosParams(Structure):
+    _fields_ = [("max_steps", c_int), ("nwant", c_int), ("tol", c_double), ("seed", c_uint64)]
+
+
+class CLanczosResult(Structure):
+    _fields_ = [("steps", c_int), ("converged", c_int), ("residual", c_double), ("found", c_int)]
+
+
+MATVEC_FN = CFUNCTYPE(None, c_void_p, POINTER(c_double), POINTER(c_double))
+
 _LAYOUTS = {"tcm_train_params": CTrainParams, "tcm_train_epoch": CTrainEpoch, "tcm_train_result": CTrainResult,
             "tcm_weights": CWeights, "tcm_instance": CInstance, "tcm_instance_params": CInstanceParams,
             "tcm_eval": CEval, "tcm_engine_modes": CModes, "tcm_engine_thermo": CThermo, "tcm_engine": CEngine,
@@ -208,7 +224,8 @@ _LAYOUTS = {"tcm_train_params": CTrainParams, "tcm_train_epoch": CTrainEpoch, "t
             "tcm_run_position": CPosition, "tcm_volume_params": CVolumeParams, "tcm_focus_params": CFocusParams,
             "tcm_focus_result": CFocusResult, "tcm_protocol_step": CProtocolStep, "tcm_protocol": CProtocol,
             "tcm_protocol_spec": CProtocolSpec, "tcm_column": CColumn, "tcm_table": CTable,
-            "tcm_run_info": CRunInfo}
+            "tcm_run_info": CRunInfo, "tcm_dataset_params": CDatasetParams, "tcm_lanczos_params": CLanczosParams,
+            "tcm_lanczos_result": CLanczosResult}
 
 # ---- prototypes ----------------------------------------------------------------
 
@@ -291,6 +308,26 @@ _PROTOS = {
     "tcm_train_step_name": (c_char_p, [c_int]), "tcm_train_step_parse": (c_int, [c_char_p, P(c_int)]),
     "tcm_train_status_name": (c_char_p, [c_int]),
     "tcm_h5_out_table": (c_int, [c_void_p, c_char_p, c_int, P(c_char_p), c_size_t, P(P(c_double))]),
+    "tcm_api_free": (None, [c_void_p]),
+    "tcm_dataset_read": (c_int, [P(c_void_p), c_char_p, c_char_p, P(c_int), c_int, c_double]),
+    "tcm_dataset_free": (None, [c_void_p]),
+    "tcm_dataset_count": (c_int, [c_void_p, P(CDatasetParams), P(c_int), P(c_int)]),
+    "tcm_dataset_instance": (c_int, [P(P(CInstance)), c_void_p, P(CDatasetParams)]),
+    "tcm_dataset_randomize": (c_int, [P(CInstance), c_uint64]),
+    "tcm_hessian_alloc": (c_void_p, [P(CWeights), P(CInstance), c_double, c_int]),
+    "tcm_hessian_free": (None, [c_void_p]), "tcm_hessian_dim": (c_int, [c_void_p]),
+    "tcm_hessian_loss": (c_double, [c_void_p]), "tcm_hessian_errors": (c_int, [c_void_p]),
+    "tcm_hessian_gradient": (None, [c_void_p, P(c_double)]),
+    "tcm_hessian_dense": (None, [c_void_p, P(c_double)]),
+    "tcm_spectrum_dense": (c_int, [c_int, P(c_double), P(c_double)]),
+    "tcm_spectrum_lanczos": (c_int, [c_int, MATVEC_FN, c_void_p, P(CLanczosParams), P(c_double),
+                                     P(CLanczosResult)]),
+    "tcm_h5_describe": (c_int, [c_char_p, P(c_void_p)]),
+    "tcm_h5_in_open": (c_int, [P(c_void_p), c_char_p]), "tcm_h5_in_close": (None, [c_void_p]),
+    "tcm_h5_in_has": (c_int, [c_void_p, c_char_p]),
+    "tcm_h5_in_shape": (c_int, [c_void_p, c_char_p, P(c_int), P(c_size_t)]),
+    "tcm_h5_in_attr_int": (c_int, [c_void_p, c_char_p, c_char_p, P(ctypes.c_int64)]),
+    "tcm_h5_in_attr_string": (c_int, [c_void_p, c_char_p, c_char_p, c_char_p, c_size_t]),
     "omp_get_max_threads": (c_int, []), "omp_set_num_threads": (None, [c_int]),
 }
 

@@ -44,8 +44,6 @@ static void run_clear(hessian_run *r)
     free(r->evals);
 }
 
-static void apply_cb(void *ctx, const double *x, double *y) { tcm_hessian_apply(ctx, x, y); }
-
 /* Load, normalise, and prepare the Hessian. */
 static int load(const cli_args *a, const hessian_opts *o, hessian_run *r)
 {
@@ -106,7 +104,7 @@ static int spectrum(const cli_args *a, const hessian_opts *o, hessian_run *r)
         cli_error(a->cmd, "out of memory");
         return CLI_EXIT_RUNTIME;
     }
-    st = tcm_spectrum_lanczos(dim, apply_cb, r->h, &p, r->evals, &r->lz);
+    st = tcm_spectrum_lanczos(dim, tcm_hessian_matvec, r->h, &p, r->evals, &r->lz);
     r->nevals = r->lz.found; /* fewer when the Krylov space closes early (low rank) */
     return st == TCM_OK ? CLI_EXIT_OK : cli_fail(a, st, NULL);
 }

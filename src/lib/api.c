@@ -3,9 +3,11 @@
 #include "tcmbp/api.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tcmbp/amp.h"
+#include "tcmbp/dataset.h"
 #include "tcmbp/bgraph.h"
 #include "tcmbp/driver.h"
 #include "tcmbp/graph.h"
@@ -13,6 +15,7 @@
 #include "tcmbp/instance.h"
 #include "tcmbp/protocol.h"
 #include "tcmbp/results.h"
+#include "tcmbp/spectrum.h"
 #include "tcmbp/table.h"
 #include "tcmbp/train.h"
 #include "tcmbp/weights.h"
@@ -32,7 +35,8 @@ static const struct {
     TCM_API_SIZE(tcm_focus_result),  TCM_API_SIZE(tcm_protocol_step),   TCM_API_SIZE(tcm_protocol),
     TCM_API_SIZE(tcm_protocol_spec), TCM_API_SIZE(tcm_column),          TCM_API_SIZE(tcm_table),
     TCM_API_SIZE(tcm_run_info),      TCM_API_SIZE(tcm_train_params),    TCM_API_SIZE(tcm_train_epoch),
-    TCM_API_SIZE(tcm_train_result),
+    TCM_API_SIZE(tcm_train_result),  TCM_API_SIZE(tcm_dataset_params), TCM_API_SIZE(tcm_lanczos_params),
+    TCM_API_SIZE(tcm_lanczos_result),
 };
 
 size_t tcm_api_sizeof(const char *type)
@@ -42,6 +46,8 @@ size_t tcm_api_sizeof(const char *type)
         if (strcmp(api_sizes[j].name, type) == 0) return api_sizes[j].size;
     return 0;
 }
+
+void tcm_api_free(void *p) { free(p); }
 
 int tcm_api_engine_randomize(tcm_engine *e, double amp, uint64_t seed)
 {

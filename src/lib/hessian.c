@@ -159,6 +159,8 @@ void tcm_hessian_apply(const tcm_hessian *h, const double *v, double *out)
     back_project(h, Y, rn / h->M, out);
 }
 
+void tcm_hessian_matvec(void *ctx, const double *x, double *y) { tcm_hessian_apply(ctx, x, y); }
+
 void tcm_hessian_dense(const tcm_hessian *h, double *H)
 {
     const int K = h->K, n = h->n, M = h->M;
