@@ -110,6 +110,23 @@ TCM_HOT_LOOP static void clt_mag_var_diff(int n, const int8_t *xi, const double 
     }
 }
 
+/* clt_mag_var_diff and, for the record, t_i = ln cosh(F_i - f_i) - lc_i
+ * (lc_i = ln cosh F_i) from the same e = exp(-2|c|): the bits of
+ * tcm_logcosh_bounded(c) - lc_i, one exponential fewer. */
+TCM_HOT_LOOP static void clt_mag_var_terms(int n, const int8_t *xi, const double *F, const double *lc,
+                                           const double *f, double *m, double *s, double *xd, double *t)
+{
+#pragma omp simd
+    for (int i = 0; i < n; i++) {
+        double c = F[i] - f[i], ac = fabs(c), x = -2.0 * ac;
+        double e = tcm_exp_bounded(x > -707.0 ? x : -707.0), r = 1.0 / (1.0 + e);
+        m[i] = copysign((1.0 - e) * r, c);
+        s[i] = 4.0 * e * r * r;
+        xd[i] = xi[i];
+        t[i] = ((ac - LN2) + tcm_log1p_bounded(e)) - lc[i];
+    }
+}
+
 /* Prefix and suffix sums of the state (after the magnetisations): four
  * independent chains, the running sums kept in registers (the arrays share
  * one buffer, so summing through memory would put a store-to-load round
@@ -403,18 +420,19 @@ void tcm_bin_unit(tcm_hidden_mode hm, int n, const int8_t *xi, const double *cav
 
 size_t tcm_bin_work_size(int K, int n, tcm_hidden_mode hm)
 {
-    /* cavity fields n, new messages n, output scratch, lp/lq copies 2K, and the
+    /* cavity fields n, new messages n, output scratch, lp/lq copies and the
+     * record's per-unit cavity terms 3K, and the
      * unit states: K of them in CLT mode (kept between the two phases), one
      * in exact mode (rebuilt in the second phase). */
     size_t units = hm == TCM_HIDDEN_EXACT ? exact_state_size(n) : (size_t)K * clt_state_size(n);
-    return 2 * (size_t)n + tcm_output_work_size(K) + 2 * (size_t)K + units;
+    return 2 * (size_t)n + tcm_output_work_size(K) + 3 * (size_t)K + units;
 }
 
 /* ---- one pattern ---------------------------------------------------------- */
 
 /* Scratch layout of a pattern computation. */
 typedef struct {
-    double *cav, *unew, *lp, *lq, *owork, *units;
+    double *cav, *unew, *lp, *lq, *cterm, *owork, *units;
 } pattern_work;
 
 static pattern_work pattern_layout(const tcm_bgraph *g, double *work)
@@ -424,7 +442,8 @@ static pattern_work pattern_layout(const tcm_bgraph *g, double *work)
     pw.unew = work + g->n;
     pw.lp = pw.unew + g->n;
     pw.lq = pw.lp + g->K;
-    pw.owork = pw.lq + g->K;
+    pw.cterm = pw.lq + g->K;
+    pw.owork = pw.cterm + g->K;
     pw.units = pw.owork + tcm_output_work_size(g->K);
     return pw;
 }
@@ -436,39 +455,75 @@ static void cavity_fields(const tcm_bgraph *g, int a, int k, double *cav)
     for (int i = 0; i < g->n; i++) cav[i] = g->field[w0 + i] - g->f[e0 + i];
 }
 
+/* t_i = ln cosh(F_i - f_i) - lc_i for n edges, vectorised, lc_i = ln cosh F_i. */
+TCM_HOT_LOOP static void cavity_logcosh_terms(int n, const double *F, const double *lc, const double *f, double *t)
+{
+#pragma omp simd
+    for (int i = 0; i < n; i++) t[i] = tcm_logcosh_bounded(F[i] - f[i]) - lc[i];
+}
+
+/* lc_i = ln cosh F_i for n weights, vectorised (once per record: the same
+ * for every pattern). */
+TCM_HOT_LOOP static void field_logcosh(size_t n, const double *F, double *lc)
+{
+#pragma omp simd
+    for (size_t i = 0; i < n; i++) lc[i] = tcm_logcosh_bounded(F[i]);
+}
+
+/* sum_i (ln cosh(F_ki - f[a->ki]) - ln cosh F_ki) for unit k of pattern a,
+ * summed in edge order (scratch: n doubles; g->lcosh filled). */
+static double unit_cavity_terms(const tcm_bgraph *g, int a, int k, double *scratch)
+{
+    size_t e0 = ((size_t)a * (size_t)g->K + (size_t)k) * (size_t)g->n, w0 = (size_t)k * (size_t)g->n;
+    cavity_logcosh_terms(g->n, g->field + w0, g->lcosh + w0, g->f + e0, scratch);
+    double sum = 0.0;
+    for (int i = 0; i < g->n; i++) sum += scratch[i];
+    return sum;
+}
+
 /* CLT state of unit k of pattern a from the marginal fields, in st; *lp,
- * *lq its message to tau. full: the prefix and suffix sums the unit's
- * messages need; otherwise only their totals (the same numbers). */
-static void clt_unit_state(const tcm_bgraph *g, int a, int k, int full, double *st, double *lp, double *lq)
+ * *lq its message to tau. cterm NULL (a sweep): the prefix and suffix sums
+ * the unit's messages need. Otherwise (the record) only their totals (the
+ * same numbers) and *cterm = the unit's cavity terms sum_i (ln cosh(F_i -
+ * f_i) - ln cosh F_i) in edge order (g->lcosh filled). */
+static void clt_unit_state(const tcm_bgraph *g, int a, int k, double *st, double *lp, double *lq, double *cterm)
 {
     int n = g->n;
     size_t w = (size_t)n + 1, e0 = ((size_t)a * (size_t)g->K + (size_t)k) * (size_t)n, w0 = (size_t)k * (size_t)n;
-    clt_mag_var_diff(n, tcm_instance_unit_inputs(g->inst, a, k), g->field + w0, g->f + e0, st, st + w, st + 6 * w);
+    const int8_t *xi = tcm_instance_unit_inputs(g->inst, a, k);
     double om, dv;
-    if (full) {
+    if (!cterm) {
+        clt_mag_var_diff(n, xi, g->field + w0, g->f + e0, st, st + w, st + 6 * w);
         clt_sums(n, st);
         om = st[2 * w];
         dv = st[3 * w];
     } else {
+        double *t = st + 2 * w, sum = 0.0; /* the sums' place, unused here */
+        clt_mag_var_terms(n, xi, g->field + w0, g->lcosh + w0, g->f + e0, st, st + w, st + 6 * w, t);
+        for (int i = 0; i < n; i++) sum += t[i];
+        *cterm = sum;
         clt_totals(n, st, &om, &dv);
     }
     clt_out(om, dv, lp, lq);
 }
 
 /* Phase 1: the messages p_ka of every unit of pattern a (into lp, lq); in
- * CLT mode the unit states stay in pw->units for phase 2 when `full`. */
-static void units_to_output(const tcm_bgraph *g, int a, tcm_hidden_mode hm, const pattern_work *pw, int full,
-                            double *lp, double *lq)
+ * CLT mode the unit states stay in pw->units for phase 2. cterm (K
+ * doubles) non-NULL: the record's pass instead, with each unit's cavity
+ * terms (clt_unit_state; in exact mode by unit_cavity_terms). */
+static void units_to_output(const tcm_bgraph *g, int a, tcm_hidden_mode hm, const pattern_work *pw, double *lp,
+                            double *lq, double *cterm)
 {
     size_t stride = hm == TCM_HIDDEN_EXACT ? 0 : clt_state_size(g->n);
     for (int k = 0; k < g->K; k++) {
         if (hm == TCM_HIDDEN_CLT) {
-            clt_unit_state(g, a, k, full, pw->units + (size_t)k * stride, &lp[k], &lq[k]);
+            clt_unit_state(g, a, k, pw->units + (size_t)k * stride, &lp[k], &lq[k], cterm ? &cterm[k] : NULL);
             continue;
         }
         cavity_fields(g, a, k, pw->cav);
         tcm_bin_unit(hm, g->n, tcm_instance_unit_inputs(g->inst, a, k), pw->cav, 0.0, NULL, &lp[k], &lq[k],
                      pw->units + (size_t)k * stride);
+        if (cterm) cterm[k] = unit_cavity_terms(g, a, k, pw->unew);
     }
 }
 
@@ -510,7 +565,7 @@ double tcm_bin_update_pattern(tcm_bgraph *g, int a, tcm_hidden_mode hm, tcm_outp
     size_t ak = (size_t)a * (size_t)K;
     double *lp = g->lp + ak, *lq = g->lq + ak, *fo = g->fout + ak;
     pattern_work pw = pattern_layout(g, work);
-    units_to_output(g, a, hm, &pw, 1, lp, lq);
+    units_to_output(g, a, hm, &pw, lp, lq, NULL);
     tcm_output_update(g->inst->rule, om, K, g->inst->outputs[a], lp, lq, fo, pw.owork);
     double change = 0.0;
     int bad = 0;
@@ -530,32 +585,6 @@ double tcm_bin_update_pattern(tcm_bgraph *g, int a, tcm_hidden_mode hm, tcm_outp
     return bad ? NAN : change;
 }
 
-/* t_i = ln cosh(F_i - f_i) - lc_i for n edges, vectorised, lc_i = ln cosh F_i. */
-TCM_HOT_LOOP static void cavity_logcosh_terms(int n, const double *F, const double *lc, const double *f, double *t)
-{
-#pragma omp simd
-    for (int i = 0; i < n; i++) t[i] = tcm_logcosh_bounded(F[i] - f[i]) - lc[i];
-}
-
-/* lc_i = ln cosh F_i for n weights, vectorised (once per record: the same
- * for every pattern). */
-TCM_HOT_LOOP static void field_logcosh(size_t n, const double *F, double *lc)
-{
-#pragma omp simd
-    for (size_t i = 0; i < n; i++) lc[i] = tcm_logcosh_bounded(F[i]);
-}
-
-/* sum_i (ln cosh(F_ki - f[a->ki]) - ln cosh F_ki) for unit k of pattern a,
- * summed in edge order (scratch: n doubles; g->lcosh filled). */
-static double unit_cavity_terms(const tcm_bgraph *g, int a, int k, double *scratch)
-{
-    size_t e0 = ((size_t)a * (size_t)g->K + (size_t)k) * (size_t)g->n, w0 = (size_t)k * (size_t)g->n;
-    cavity_logcosh_terms(g->n, g->field + w0, g->lcosh + w0, g->f + e0, scratch);
-    double sum = 0.0;
-    for (int i = 0; i < g->n; i++) sum += scratch[i];
-    return sum;
-}
-
 /* Pattern a's free-entropy terms from the current state, without updating:
  * ln Z_a + sum_ki (ln 2cosh(F_ki - f[a->ki]) - ln 2cosh F_ki), where Z_a is
  * the probability that the pattern is satisfied under the cavity
@@ -563,9 +592,9 @@ static double unit_cavity_terms(const tcm_bgraph *g, int a, int k, double *scrat
 static double pattern_free_entropy(const tcm_bgraph *g, int a, tcm_hidden_mode hm, tcm_output_mode om, double *work)
 {
     pattern_work pw = pattern_layout(g, work);
-    units_to_output(g, a, hm, &pw, 0, pw.lp, pw.lq);
+    units_to_output(g, a, hm, &pw, pw.lp, pw.lq, pw.cterm);
     double f = tcm_output_logz(g->inst->rule, om, g->K, g->inst->outputs[a], pw.lp, pw.lq, pw.owork);
-    for (int k = 0; k < g->K; k++) f += unit_cavity_terms(g, a, k, pw.unew);
+    for (int k = 0; k < g->K; k++) f += pw.cterm[k];
     /* A pattern the state cannot satisfy has log Z = -inf; the CLT mode
      * reaches it as -z^2/2 with the variance floor TCM_BIN_MIN_VARIANCE
      * (about -1e300). Finite terms are bounded by the capped fields
