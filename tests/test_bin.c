@@ -1,8 +1,9 @@
 /* Tests of the binary-weight factor (EQUATIONS.md 2, 5): the exact hidden-unit mode
  * against brute-force enumeration for tiny n (odd and even, polarised
  * fields, output messages at +-1), the CLT mode against the exact one for
- * large n, field-space helpers, and the Bethe free entropy (alpha = 0, and
- * exact on a one-pattern instance, whose graph is a tree). */
+ * large n, field-space helpers, the Bethe free entropy (alpha = 0, and
+ * exact on a one-pattern instance, whose graph is a tree) and its pattern
+ * terms against a scalar reference. */
 #include "tcmbp/bin.h"
 
 #include <CUnit/CUnit.h>
