@@ -8,6 +8,8 @@
 #   tcmbp-pr  tcmbp solve with the same protocol (pseudo-reinforcement,
 #             drho 0.01, x 0.5, damping 0.5, tol 0.1, at most 1000 sweeps)
 #   tcmbp     tcmbp solve with its defaults
+#   tcmbp-base (with --baseline DIR) DIR/tcmbp solve with its defaults: two
+#             builds side by side in one run
 # Prints a markdown table (wall and CPU seconds of the process, file reading
 # included, from /usr/bin/time; sweeps; CPU ms per sweep; solved) and the
 # totals per solver. On a shared machine compare the CPU seconds.
@@ -16,7 +18,7 @@
 #
 # usage: bench/vs_rfbp.sh [--quick] [--instances "K:N:ALPHA:SEED ..."]
 #                         [--build DIR] [--rfbp DIR] [--out FILE] [--no-rfbp]
-#                         [--max-seconds S]
+#                         [--max-seconds S] [--baseline DIR] [--no-pr]
 #   --quick       small instances (K = 3, N = 201 and K = 5, N = 101; seconds)
 #   --instances   the instance list (default: K = 3, N = 1001 seeds 1-3 and
 #                 K = 5, N = 501 seeds 1-2, alpha = 0.3; minutes)
@@ -24,6 +26,8 @@
 #   --rfbp DIR    where rFBP is built (default /tmp/tcmbp-rfbp-$USER; reused)
 #   --out FILE    also write the table to FILE
 #   --no-rfbp     tcmbp only (e.g. to compare two tcmbp builds' defaults)
+#   --baseline DIR  also run DIR/tcmbp (another build) with its defaults
+#   --no-pr       skip tcmbp with rFBP's protocol (tcmbp-pr)
 #   --max-seconds S  a run stopped after S seconds counts as unsolved
 #                 (default 600; --quick 60)
 # Environment: TCMBP_EXTRA (more options for the default tcmbp run).
@@ -32,7 +36,7 @@ cd "$(dirname "$0")/.."
 
 INSTANCES="3:1001:0.3:1 3:1001:0.3:2 3:1001:0.3:3 5:501:0.3:1 5:501:0.3:2"
 QUICK_INSTANCES="3:201:0.3:1 3:201:0.3:2 3:201:0.3:3 5:101:0.3:1 5:101:0.3:2"
-MAXS="" BUILD=build RFBP_DIR=/tmp/tcmbp-rfbp-${USER:-$(id -u)} OUTFILE="" USE_RFBP=1
+MAXS="" BUILD=build RFBP_DIR=/tmp/tcmbp-rfbp-${USER:-$(id -u)} OUTFILE="" USE_RFBP=1 BASELINE="" USE_PR=1
 while (($#)); do
     case "$1" in
     --quick) INSTANCES=$QUICK_INSTANCES MAXS=${MAXS:-60} ;;
@@ -42,6 +46,8 @@ while (($#)); do
     --rfbp) RFBP_DIR=$2; shift ;;
     --out) OUTFILE=$2; shift ;;
     --no-rfbp) USE_RFBP=0 ;;
+    --baseline) BASELINE=$2; shift ;;
+    --no-pr) USE_PR=0 ;;
     -h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "vs_rfbp.sh: error: unknown option $1" >&2; exit 2 ;;
     esac
@@ -65,6 +71,10 @@ if [[ ! -x $BUILD/tcmbp ]]; then
     cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null && cmake --build "$BUILD" -j2 >/dev/null
 fi
 TCMBP=$BUILD/tcmbp
+if [[ -n $BASELINE && ! -x $BASELINE/tcmbp ]]; then
+    echo "vs_rfbp.sh: error: no $BASELINE/tcmbp for --baseline" >&2
+    exit 2
+fi
 WORK=$(mktemp -d /tmp/tcmbp-vs-rfbp.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 SAME=(--weights binary --protocol pseudo-reinforcement --drho 0.01 --x 0.5 --damping 0.5 --max-sweeps 1000 --tol 0.1)
@@ -79,10 +89,10 @@ timed() {
 # Value of JSON key $2 in the one-line object $1.
 jval() { sed -n "s/.*\"$2\": \"\{0,1\}\([^,\"}]*\).*/\1/p" <<<"$1"; }
 
-# One tcmbp run: prints "solved steps sweeps wall cpu".
+# One tcmbp run of binary $1: prints "solved steps sweeps wall cpu".
 run_tcmbp() {
-    local inst=$1 seed=$2 js; shift 2
-    timed "$WORK/time" "$TCMBP" solve "$inst" --threads 1 --seed "$seed" --json -q -o "$WORK/sol.h5" --force \
+    local bin=$1 inst=$2 seed=$3 js; shift 3
+    timed "$WORK/time" "$bin" solve "$inst" --threads 1 --seed "$seed" --json -q -o "$WORK/sol.h5" --force \
         --max-seconds "$MAXS" "$@" >"$WORK/solve.json"
     js=$(cat "$WORK/solve.json")
     echo "$([[ $(jval "$js" status) == solved ]] && echo 1 || echo 0) $(jval "$js" steps) $(jval "$js" sweeps)" \
@@ -102,8 +112,10 @@ run_rfbp() {
     echo "$([[ ${errs:-1} == 0 ]] && echo 1 || echo 0) $steps $sweeps $(cat "$WORK/time")"
 }
 
-SOLVERS=(tcmbp-pr tcmbp)
+SOLVERS=(tcmbp)
+((USE_PR)) && SOLVERS=(tcmbp-pr "${SOLVERS[@]}")
 ((USE_RFBP)) && SOLVERS=(rfbp "${SOLVERS[@]}")
+[[ -n $BASELINE ]] && SOLVERS+=(tcmbp-base)
 declare -A TOT_S TOT_W TOT_OK TOT_SW
 for s in "${SOLVERS[@]}"; do TOT_S[$s]=0 TOT_W[$s]=0 TOT_OK[$s]=0 TOT_SW[$s]=0; done
 
@@ -116,6 +128,7 @@ for s in "${SOLVERS[@]}"; do TOT_S[$s]=0 TOT_W[$s]=0 TOT_OK[$s]=0 TOT_SW[$s]=0; 
     echo "- rfbp: \`train_main -a accurate exact -p pseudo_reinforcement -d 0.5 -e 0.1 -s 101 -i 1000 -m 0 -t 1 -r SEED\`"
     echo "- tcmbp-pr: \`tcmbp solve ${SAME[*]}\`"
     echo "- tcmbp: \`tcmbp solve\` with its defaults ${TCMBP_EXTRA:-}"
+    [[ -z $BASELINE ]] || echo "- tcmbp-base: \`$BASELINE/tcmbp solve\` with its defaults (git $(git -C "$BASELINE" rev-parse --short HEAD 2>/dev/null || echo '?'))"
     echo
     echo "| K | N | alpha | M | seed | solver | solved | steps | sweeps | wall s | CPU s | CPU ms/sweep |"
     echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
@@ -133,9 +146,10 @@ for spec in $INSTANCES; do
     for s in "${SOLVERS[@]}"; do
         case $s in
         rfbp) r=$(run_rfbp "$txt" "$K" "$seed") ;;
-        tcmbp-pr) r=$(run_tcmbp "$inst" "$seed" "${SAME[@]}") ;;
+        tcmbp-pr) r=$(run_tcmbp "$TCMBP" "$inst" "$seed" "${SAME[@]}") ;;
         # shellcheck disable=SC2086
-        tcmbp) r=$(run_tcmbp "$inst" "$seed" ${TCMBP_EXTRA:-}) ;;
+        tcmbp) r=$(run_tcmbp "$TCMBP" "$inst" "$seed" ${TCMBP_EXTRA:-}) ;;
+        tcmbp-base) r=$(run_tcmbp "$BASELINE/tcmbp" "$inst" "$seed") ;;
         esac
         read -r ok steps sweeps wall secs <<<"$r"
         TOT_S[$s]=$(awk -v a="${TOT_S[$s]}" -v b="$secs" 'BEGIN { print a + b }')

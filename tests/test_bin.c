@@ -1,8 +1,9 @@
 /* Tests of the binary-weight factor (EQUATIONS.md 2, 5): the exact hidden-unit mode
  * against brute-force enumeration for tiny n (odd and even, polarised
  * fields, output messages at +-1), the CLT mode against the exact one for
- * large n, field-space helpers, and the Bethe free entropy (alpha = 0, and
- * exact on a one-pattern instance, whose graph is a tree). */
+ * large n, field-space helpers, the Bethe free entropy (alpha = 0, and
+ * exact on a one-pattern instance, whose graph is a tree) and its pattern
+ * terms against a scalar reference. */
 #include "tcmbp/bin.h"
 
 #include <CUnit/CUnit.h>
@@ -17,6 +18,7 @@
 #include "tcmbp/rng.h"
 #include "tcmbp/special.h"
 #include "test_suite.h"
+#include "test_util.h"
 
 /* log(e^a + e^b) for the enumerations (independent of the library's helper). */
 static double lse(double a, double b)
@@ -441,6 +443,63 @@ static void test_modes_and_errors(void)
     tcm_instance_free(inst);
 }
 
+/* The free-entropy pattern terms (the focusing record's and the thermo's
+ * pass: cavity ln cosh fused with the cavity magnetisations, ln cosh F once
+ * per weight, only the totals of the CLT sums) against a scalar reference
+ * built from the public pieces: tcm_bin_unit on the cavity fields,
+ * tcm_output_logz and libm's ln cosh per edge; random messages of all
+ * strengths, tree and fully connected, 1 and 2 threads (enough edges for
+ * threads to be used). And the marginals rebuilt from those messages. */
+static void test_pattern_terms_vs_reference(void)
+{
+    for (int arch = 0; arch < 2; arch++) {
+        tcm_instance *inst = random_instance(arch ? 31 : 63, 3, 600, arch ? TCM_ARCH_FULL : TCM_ARCH_TREE, 5);
+        double sums[2];
+        for (int t = 1; t <= 2; t++) {
+            tcm_bgraph *g = tcm_bgraph_alloc(inst, t);
+            CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+            tcm_bgraph_randomize(g, 0.999, 9);
+            tcm_bbp_rebuild_marginals(g);
+            int same = 1; /* the marginals: the messages summed in pattern order, bitwise */
+            for (size_t ki = 0; ki < g->nw; ki++) {
+                double sum = 0.0;
+                for (int a = 0; a < g->M; a++) sum += g->f[(size_t)a * g->nw + ki];
+                same = same && test_same_double(sum, g->field[ki]);
+            }
+            CU_ASSERT(same);
+            CU_ASSERT_EQUAL(tcm_bin_pattern_terms(g, TCM_HIDDEN_CLT, TCM_OUTPUT_EXACT, &sums[t - 1]), TCM_OK);
+            if (t == 2) {
+                CU_ASSERT_EQUAL(sums[0], sums[1]); /* bitwise: order fixed by the instance */
+                tcm_bgraph_free(g);
+                break;
+            }
+            int n = g->n, K = g->K;
+            double *cav = malloc(n * sizeof(double)), lp[3], lq[3], ref = 0.0;
+            double *work = malloc(tcm_bin_work_size(1, n, TCM_HIDDEN_CLT) * sizeof(double));
+            double *ow = malloc(tcm_output_work_size(K) * sizeof(double));
+            for (int a = 0; a < g->M; a++) {
+                double cterms = 0.0;
+                for (int k = 0; k < K; k++) {
+                    const double *F = g->field + (size_t)k * n, *f = g->f + ((size_t)a * K + k) * n;
+                    for (int i = 0; i < n; i++) {
+                        cav[i] = F[i] - f[i];
+                        cterms += log(cosh(cav[i])) - log(cosh(F[i]));
+                    }
+                    tcm_bin_unit(TCM_HIDDEN_CLT, n, tcm_instance_unit_inputs(inst, a, k), cav, 0.0, NULL, &lp[k],
+                                 &lq[k], work);
+                }
+                ref += tcm_output_logz(inst->rule, TCM_OUTPUT_EXACT, K, inst->outputs[a], lp, lq, ow) + cterms;
+            }
+            CU_ASSERT(fabs(sums[0] - ref) <= 1e-12 * fmax(1.0, fabs(ref)));
+            free(cav);
+            free(work);
+            free(ow);
+            tcm_bgraph_free(g);
+        }
+        tcm_instance_free(inst);
+    }
+}
+
 static const tcm_test_case tests[] = {
     { "exact hidden mode vs enumeration", test_exact_vs_enumeration },
     { "CLT vs exact hidden mode, large n", test_clt_vs_exact },
@@ -450,6 +509,7 @@ static const tcm_test_case tests[] = {
     { "one pattern: Bethe = enumeration", test_one_pattern_exact },
     { "d phi / d lambda = overlap", test_lambda_derivative },
     { "focusing record at alpha = 0", test_record_alpha_zero },
+    { "pattern terms vs scalar reference (1 and 2 threads)", test_pattern_terms_vs_reference },
     { "modes and bad arguments", test_modes_and_errors },
 };
 

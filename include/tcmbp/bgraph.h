@@ -56,6 +56,7 @@ typedef struct {
     double *block_old;        /* block schedule: old messages of one block (allocated on first use) */
     size_t block_cap;         /* doubles in block_old */
     double *signs;            /* nw: scratch of tcm_bbp_errors (counted after every focusing sweep) */
+    double *lcosh;            /* nw: ln cosh of the marginal fields, scratch of tcm_bin_pattern_terms */
     int fields_restored;      /* field was restored exactly from a checkpoint: the next
                                * run uses it as it is instead of rebuilding it */
 } tcm_bgraph;

@@ -58,13 +58,10 @@ void tcm_bin_unit(tcm_hidden_mode hm, int n, const int8_t *xi, const double *cav
 double tcm_bin_update_pattern(tcm_bgraph *g, int a, tcm_hidden_mode hm, tcm_output_mode om, double damping,
                               double *work);
 
-/* Pattern a's free-entropy terms from the current state, without updating:
- * ln Z_a + sum_ki (ln 2cosh(F_ki - f[a->ki]) - ln 2cosh F_ki), where Z_a is the
- * probability that the pattern is satisfied under the cavity distributions. */
-double tcm_bin_pattern_free_entropy(const tcm_bgraph *g, int a, tcm_hidden_mode hm, tcm_output_mode om,
-                                    double *work);
-
-/* *sum = sum_a of the pattern terms above, parallel over patterns and summed
+/* *sum = sum_a of pattern a's free-entropy terms from the current state,
+ * without updating: ln Z_a + sum_ki (ln 2cosh(F_ki - f[a->ki]) - ln 2cosh
+ * F_ki), where Z_a is the probability that the pattern is satisfied under
+ * the cavity distributions; parallel over patterns and summed
  * in pattern order (deterministic for any thread count). Enlarges the
  * scratch for hm if needed: TCM_ENOMEM. */
 int tcm_bin_pattern_terms(tcm_bgraph *g, tcm_hidden_mode hm, tcm_output_mode om, double *sum);

@@ -25,7 +25,7 @@ BP_DEFAULTS = [("max_sweeps", ALL, 1000)]
 SOLVE_DEFAULTS = [("protocol", CONT, "paper"), ("max_sweeps", CONT, 200), ("tol", CONT, 1e-6),
                   ("init_random", CONT, 0.0), ("init_random", BIN, 0.1),
                   ("protocol", BIN_TREE, "standard-reinforcement"), ("max_sweeps", BIN_TREE, 1),
-                  ("tol", BIN_TREE, 1e-3), ("protocol", BIN_FULL, "standard-reinforcement"), ("dx", BIN_FULL, 0.02),
+                  ("tol", BIN_TREE, 1e-3), ("protocol", BIN_FULL, "standard-reinforcement"), ("dx", BIN_FULL, 0.04),
                   ("max_sweeps", BIN_FULL, 1000), ("tol", BIN_FULL, 0.1)]
 VOLUME_DEFAULTS = [("cavity", CONT, "ep"), ("lambda_min", CONT, 0.5), ("lambda_max", CONT, 1000.0),
                    ("max_sweeps", CONT, 500), ("lambda_min", BIN, 0.05), ("lambda_max", BIN, 5.0),

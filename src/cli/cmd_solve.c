@@ -342,11 +342,11 @@ static const cli_default solve_defaults[] = {
      * solved every instance tried at alpha = 0.3 (K = 3, N = 45, 99, 201,
      * 1001; K = 5, N = 501); the Julia package's pseudo-reinforcement with
      * tol 0.1 left a third of the small ones unsolved (docs/BINARY.md). Steps
-     * of dx = 0.02 converged to 0.1 (rFBP's own epsilon) need a fifth of the
+     * of dx = 0.04 converged to 0.1 (rFBP's own epsilon) need a seventh of the
      * sweeps of dx = 0.01 converged to 1e-3, with the same success (issue 18,
-     * docs/PERFORMANCE.md). */
+     * docs/PERFORMANCE.md; dx = 0.05 lost one small instance). */
     { "protocol", CLI_FOR_BIN_FULL, "standard-reinforcement" },
-    { "dx", CLI_FOR_BIN_FULL, "0.02" },
+    { "dx", CLI_FOR_BIN_FULL, "0.04" },
     { "max-sweeps", CLI_FOR_BIN_FULL, "1000" },
     { "tol", CLI_FOR_BIN_FULL, "0.1" },
 };
@@ -407,7 +407,7 @@ int cmd_solve(int argc, char **argv)
         CLI_OPT("gamma-max", 0, CLI_DOUBLE, &o.gamma_max, "G", "binary weights: last focusing coupling of scoping", "10"),
         CLI_OPT("steps", 0, CLI_INT, &o.steps, "S", "steps of a ladder or scoping", "30"),
         CLI_OPT("y", 0, CLI_DOUBLE, &o.y, "Y", "replicas of a ladder or scoping", "10"),
-        CLI_OPT("dx", 0, CLI_DOUBLE, &o.dx, "DX", "standard reinforcement step", "tree 0.002, fully connected 0.02"),
+        CLI_OPT("dx", 0, CLI_DOUBLE, &o.dx, "DX", "standard reinforcement step", "tree 0.002, fully connected 0.04"),
         CLI_OPT("drho", 0, CLI_DOUBLE, &o.drho, "DR", "pseudo-reinforcement step", "0.01"),
         CLI_OPT("x", 0, CLI_DOUBLE, &o.x, "X", "pseudo-reinforcement exponent", "0.5"),
         CLI_OPT("steps-list", 0, CLI_STRING, &o.steps_list, "LIST|FILE",
@@ -446,7 +446,7 @@ int cmd_solve(int argc, char **argv)
         "the protocol (unsolved). Defaults depend on the instance: continuous weights run the paper's "
         "protocol with up to 200 sweeps per step; binary tree machines run standard reinforcement with one "
         "sweep per step; binary fully connected machines converge every step (up to 1000 sweeps, tol 0.1, "
-        "dx 0.02). "
+        "dx 0.04). "
         "SOL.h5 is a weights source for eval, volume and other tools. Killed by SIGINT/SIGTERM it writes the "
         "checkpoint and SOL.h5 (with the state in /checkpoint) and exits with code 3; --resume continues.",
         opts, 1, 1, "seed of the random initial messages (--init-random)" };

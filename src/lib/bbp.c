@@ -12,8 +12,6 @@
 #include "tcmbp/error.h"
 #include "tcmbp/weights.h"
 
-#define REBUILD_BLOCK 64 /* weights summed together: contiguous inner loop over i */
-
 /* ---- sweep ------------------------------------------------------------------ */
 
 /* Update patterns [a0, a1) in parallel; returns the largest change and counts
@@ -44,21 +42,30 @@ static inline double external_field(const tcm_bgraph *g, size_t ki)
     return g->ustar ? h + g->ustar[ki] : h;
 }
 
+/* field[w0..w1) = the messages of those weights summed in pattern order (from
+ * 0.0), then the external field added: one pass over the message rows in
+ * memory order, the accumulators (w1 - w0 doubles) staying in cache. */
+static void rebuild_range(tcm_bgraph *g, size_t w0, size_t w1)
+{
+    double *s = g->field;
+    for (size_t w = w0; w < w1; w++) s[w] = 0.0;
+    for (int a = 0; a < g->M; a++) { /* pattern order: independent of the thread count */
+        const double *f = g->f + (size_t)a * g->nw;
+#pragma omp simd
+        for (size_t w = w0; w < w1; w++) s[w] += f[w];
+    }
+    for (size_t w = w0; w < w1; w++) s[w] = external_field(g, w) + s[w];
+}
+
 void tcm_bbp_rebuild_marginals(tcm_bgraph *g)
 {
-    int nbu = (g->n + REBUILD_BLOCK - 1) / REBUILD_BLOCK, nblocks = g->K * nbu;
-#pragma omp parallel for schedule(static) num_threads(g->nthreads) if (tcm_bgraph_parallel(g->ne))
-    for (int b = 0; b < nblocks; b++) {
-        int k = b / nbu, i0 = (b % nbu) * REBUILD_BLOCK;
-        int len = g->n - i0 < REBUILD_BLOCK ? g->n - i0 : REBUILD_BLOCK;
-        size_t w0 = (size_t)k * (size_t)g->n + (size_t)i0;
-        double s[REBUILD_BLOCK];
-        for (int j = 0; j < len; j++) s[j] = 0.0;
-        for (int a = 0; a < g->M; a++) { /* pattern order: independent of the thread count */
-            const double *f = g->f + (size_t)a * g->nw + w0;
-            for (int j = 0; j < len; j++) s[j] += f[j];
-        }
-        for (int j = 0; j < len; j++) g->field[w0 + (size_t)j] = external_field(g, w0 + (size_t)j) + s[j];
+#pragma omp parallel num_threads(g->nthreads) if (tcm_bgraph_parallel(g->ne))
+    {
+        /* each thread its contiguous share of the weights; a weight's sum does
+         * not depend on who computes it */
+        size_t nt = (size_t)omp_get_num_threads(), t = (size_t)omp_get_thread_num();
+        size_t share = (g->nw + nt - 1) / nt, w0 = t * share < g->nw ? t * share : g->nw;
+        rebuild_range(g, w0, w0 + share < g->nw ? w0 + share : g->nw);
     }
 }
 

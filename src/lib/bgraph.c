@@ -46,12 +46,13 @@ tcm_bgraph *tcm_bgraph_alloc_patterns(const tcm_instance *inst, int M, int nthre
     g->f = alloc_doubles(g->ne);
     g->field = alloc_doubles(g->nw);
     g->signs = alloc_doubles(g->nw);
+    g->lcosh = alloc_doubles(g->nw);
     g->lp = alloc_doubles(mk);
     g->lq = alloc_doubles(mk);
     g->fout = alloc_doubles(mk);
     g->work = alloc_doubles((size_t)g->nthreads * g->work_stride);
     g->per_pattern = alloc_doubles((size_t)M);
-    if (!g->f || !g->field || !g->signs || !g->lp || !g->lq || !g->fout || !g->work || !g->per_pattern) {
+    if (!g->f || !g->field || !g->signs || !g->lcosh || !g->lp || !g->lq || !g->fout || !g->work || !g->per_pattern) {
         double gb = 8.0 * (double)g->ne / 1e9;
         tcm_bgraph_free(g);
         TCM_ERROR(TCM_ENOMEM, "out of memory: the graph needs %.3g GB of messages", gb);
@@ -66,6 +67,7 @@ void tcm_bgraph_free(tcm_bgraph *g)
     free(g->f);
     free(g->field);
     free(g->signs);
+    free(g->lcosh);
     free(g->wref);
     free(g->ustar);
     free(g->lp);

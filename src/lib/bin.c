@@ -74,43 +74,109 @@ double tcm_bin_s0(double d)
 #define CLT_ARRAYS 7
 static size_t clt_state_size(int n) { return CLT_ARRAYS * ((size_t)n + 1); }
 
-/* Cavity magnetisations and variances of n fields, vectorised: tanh(c) and
- * 1 - tanh(c)^2 = 4e/(1+e)^2 (full relative accuracy for large |c|) from one
- * e = exp(-2|c|), with the exponent clamped
- * at -707 (where e < 1e-307: the magnetisation is +-1 in double either way,
- * and the variance stays below TCM_BIN_MIN_VARIANCE). */
+/* Cavity magnetisation *m = tanh(c) and variance *s = 1 - tanh(c)^2 =
+ * 4e/(1+e)^2 (full relative accuracy for large |c|) from one e = exp(-2|c|),
+ * with the exponent clamped at -707 (where e < 1e-307: the magnetisation is
+ * +-1 in double either way, and the variance stays below
+ * TCM_BIN_MIN_VARIANCE). Inlined into the vectorised loops below. */
+static TCM_ALWAYS_INLINE void mag_var_point(double c, double *m, double *s)
+{
+    double x = -2.0 * fabs(c);
+    double e = tcm_exp_bounded(x > -707.0 ? x : -707.0), r = 1.0 / (1.0 + e);
+    *m = copysign((1.0 - e) * r, c);
+    *s = 4.0 * e * r * r;
+}
+
+/* Cavity magnetisations and variances of n cavity fields cav, and xi as doubles. */
 TCM_HOT_LOOP static void clt_mag_var(int n, const int8_t *xi, const double *cav, double *m, double *s,
                                      double *xd)
 {
 #pragma omp simd
     for (int i = 0; i < n; i++) {
-        double c = cav[i], x = -2.0 * fabs(c);
+        mag_var_point(cav[i], &m[i], &s[i]);
+        xd[i] = xi[i];
+    }
+}
+
+/* The same from the marginal fields F and the unit's messages f: cavity
+ * field F_i - f_i (cavity_fields' difference, without its array). */
+TCM_HOT_LOOP static void clt_mag_var_diff(int n, const int8_t *xi, const double *F, const double *f, double *m,
+                                          double *s, double *xd)
+{
+#pragma omp simd
+    for (int i = 0; i < n; i++) {
+        mag_var_point(F[i] - f[i], &m[i], &s[i]);
+        xd[i] = xi[i];
+    }
+}
+
+/* clt_mag_var_diff and, for the record, t_i = ln cosh(F_i - f_i) - lc_i
+ * (lc_i = ln cosh F_i) from the same e = exp(-2|c|): the bits of
+ * tcm_logcosh_bounded(c) - lc_i, one exponential fewer. */
+TCM_HOT_LOOP static void clt_mag_var_terms(int n, const int8_t *xi, const double *F, const double *lc,
+                                           const double *f, double *m, double *s, double *xd, double *t)
+{
+#pragma omp simd
+    for (int i = 0; i < n; i++) {
+        double c = F[i] - f[i], ac = fabs(c), x = -2.0 * ac;
         double e = tcm_exp_bounded(x > -707.0 ? x : -707.0), r = 1.0 / (1.0 + e);
         m[i] = copysign((1.0 - e) * r, c);
         s[i] = 4.0 * e * r * r;
         xd[i] = xi[i];
+        t[i] = ((ac - LN2) + tcm_log1p_bounded(e)) - lc[i];
     }
+}
+
+/* Prefix and suffix sums of the state (after the magnetisations): four
+ * independent chains, the running sums kept in registers (the arrays share
+ * one buffer, so summing through memory would put a store-to-load round
+ * trip in every step of each chain). */
+static void clt_sums(int n, double *st)
+{
+    size_t w = (size_t)n + 1;
+    const double *m = st, *s = st + w, *xd = st + 6 * w;
+    double *sm = st + 2 * w, *ss = st + 3 * w, *pm = st + 4 * w, *ps = st + 5 * w;
+    double run_pm = 0.0, run_ps = 0.0, run_sm = 0.0, run_ss = 0.0;
+    sm[n] = ss[n] = pm[0] = ps[0] = 0.0;
+    for (int i = 0, j = n - 1; i < n; i++, j--) {
+        pm[i + 1] = run_pm = run_pm + xd[i] * m[i];
+        ps[i + 1] = run_ps = run_ps + s[i];
+        sm[j] = run_sm = run_sm + xd[j] * m[j];
+        ss[j] = run_ss = run_ss + s[j];
+    }
+}
+
+/* Only the totals sm[0] and ss[0] of clt_sums (the same additions in the
+ * same order), for a unit whose messages are not needed. */
+static void clt_totals(int n, const double *st, double *om, double *dv)
+{
+    size_t w = (size_t)n + 1;
+    const double *m = st, *s = st + w, *xd = st + 6 * w;
+    double a = 0.0, b = 0.0;
+    for (int j = n - 1; j >= 0; j--) {
+        a = a + xd[j] * m[j];
+        b = b + s[j];
+    }
+    *om = a;
+    *dv = b;
+}
+
+/* *lp, *lq = log H(-+omega/sqrt Delta) from the unit's totals. */
+static void clt_out(double om, double dv, double *lp, double *lq)
+{
+    double x = om / sqrt(fmax(dv, TCM_BIN_MIN_VARIANCE));
+    *lp = tcm_logH(-x);
+    *lq = tcm_logH(x);
 }
 
 /* Fill the state from the cavity fields; *lp, *lq = log H(-+omega/sqrt Delta). */
 static void clt_prepare(int n, const int8_t *xi, const double *cav, double *st, double *lp, double *lq)
 {
     size_t w = (size_t)n + 1;
-    double *m = st, *s = st + w, *sm = st + 2 * w, *ss = st + 3 * w, *pm = st + 4 * w, *ps = st + 5 * w;
-    double *xd = st + 6 * w;
-    clt_mag_var(n, xi, cav, m, s, xd);
-    sm[n] = ss[n] = pm[0] = ps[0] = 0.0;
-    for (int i = 0, j = n - 1; i < n; i++, j--) { /* four independent chains: prefix and suffix together */
-        pm[i + 1] = pm[i] + xd[i] * m[i];
-        ps[i + 1] = ps[i] + s[i];
-        sm[j] = sm[j + 1] + xd[j] * m[j];
-        ss[j] = ss[j + 1] + s[j];
-    }
-    double x = sm[0] / sqrt(fmax(ss[0], TCM_BIN_MIN_VARIANCE));
-    *lp = tcm_logH(-x);
-    *lq = tcm_logH(x);
+    clt_mag_var(n, xi, cav, st, st + w, st + 6 * w);
+    clt_sums(n, st);
+    clt_out(st[2 * w], st[3 * w], lp, lq);
 }
-
 
 /* Messages u[0..n) of EQUATIONS.md 2.1 from the state and the output field fout.
  * Vectorised: x1,2 = (omega'_i +- xi_i)/sqrt(2 Delta'_i) from the prefix and
@@ -354,18 +420,19 @@ void tcm_bin_unit(tcm_hidden_mode hm, int n, const int8_t *xi, const double *cav
 
 size_t tcm_bin_work_size(int K, int n, tcm_hidden_mode hm)
 {
-    /* cavity fields n, new messages n, output scratch, lp/lq copies 2K, and the
+    /* cavity fields n, new messages n, output scratch, lp/lq copies and the
+     * record's per-unit cavity terms 3K, and the
      * unit states: K of them in CLT mode (kept between the two phases), one
      * in exact mode (rebuilt in the second phase). */
     size_t units = hm == TCM_HIDDEN_EXACT ? exact_state_size(n) : (size_t)K * clt_state_size(n);
-    return 2 * (size_t)n + tcm_output_work_size(K) + 2 * (size_t)K + units;
+    return 2 * (size_t)n + tcm_output_work_size(K) + 3 * (size_t)K + units;
 }
 
 /* ---- one pattern ---------------------------------------------------------- */
 
 /* Scratch layout of a pattern computation. */
 typedef struct {
-    double *cav, *unew, *lp, *lq, *owork, *units;
+    double *cav, *unew, *lp, *lq, *cterm, *owork, *units;
 } pattern_work;
 
 static pattern_work pattern_layout(const tcm_bgraph *g, double *work)
@@ -375,7 +442,8 @@ static pattern_work pattern_layout(const tcm_bgraph *g, double *work)
     pw.unew = work + g->n;
     pw.lp = pw.unew + g->n;
     pw.lq = pw.lp + g->K;
-    pw.owork = pw.lq + g->K;
+    pw.cterm = pw.lq + g->K;
+    pw.owork = pw.cterm + g->K;
     pw.units = pw.owork + tcm_output_work_size(g->K);
     return pw;
 }
@@ -387,36 +455,106 @@ static void cavity_fields(const tcm_bgraph *g, int a, int k, double *cav)
     for (int i = 0; i < g->n; i++) cav[i] = g->field[w0 + i] - g->f[e0 + i];
 }
 
+/* t_i = ln cosh(F_i - f_i) - lc_i for n edges, vectorised, lc_i = ln cosh F_i. */
+TCM_HOT_LOOP static void cavity_logcosh_terms(int n, const double *F, const double *lc, const double *f, double *t)
+{
+#pragma omp simd
+    for (int i = 0; i < n; i++) t[i] = tcm_logcosh_bounded(F[i] - f[i]) - lc[i];
+}
+
+/* lc_i = ln cosh F_i for n weights, vectorised (once per record: the same
+ * for every pattern). */
+TCM_HOT_LOOP static void field_logcosh(size_t n, const double *F, double *lc)
+{
+#pragma omp simd
+    for (size_t i = 0; i < n; i++) lc[i] = tcm_logcosh_bounded(F[i]);
+}
+
+/* sum_i (ln cosh(F_ki - f[a->ki]) - ln cosh F_ki) for unit k of pattern a,
+ * summed in edge order (scratch: n doubles; g->lcosh filled). */
+static double unit_cavity_terms(const tcm_bgraph *g, int a, int k, double *scratch)
+{
+    size_t e0 = ((size_t)a * (size_t)g->K + (size_t)k) * (size_t)g->n, w0 = (size_t)k * (size_t)g->n;
+    cavity_logcosh_terms(g->n, g->field + w0, g->lcosh + w0, g->f + e0, scratch);
+    double sum = 0.0;
+    for (int i = 0; i < g->n; i++) sum += scratch[i];
+    return sum;
+}
+
+/* CLT state of unit k of pattern a from the marginal fields, in st; *lp,
+ * *lq its message to tau. cterm NULL (a sweep): the prefix and suffix sums
+ * the unit's messages need. Otherwise (the record) only their totals (the
+ * same numbers) and *cterm = the unit's cavity terms sum_i (ln cosh(F_i -
+ * f_i) - ln cosh F_i) in edge order (g->lcosh filled). */
+static void clt_unit_state(const tcm_bgraph *g, int a, int k, double *st, double *lp, double *lq, double *cterm)
+{
+    int n = g->n;
+    size_t w = (size_t)n + 1, e0 = ((size_t)a * (size_t)g->K + (size_t)k) * (size_t)n, w0 = (size_t)k * (size_t)n;
+    const int8_t *xi = tcm_instance_unit_inputs(g->inst, a, k);
+    double om, dv;
+    if (!cterm) {
+        clt_mag_var_diff(n, xi, g->field + w0, g->f + e0, st, st + w, st + 6 * w);
+        clt_sums(n, st);
+        om = st[2 * w];
+        dv = st[3 * w];
+    } else {
+        double *t = st + 2 * w, sum = 0.0; /* the sums' place, unused here */
+        clt_mag_var_terms(n, xi, g->field + w0, g->lcosh + w0, g->f + e0, st, st + w, st + 6 * w, t);
+        for (int i = 0; i < n; i++) sum += t[i];
+        *cterm = sum;
+        clt_totals(n, st, &om, &dv);
+    }
+    clt_out(om, dv, lp, lq);
+}
+
 /* Phase 1: the messages p_ka of every unit of pattern a (into lp, lq); in
- * CLT mode the unit states stay in pw->units for phase 2. */
-static void units_to_output(const tcm_bgraph *g, int a, tcm_hidden_mode hm, const pattern_work *pw,
-                            double *lp, double *lq)
+ * CLT mode the unit states stay in pw->units for phase 2. cterm (K
+ * doubles) non-NULL: the record's pass instead, with each unit's cavity
+ * terms (clt_unit_state; in exact mode by unit_cavity_terms). */
+static void units_to_output(const tcm_bgraph *g, int a, tcm_hidden_mode hm, const pattern_work *pw, double *lp,
+                            double *lq, double *cterm)
 {
     size_t stride = hm == TCM_HIDDEN_EXACT ? 0 : clt_state_size(g->n);
     for (int k = 0; k < g->K; k++) {
+        if (hm == TCM_HIDDEN_CLT) {
+            clt_unit_state(g, a, k, pw->units + (size_t)k * stride, &lp[k], &lq[k], cterm ? &cterm[k] : NULL);
+            continue;
+        }
         cavity_fields(g, a, k, pw->cav);
         tcm_bin_unit(hm, g->n, tcm_instance_unit_inputs(g->inst, a, k), pw->cav, 0.0, NULL, &lp[k], &lq[k],
                      pw->units + (size_t)k * stride);
+        if (cterm) cterm[k] = unit_cavity_terms(g, a, k, pw->unew);
     }
 }
 
-/* Store the new messages unew of unit k (damped, capped); returns the largest
- * magnetisation change, or NaN if some message was not finite (kept old). */
-static double store_unit(tcm_bgraph *g, int a, int k, const double *unew, double damping)
+/* The damped, capped new messages of n edges, vectorised: unew[i] becomes
+ * the value to store (the old f[i] where it is NaN) and d[i] = |unew[i] -
+ * f[i]| (0 there); returns nonzero if some new message was NaN. */
+TCM_HOT_LOOP static int damp_unit(int n, const double *f, double *unew, double *d, double damping)
 {
-    double *f = g->f + ((size_t)a * (size_t)g->K + (size_t)k) * (size_t)g->n;
-    double keep = 1.0 - damping, change = 0.0;
-    int bad = 0;
-    for (int i = 0; i < g->n; i++) {
-        double u = cap_field(keep * unew[i] + damping * f[i]);
-        if (isnan(u)) {
-            bad = 1;
-            continue;
-        }
-        /* |tanh u - tanh f| <= |u - f|: the tanh pair only when it may raise the maximum */
-        if (fabs(u - f[i]) > change) change = fmax(change, fabs(tanh(u) - tanh(f[i])));
-        f[i] = u;
+    double keep = 1.0 - damping, bad = 0.0;
+#pragma omp simd reduction(max : bad)
+    for (int i = 0; i < n; i++) {
+        double u = cap_field(keep * unew[i] + damping * f[i]), nan = u != u ? 1.0 : 0.0;
+        u = nan > 0.0 ? f[i] : u;
+        unew[i] = u;
+        d[i] = fabs(u - f[i]);
+        bad = bad > nan ? bad : nan;
     }
+    return bad > 0.0;
+}
+
+/* Store the new messages unew of unit k (damped, capped; d: n doubles of
+ * scratch); returns the largest magnetisation change, or NaN if some
+ * message was not finite (kept old). */
+static double store_unit(tcm_bgraph *g, int a, int k, double *unew, double *d, double damping)
+{
+    double *f = g->f + ((size_t)a * (size_t)g->K + (size_t)k) * (size_t)g->n, change = 0.0;
+    int bad = damp_unit(g->n, f, unew, d, damping);
+    /* |tanh u - tanh f| <= |u - f|: the tanh pair only when it may raise the maximum */
+    for (int i = 0; i < g->n; i++)
+        if (d[i] > change) change = fmax(change, fabs(tanh(unew[i]) - tanh(f[i])));
+    memcpy(f, unew, (size_t)g->n * sizeof *f);
     return bad ? NAN : change;
 }
 
@@ -427,7 +565,7 @@ double tcm_bin_update_pattern(tcm_bgraph *g, int a, tcm_hidden_mode hm, tcm_outp
     size_t ak = (size_t)a * (size_t)K;
     double *lp = g->lp + ak, *lq = g->lq + ak, *fo = g->fout + ak;
     pattern_work pw = pattern_layout(g, work);
-    units_to_output(g, a, hm, &pw, lp, lq);
+    units_to_output(g, a, hm, &pw, lp, lq, NULL);
     tcm_output_update(g->inst->rule, om, K, g->inst->outputs[a], lp, lq, fo, pw.owork);
     double change = 0.0;
     int bad = 0;
@@ -440,38 +578,23 @@ double tcm_bin_update_pattern(tcm_bgraph *g, int a, tcm_hidden_mode hm, tcm_outp
         } else {
             clt_messages(g->n, pw.units + (size_t)k * clt_state_size(g->n), fo[k], pw.unew);
         }
-        double c = store_unit(g, a, k, pw.unew, damping);
+        double c = store_unit(g, a, k, pw.unew, pw.cav, damping);
         if (isnan(c)) bad = 1;
         else change = fmax(change, c);
     }
     return bad ? NAN : change;
 }
 
-/* t_i = ln cosh(F_i - f_i) - ln cosh F_i for n edges, vectorised. */
-TCM_HOT_LOOP static void cavity_logcosh_terms(int n, const double *F, const double *f, double *t)
-{
-#pragma omp simd
-    for (int i = 0; i < n; i++) t[i] = tcm_logcosh_bounded(F[i] - f[i]) - tcm_logcosh_bounded(F[i]);
-}
-
-/* sum_i (ln cosh(F_ki - f[a->ki]) - ln cosh F_ki) for unit k of pattern a,
- * summed in edge order (scratch: n doubles). */
-static double unit_cavity_terms(const tcm_bgraph *g, int a, int k, double *scratch)
-{
-    size_t e0 = ((size_t)a * (size_t)g->K + (size_t)k) * (size_t)g->n, w0 = (size_t)k * (size_t)g->n;
-    cavity_logcosh_terms(g->n, g->field + w0, g->f + e0, scratch);
-    double sum = 0.0;
-    for (int i = 0; i < g->n; i++) sum += scratch[i];
-    return sum;
-}
-
-double tcm_bin_pattern_free_entropy(const tcm_bgraph *g, int a, tcm_hidden_mode hm, tcm_output_mode om,
-                                    double *work)
+/* Pattern a's free-entropy terms from the current state, without updating:
+ * ln Z_a + sum_ki (ln 2cosh(F_ki - f[a->ki]) - ln 2cosh F_ki), where Z_a is
+ * the probability that the pattern is satisfied under the cavity
+ * distributions (g->lcosh filled). */
+static double pattern_free_entropy(const tcm_bgraph *g, int a, tcm_hidden_mode hm, tcm_output_mode om, double *work)
 {
     pattern_work pw = pattern_layout(g, work);
-    units_to_output(g, a, hm, &pw, pw.lp, pw.lq);
+    units_to_output(g, a, hm, &pw, pw.lp, pw.lq, pw.cterm);
     double f = tcm_output_logz(g->inst->rule, om, g->K, g->inst->outputs[a], pw.lp, pw.lq, pw.owork);
-    for (int k = 0; k < g->K; k++) f += unit_cavity_terms(g, a, k, pw.unew);
+    for (int k = 0; k < g->K; k++) f += pw.cterm[k];
     /* A pattern the state cannot satisfy has log Z = -inf; the CLT mode
      * reaches it as -z^2/2 with the variance floor TCM_BIN_MIN_VARIANCE
      * (about -1e300). Finite terms are bounded by the capped fields
@@ -483,11 +606,12 @@ int tcm_bin_pattern_terms(tcm_bgraph *g, tcm_hidden_mode hm, tcm_output_mode om,
 {
     int st = tcm_bgraph_reserve(g, tcm_bin_work_size(g->K, g->n, hm));
     if (st) return st;
+    field_logcosh(g->nw, g->field, g->lcosh);
 #pragma omp parallel num_threads(g->nthreads) if (tcm_bgraph_parallel(g->ne))
     {
         double *work = g->work + (size_t)omp_get_thread_num() * g->work_stride;
 #pragma omp for schedule(static)
-        for (int a = 0; a < g->M; a++) g->per_pattern[a] = tcm_bin_pattern_free_entropy(g, a, hm, om, work);
+        for (int a = 0; a < g->M; a++) g->per_pattern[a] = pattern_free_entropy(g, a, hm, om, work);
     }
     double s = 0.0;
     for (int a = 0; a < g->M; a++) s += g->per_pattern[a];
