@@ -27,6 +27,8 @@ SOLVE_DEFAULTS = [("protocol", CONT, "paper"), ("max_sweeps", CONT, 200), ("tol"
                   ("protocol", BIN_TREE, "standard-reinforcement"), ("max_sweeps", BIN_TREE, 1),
                   ("tol", BIN_TREE, 1e-3), ("protocol", BIN_FULL, "standard-reinforcement"), ("dx", BIN_FULL, 0.02),
                   ("max_sweeps", BIN_FULL, 1000), ("tol", BIN_FULL, 0.1)]
+# The stability check's defaults (TCM_VOLUME_STABILITY, TCM_VOLUME_DRIFT_MAX in driver.h; volume --stability).
+VOLUME_STABILITY, VOLUME_DRIFT_MAX = 10.0, 1e-4
 VOLUME_DEFAULTS = [("cavity", CONT, "ep"), ("lambda_min", CONT, 0.5), ("lambda_max", CONT, 1000.0),
                    ("max_sweeps", CONT, 500), ("lambda_min", BIN, 0.05), ("lambda_max", BIN, 5.0),
                    ("max_sweeps", BIN, 1000)]
@@ -516,7 +518,8 @@ def _write_solution(s, eng, p, proto, table_c, history, res, status, a, cmdline)
 def volume(inst, reference, save=None, *, csv=None, lambda_min=None, lambda_max=None, steps=25, lambdas=None,
            checkpoint=None, resume=False, weights=None, engine=None, cavity=None, hidden=None, output_factor=None, schedule=None,
            block_size=None, damping=None, tol=None, max_sweeps=None, max_seconds=None, patterns=None, init=None,
-           init_random=None, retries=2, keep_going=False, seed=1, threads=None, progress=None, force=False):
+           init_random=None, retries=2, keep_going=False, stability=VOLUME_STABILITY, drift_max=VOLUME_DRIFT_MAX,
+           seed=1, threads=None, progress=None, force=False):
     """The local-entropy curve around a reference (`tcmbp volume`): a
     warm-started ladder of couplings lambda (lambdas=[...] or steps
     geometric values from lambda_min to lambda_max), per point distance,
@@ -527,6 +530,12 @@ def volume(inst, reference, save=None, *, csv=None, lambda_min=None, lambda_max=
     retries rounds of max_sweeps, round r with damping 1 - (1 - D)/2^r;
     a point still not converged ends the ladder (status 'stopped') unless
     keep_going=True.
+
+    stability: the stability check (the CLI's --stability): a point
+    converged at tol sweeps on to tol/stability; its values are those at
+    tol/stability, the columns drift_entropy |dS| and drift_distance |dd|/d
+    the change from tol, and a drift above drift_max (or no convergence at
+    tol/stability) gives stable = 0 and valid = 0; 0 turns it off.
 
     reference: a K x n (or flat) numpy array of float32/float64/int8 (e.g.
     model.weight.detach().numpy()), a SolveResult, or a weights source path
@@ -549,9 +558,11 @@ def volume(inst, reference, save=None, *, csv=None, lambda_min=None, lambda_max=
     lam = _ladder(lambdas, steps, _number(o, "lambda_min"), _number(o, "lambda_max"))
     seed = _seed(seed)
     _check_retries(retries)
+    stability, drift_max = _check_stability(stability, drift_max)
     check_outputs(force, resume, checkpoint, save=save, csv=csv)
     cmdline = _call_text("volume", dict(save=save, csv=csv, checkpoint=checkpoint, seed=seed, steps=steps,
-                                        retries=retries, keep_going=keep_going or None, **given))
+                                        retries=retries, keep_going=keep_going or None, stability=stability,
+                                        drift_max=drift_max, **given))
     with Session(threads, progress, o["max_seconds"]) as s:
         eng = _Engine(inst, o, kind)
         eng.run.retries = retries
@@ -559,9 +570,22 @@ def volume(inst, reference, save=None, *, csv=None, lambda_min=None, lambda_max=
         ref, ref_text = _weights(reference, e.K, e.n, kind, "reference")
         try:
             return _ladder_run(s, eng, o, ref, ref_text, lam, dict(save=save, csv=csv, checkpoint=checkpoint,
-                               resume=resume, seed=seed, force=force, keep_going=bool(keep_going)), cmdline)
+                               resume=resume, seed=seed, force=force, keep_going=bool(keep_going),
+                               stability=stability, drift_max=drift_max), cmdline)
         finally:
             lib.tcm_weights_free(ref)
+
+
+def _check_stability(stability, drift_max):
+    """The stability check's options (as cmd_volume.c): 0 or a factor > 1, a drift >= 0."""
+    for name, v in (("stability", stability), ("drift_max", drift_max)):
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not np.isfinite(v):
+            raise ValueError("%s must be a finite number (got %r)" % (name, v))
+    if stability != 0 and not stability > 1:
+        raise ValueError("stability must be 0 (no check) or > 1 (got %g)" % stability)
+    if drift_max < 0:
+        raise ValueError("drift_max must be >= 0 (got %g)" % drift_max)
+    return float(stability), float(drift_max)
 
 
 def _ladder(lambdas, steps, lo, hi):
@@ -610,7 +634,8 @@ def _ladder_run(s, eng, o, ref, ref_text, lam, a, cmdline):
                                                  points):
             state["save_failed"] = True
 
-    p = _lib.CVolumeParams(run=eng.run, keep_going=int(a["keep_going"]))
+    p = _lib.CVolumeParams(run=eng.run, keep_going=int(a["keep_going"]), stability=a["stability"],
+                           drift_max=a["drift_max"])
     p.run.max_seconds = 0.0
     cbs = (_lib.PROGRESS_FN(on_sweep), _lib.VOLUME_FN(on_point), _lib.VOLUME_SAVED_FN(on_position))
     p.run.progress, p.on_point, p.on_position = cbs
@@ -650,9 +675,11 @@ def _volume_summary(s, eng, ref, table, status, n, a):
     converged and valid renamed, since those are table columns)."""
     valid = table["valid"] != 0
     sc = dict(status=status, kind=eng.name, points=n, converged_points=int(table["converged"].sum()),
-              valid_points=int(valid.sum()), min_distance=float(table["distance"][valid].min()) if valid.any() else -1.0,
+              valid_points=int(valid.sum()), stable_points=int(table["stable"].sum()),
+              min_distance=float(table["distance"][valid].min()) if valid.any() else -1.0,
               reference_normalized="per_unit" if eng.kind == 0 else "none",
-              reference_errors=_reference_errors(eng, ref), sweeps=int(table["sweeps"].sum()))
+              reference_errors=_reference_errors(eng, ref), sweeps=int(table["sweeps"].sum()),
+              check_sweeps=int(table["check_sweeps"].sum()))
     if status == "stopped":  # (the CLI's lambda/entropy/local_entropy keys are the table's columns here)
         sc["stopped_lambda"] = float(table["lambda"][n - 1])
     sc["seconds"] = s.elapsed()
@@ -683,7 +710,7 @@ def _write_volume(s, eng, ref, ref_text, t, points, n, status, a, cmdline):
     h.table(t, b"/volume", points, n)
     h.attrs("/volume", [("status", status), ("weights", eng.name), ("reference", ref_text)])
     h.do(lib.tcm_results_write_params, b"/volume", eng.ptr, ctypes.byref(eng.run))
-    h.attrs("/volume", [("patterns_used", eng.M)])
+    h.attrs("/volume", [("patterns_used", eng.M), ("stability", a["stability"]), ("drift_max", a["drift_max"])])
     h.commit()
 
 

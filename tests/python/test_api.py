@@ -146,6 +146,30 @@ def test_volume_same_as_cli(tmp_path, cli, inst_file):
     assert list(v2.table["lambda"]) == [1.0, 10.0]
 
 
+def test_volume_stability_same_as_cli(tmp_path, cli, inst_file):
+    """The stability check as the CLI's: at a loose tolerance it marks points
+    stable = 0 (not valid); off (0), no drifts; bad values refused."""
+    cli("solve", inst_file, "-o", tmp_path / "sol.h5")
+    inst = tcmbp.Instance.load(inst_file)
+    for tag, kw, opts in (("loose", dict(tol=0.1), ["--tol", 0.1]),
+                          ("off", dict(tol=0.1, stability=0), ["--tol", 0.1, "--stability", 0]),
+                          ("factor", dict(stability=3.0, drift_max=1e-9), ["--stability", 3, "--drift-max", 1e-9])):
+        js = cli("volume", inst_file, "--reference", tmp_path / "sol.h5", "--steps", 3, "-o",
+                 tmp_path / ("cli_%s.h5" % tag), *opts)
+        v = tcmbp.volume(inst, str(tmp_path / "sol.h5"), steps=3, save=tmp_path / ("py_%s.h5" % tag), **kw)
+        assert_same_numbers(tmp_path / ("py_%s.h5" % tag), tmp_path / ("cli_%s.h5" % tag))
+        assert_same_attrs(tmp_path / ("py_%s.h5" % tag), tmp_path / ("cli_%s.h5" % tag), skip={"source", "reference"})
+        assert v.stable_points == js["stable"] and v.check_sweeps == js["check_sweeps"]
+        assert v.valid_points == js["valid"]
+        if tag == "loose":
+            assert v.stable_points < 3 and not v.table["valid"][0] and v.table["converged"].all()
+        if tag == "off":
+            assert v.check_sweeps == 0 and np.isnan(v.table["drift_entropy"]).all() and v.stable_points == 3
+    for bad in (dict(stability=0.5), dict(stability=float("nan")), dict(drift_max=-1.0), dict(stability=True)):
+        with pytest.raises(ValueError, match="stability|drift_max"):
+            tcmbp.volume(inst, str(tmp_path / "sol.h5"), steps=2, **bad)
+
+
 def test_eval_same_as_cli(tmp_path, cli, inst_file):
     cli("solve", inst_file, "-o", tmp_path / "sol.h5")
     js = cli("eval", inst_file, tmp_path / "sol.h5", "--outputs", tmp_path / "cli.h5")
