@@ -150,6 +150,10 @@ class CFocusParams(Structure):
                 ("on_step", FOCUS_STEP_FN), ("user", c_void_p)]
 
 
+class CPolishResult(Structure):
+    _fields_ = [("errors_before", c_int), ("errors", c_int), ("moves", c_int)]
+
+
 class CFocusResult(Structure):
     _fields_ = [("solved", c_int), ("errors", c_int), ("interrupted", c_int), ("steps", c_int),
                 ("total_sweeps", c_int), ("seconds", c_double)]
@@ -240,6 +244,7 @@ _PROTOS = {
     "tcm_engine_alloc_algo": (P(CEngine), [P(CInstance), c_int, c_int, c_int, c_int]),
     "tcm_engine_free": (None, [P(CEngine)]),
     "tcm_engine_weights": (P(CWeights), [P(CEngine)]),
+    "tcm_polish_weights": (c_int, [P(CWeights), P(CInstance), c_int, P(CPolishResult)]),
     "tcm_weight_kind_name": (c_char_p, [c_int]),
     "tcm_bp_status_name": (c_char_p, [c_int]),
     "tcm_driver_bp": (c_int, [P(CEngine), P(CRunParams), P(CBPResult)]),

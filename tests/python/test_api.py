@@ -103,6 +103,30 @@ def test_amp_engine_same_as_cli(tmp_path, cli, inst_file, kind):
         tcmbp.bp(tcmbp.Instance.load(inst_file), engine="ep")
 
 
+
+def test_solve_polish_default_same_as_cli(tmp_path, cli):
+    """The clean-up is the default, as the CLI's: a short protocol that
+    leaves 2 errors is polished to a solution (the same file as the CLI's);
+    polish=False is --no-polish; a solved run is the same either way."""
+    path = tmp_path / "p99.h5"
+    cli("generate", "--N", 99, "--K", 3, "--alpha", 1.0, "--seed", 12, "-o", path)
+    inst = tcmbp.Instance.load(path)
+    short = ["--protocol", "ladder", "--steps", 1, "--max-sweeps", 15]
+    for tag, kw, opts in (("default", {}, []), ("off", dict(polish=False), ["--no-polish"])):
+        js = cli("solve", path, *short, *opts, "-o", tmp_path / ("cli_%s.h5" % tag), "--threads", 1)
+        r = tcmbp.solve(inst, protocol="ladder", steps=1, max_sweeps=15, save=tmp_path / ("py_%s.h5" % tag), **kw)
+        assert_same_numbers(tmp_path / ("py_%s.h5" % tag), tmp_path / ("cli_%s.h5" % tag))
+        assert_same_attrs(tmp_path / ("py_%s.h5" % tag), tmp_path / ("cli_%s.h5" % tag))
+        for k in ("status", "errors", "errors_before_polish", "polish_moves"):
+            assert getattr(r, k, None) == js.get(k), k
+    assert js["status"] == "unsolved" and js["errors"] == 2 and r.errors == 2
+    d = tcmbp.solve(inst, protocol="ladder", steps=1, max_sweeps=15)
+    assert d.status == "solved" and d.errors_before_polish == 2 and d.polish_moves == 2
+    a, b = tcmbp.solve(inst), tcmbp.solve(inst, polish=False)
+    assert a.status == "solved" and a.weights.tobytes() == b.weights.tobytes()
+    with pytest.raises(ValueError, match="polish"):
+        tcmbp.solve(inst, polish=1)
+
 @pytest.mark.parametrize("arch", ["tree", "full"])
 def test_solve_defaults_per_architecture(tmp_path, cli, arch):
     """The instance-dependent defaults (cmd_solve.c's table, copied in run.py)
