@@ -150,7 +150,8 @@ typedef struct {
                            * `valid`); with the check off 1 for every converged point */
     double drift_entropy; /* the check: |S(tol/stability) - S(tol)| (nats per weight); NaN
                            * when the check did not run (off, or the point did not converge) */
-    double drift_distance; /* |d(tol/stability) - d(tol)| / d(tol/stability); NaN likewise */
+    double drift_distance; /* |d(tol/stability) - d(tol)| / d(tol/stability) (absolute where that
+                            * d is 0); NaN likewise */
     int check_sweeps;     /* sweeps of the check (included in `sweeps`) */
     double extra[TCM_ENGINE_MAX_EXTRAS]; /* the engine's point extras (ops->point_extra_names) */
 } tcm_volume_point;

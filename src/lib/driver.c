@@ -311,7 +311,8 @@ static void stability_record(const tcm_volume_params *p, const tcm_run_position 
     pt->check_sweeps = 0;
     if (!pos->check) return;
     pt->drift_entropy = fabs(pt->entropy - pos->check_entropy);
-    pt->drift_distance = fabs(pt->distance - pos->check_distance) / pt->distance;
+    double dd = fabs(pt->distance - pos->check_distance);
+    pt->drift_distance = pt->distance > 0.0 ? dd / pt->distance : dd; /* d = 0 (binary, large lambda): absolute */
     pt->check_sweeps = pos->sweeps_in_step - pos->check_start;
     pt->stable = pt->converged && tight_status == TCM_BP_CONVERGED && pt->drift_entropy <= p->drift_max &&
                  pt->drift_distance <= p->drift_max;
