@@ -56,32 +56,32 @@ run bp_bt_rand bp bt.h5 "${BB[@]}" --hidden clt --output-factor exact --schedule
 
 # Local volume: around the teacher (continuous, both cavity modes) and a binary teacher.
 for cav in exact fast; do
-    run vol_ctt_$cav volume ctt.h5 --weights continuous --reference ctt.h5:/teacher --cavity $cav --output-factor exact \
+    run vol_ctt_$cav volume ctt.h5 --stability 10 --drift-max 1e-4 --weights continuous --reference ctt.h5:/teacher --cavity $cav --output-factor exact \
         --damping 0.5 --tol 1e-6 --max-sweeps 300 --lambda-min 0.5 --lambda-max 200 --steps 6 -o vol_ctt_$cav.h5 --csv vol_ctt_$cav.csv
 done
-run vol_ctt_list volume ctt.h5 --weights continuous --reference ctt.h5:/teacher --cavity exact --output-factor exact \
+run vol_ctt_list volume ctt.h5 --stability 10 --drift-max 1e-4 --weights continuous --reference ctt.h5:/teacher --cavity exact --output-factor exact \
     --damping 0.5 --tol 1e-6 --max-sweeps 300 --lambdas 3,1,10 -o vol_ctt_list.h5
-run vol_btt volume btt.h5 --weights binary --reference btt.h5:/teacher --hidden clt --output-factor exact --schedule parallel \
+run vol_btt volume btt.h5 --stability 10 --drift-max 1e-4 --weights binary --reference btt.h5:/teacher --hidden clt --output-factor exact --schedule parallel \
     --block-size 64 --damping 0.5 --tol 1e-6 --max-sweeps 300 --lambda-min 0.5 --lambda-max 20 --steps 5 -o vol_btt.h5 --csv vol_btt.csv
 
 # Focusing BP, continuous: the paper's protocol (both cavity modes) and a ladder; fully connected.
 for cav in exact fast; do
-    run solve_ct_$cav solve ct.h5 --weights continuous --protocol paper --cavity $cav --output-factor exact --damping 0.5 \
+    run solve_ct_$cav solve ct.h5 --polish --weights continuous --protocol paper --cavity $cav --output-factor exact --damping 0.5 \
         --tol 1e-6 --max-sweeps 200 -o solve_ct_$cav.h5
 done
-run solve_ct5_ladder solve ct5.h5 --weights continuous --protocol ladder --lambda-min 1 --lambda-max 50 --steps 8 --y 5 \
+run solve_ct5_ladder solve ct5.h5 --polish --weights continuous --protocol ladder --lambda-min 1 --lambda-max 50 --steps 8 --y 5 \
     --cavity exact --output-factor clt --damping 0.5 --tol 1e-6 --max-sweeps 100 --no-stop-at-solution -o solve_ct5_ladder.h5
-run solve_cf solve cf.h5 --weights continuous --protocol paper --cavity exact --output-factor exact --damping 0.5 \
+run solve_cf solve cf.h5 --polish --weights continuous --protocol paper --cavity exact --output-factor exact --damping 0.5 \
     --tol 1e-6 --max-sweeps 200 -o solve_cf.h5
 
 # Focusing BP, binary: every protocol, tree and fully connected.
 SB=(--weights binary --hidden clt --output-factor exact --schedule parallel --block-size 64 --damping 0.5 --tol 1e-3 --init-amplitude 0.1 --seed 1)
-run solve_bt_sr solve bt.h5 "${SB[@]}" --protocol standard-reinforcement --dx 0.01 --max-sweeps 1 -o solve_bt_sr.h5
-run solve_b1_sr solve b1.h5 "${SB[@]}" --protocol standard-reinforcement --dx 0.005 --max-sweeps 1 -o solve_b1_sr.h5
-run solve_bt_scoping solve bt.h5 "${SB[@]}" --protocol scoping --gamma-min 0.1 --gamma-max 10 --steps 10 --y 10 --max-sweeps 20 -o solve_bt_scoping.h5
-run solve_bt_pseudo solve bt.h5 "${SB[@]}" --protocol pseudo-reinforcement --drho 0.02 --x 0.5 --max-sweeps 5 -o solve_bt_pseudo.h5
-run solve_bf_sr solve bf.h5 "${SB[@]}" --protocol standard-reinforcement --dx 0.01 --max-sweeps 100 -o solve_bf_sr.h5
-run solve_bt_list solve bt.h5 "${SB[@]}" --protocol list --steps-list "0.5:2,1:5,inf:10" --max-sweeps 30 --no-stop-at-solution -o solve_bt_list.h5
+run solve_bt_sr solve bt.h5 --polish "${SB[@]}" --protocol standard-reinforcement --dx 0.01 --max-sweeps 1 -o solve_bt_sr.h5
+run solve_b1_sr solve b1.h5 --polish "${SB[@]}" --protocol standard-reinforcement --dx 0.005 --max-sweeps 1 -o solve_b1_sr.h5
+run solve_bt_scoping solve bt.h5 --polish "${SB[@]}" --protocol scoping --gamma-min 0.1 --gamma-max 10 --steps 10 --y 10 --max-sweeps 20 -o solve_bt_scoping.h5
+run solve_bt_pseudo solve bt.h5 --polish "${SB[@]}" --protocol pseudo-reinforcement --drho 0.02 --x 0.5 --max-sweeps 5 -o solve_bt_pseudo.h5
+run solve_bf_sr solve bf.h5 --polish "${SB[@]}" --protocol standard-reinforcement --dx 0.01 --max-sweeps 100 -o solve_bf_sr.h5
+run solve_bt_list solve bt.h5 --polish "${SB[@]}" --protocol list --steps-list "0.5:2,1:5,inf:10" --max-sweeps 30 --no-stop-at-solution -o solve_bt_list.h5
 
 # Trainers (continuous).
 for algo in lal elal cesgd-fast cesgd-slow; do

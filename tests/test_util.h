@@ -95,7 +95,9 @@ static inline int test_same_point(const tcm_volume_point *a, const tcm_volume_po
            a->converged == b->converged && a->valid == b->valid && a->status == b->status &&
            a->sweeps == b->sweeps && test_same_double(a->change, b->change) && a->reliable == b->reliable &&
            test_same_double(a->damping, b->damping) && test_same_double(a->legendre, b->legendre) &&
-           test_same_double(a->limit, b->limit) && test_same_doubles(a->extra, b->extra, TCM_ENGINE_MAX_EXTRAS);
+           test_same_double(a->limit, b->limit) && test_same_doubles(a->extra, b->extra, TCM_ENGINE_MAX_EXTRAS) &&
+           a->stable == b->stable && test_same_double(a->drift_entropy, b->drift_entropy) &&
+           test_same_double(a->drift_distance, b->drift_distance) && a->check_sweeps == b->check_sweeps;
 }
 
 /* A fresh directory dir (a "/tmp/...XXXXXX" template) and path = dir/name;

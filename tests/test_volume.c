@@ -172,10 +172,17 @@ typedef struct {
 /* Where to interrupt the uninterrupted run `full`: the first point after the
  * first that takes at least 4 sweeps, at its middle sweep; or with at_end
  * the first point after the first that reached max_sweeps, at that last
- * sweep (the point is over, its row not yet written). 0 if there is none. */
+ * sweep (the point is over, its row not yet written); or with at_end = 2
+ * the first point after the first whose stability check took at least 2
+ * sweeps, in the middle of the check. 0 if there is none. */
 static int ladder_cut(const tcm_volume_point *full, int count, int at_end, stopper *cut)
 {
     for (int j = 1; j < count; j++) {
+        if (at_end == 2) {
+            if (full[j].check_sweeps < 2) continue;
+            *cut = (stopper){ j, full[j].sweeps - full[j].check_sweeps / 2, 0 };
+            return 1;
+        }
         if (!at_end && full[j].sweeps >= 4) {
             *cut = (stopper){ j, full[j].sweeps / 2, 0 };
             return 1;
@@ -217,9 +224,10 @@ static void check_ladder_resume(const ladder_case *c, const int threads[3], int 
     tcm_run_position pos = TCM_RUN_POSITION_INIT, pr = TCM_RUN_POSITION_INIT;
     CU_ASSERT_EQUAL(tcm_driver_volume(er, c->wref, c->lambdas, c->count, &p, &pos, resumed), TCM_OK);
     int interrupted = !pos.finished;
-    CU_ASSERT(interrupted || at_end);
+    CU_ASSERT(interrupted || at_end == 1);
     if (interrupted) {
         CU_ASSERT(pos.next_step == cut.point && pos.sweeps_in_step == cut.sweep);
+        CU_ASSERT_EQUAL(pos.check, at_end == 2); /* stopped inside the stability check */
         CU_ASSERT_EQUAL(tcm_volume_checkpoint_save(path, er, &c->params.run, c->wref, c->lambdas, c->count, &pos, resumed), TCM_OK);
         tcm_engine_free(er);
         er = test_engine(c->inst, c->kind, -1, threads[2]);
@@ -265,6 +273,8 @@ static void test_resume_continuous(void)
     check_ladder_resume(&c, (const int[3]){ 1, 1, 2 }, 1);
     c.params.run.retries = 2; /* interrupted inside a retry round (sweep 12 of 24), which the resume continues */
     check_ladder_resume(&c, (const int[3]){ 2, 1, 2 }, 0);
+    c.params.run.max_sweeps = 120; /* interrupted inside a stability check, which the resume continues */
+    check_ladder_resume(&c, (const int[3]){ 1, 2, 1 }, 2);
     tcm_instance_free(inst);
 }
 
@@ -331,8 +341,8 @@ static void test_retries(void)
     }
     for (int j = 0; j < 3; j++) {
         CU_ASSERT(a[j].status == TCM_BP_NOT_CONVERGED && a[j].sweeps == 6 && a[j].damping == 0.5 && !a[j].valid);
-        int round = (b[j].sweeps - 1) / 6;
-        CU_ASSERT(b[j].sweeps > 6 && b[j].sweeps <= 42);
+        int to_tol = b[j].sweeps - b[j].check_sweeps, round = (to_tol - 1) / 6; /* the check keeps its damping */
+        CU_ASSERT(to_tol > 6 && to_tol <= 42 && b[j].check_sweeps <= 6);
         CU_ASSERT_DOUBLE_EQUAL(b[j].damping, tcm_run_retry_damping(0.5, round), 1e-15);
         printf("%s%d sweeps, damping %g, %s", j ? "; " : "\n      with retries: ", b[j].sweeps, b[j].damping,
                tcm_bp_status_name(b[j].status));
@@ -448,7 +458,62 @@ static void test_clt_reliability(void)
     tcm_instance_free(inst);
 }
 
+/* One ladder around the teacher at tolerance tol (stability factor f, 0: no check). */
+static void stability_ladder(const tcm_instance *inst, double tol, double f, tcm_volume_point *pts)
+{
+    double lambdas[3] = { 0.5, 3.0, 20.0 };
+    tcm_volume_params p = TCM_VOLUME_PARAMS_INIT;
+    p.run.tol = tol;
+    p.stability = f;
+    tcm_engine *e = test_engine(inst, TCM_WEIGHTS_CONTINUOUS, -1, 1);
+    tcm_run_position pos = TCM_RUN_POSITION_INIT;
+    CU_ASSERT_EQUAL(tcm_driver_volume(e, inst->teacher->w, lambdas, 3, &p, &pos, pts), TCM_OK);
+    CU_ASSERT(pos.finished && pos.next_step == 3 && !pos.check);
+    tcm_engine_free(e);
+}
+
+/* The stability check: at the default tolerance every point is stable
+ * (drifts far below the threshold); "converged" at a loose tolerance (0.1)
+ * the first point drifts beyond 1e-4 under tol/10 and is marked stable = 0,
+ * valid = 0, while it still counts as converged; with the check off the
+ * drifts are NaN and no sweeps are added. The values reported are those at
+ * the tighter tolerance: closer to the converged ones. Bad factors are refused. */
+static void test_stability_check(void)
+{
+    tcm_instance *inst = teacher_instance(99, 3, 1.0, 4);
+    tcm_volume_point ref[3], loose[3], off[3], def[3];
+    stability_ladder(inst, 1e-10, 0.0, ref);
+    stability_ladder(inst, 1e-6, TCM_VOLUME_STABILITY, def);
+    for (int j = 0; j < 3; j++) {
+        CU_ASSERT(def[j].converged && def[j].stable && def[j].valid);
+        CU_ASSERT(def[j].check_sweeps > 0 && def[j].check_sweeps < def[j].sweeps);
+        CU_ASSERT(def[j].drift_entropy < 1e-6 && def[j].drift_distance < 1e-5);
+    }
+    stability_ladder(inst, 0.1, TCM_VOLUME_STABILITY, loose);
+    printf("\n      tol 0.1: drift_distance %.3g %.3g %.3g, drift_entropy %.3g %.3g %.3g ", loose[0].drift_distance,
+           loose[1].drift_distance, loose[2].drift_distance, loose[0].drift_entropy, loose[1].drift_entropy,
+           loose[2].drift_entropy);
+    CU_ASSERT(loose[0].converged && !loose[0].stable && !loose[0].valid);
+    CU_ASSERT(loose[0].drift_distance > TCM_VOLUME_DRIFT_MAX);
+    CU_ASSERT(isnan(loose[1].legendre)); /* next to a point that is not valid */
+    stability_ladder(inst, 0.1, 0.0, off);
+    CU_ASSERT(off[0].converged && off[0].stable && off[0].valid);
+    CU_ASSERT(isnan(off[0].drift_entropy) && isnan(off[0].drift_distance) && off[0].check_sweeps == 0);
+    CU_ASSERT(fabs(loose[0].distance - ref[0].distance) < fabs(off[0].distance - ref[0].distance));
+    tcm_volume_params p = TCM_VOLUME_PARAMS_INIT;
+    double lambdas[1] = { 1.0 };
+    tcm_run_position pos = TCM_RUN_POSITION_INIT;
+    tcm_engine *e = test_engine(inst, TCM_WEIGHTS_CONTINUOUS, -1, 1);
+    p.stability = 0.5;
+    CU_ASSERT_EQUAL(tcm_driver_volume(e, inst->teacher->w, lambdas, 1, &p, &pos, off), TCM_EINVAL);
+    p.stability = 10.0, p.drift_max = -1.0;
+    CU_ASSERT_EQUAL(tcm_driver_volume(e, inst->teacher->w, lambdas, 1, &p, &pos, off), TCM_EINVAL);
+    tcm_engine_free(e);
+    tcm_instance_free(inst);
+}
+
 static const tcm_test_case tests[] = {
+    { "stability check under a tighter tolerance", test_stability_check },
     { "ladder and S0", test_ladder },
     { "alpha = 0 curve", test_alpha_zero_curve },
     { "teacher vs reference with errors", test_teacher_curve },

@@ -105,9 +105,15 @@ typedef struct {
     int finished;        /* nonzero once the schedule is done (or the solution found) */
     int solved;          /* focusing: the configuration solves the instance */
     int total_sweeps;
+    /* volume: the point next_step is in its stability check (it converged at
+     * tol after check_start sweeps, where S and d were check_entropy and
+     * check_distance; tcm_volume_params.stability) */
+    int check;
+    int check_start;
+    double check_entropy, check_distance;
 } tcm_run_position;
 
-#define TCM_RUN_POSITION_INIT { 0, 0, 0.0, 0, 0, 0 }
+#define TCM_RUN_POSITION_INIT { 0, 0, 0.0, 0, 0, 0, 0, 0, 0.0, 0.0 }
 
 /* ---- local volume ---------------------------------------------------------- */
 
@@ -121,7 +127,8 @@ typedef struct {
     double q;
     int converged;        /* status == TCM_BP_CONVERGED */
     int valid;            /* converged with finite distance and entropies, and the engine's
-                           * approximations reliable there (`reliable`): a number to use
+                           * approximations reliable there (`reliable`), and stable under a
+                           * tighter tolerance (`stable`): a number to use
                            * (0: never average it in; non-finite values stay as they are) */
     int reliable;         /* the engine's approximations hold at this distance (binary
                            * weights with the CLT hidden factor: n d (1 - d) >= 1) */
@@ -138,6 +145,14 @@ typedef struct {
                            * the first point or next to a point that is not valid. A Bethe
                            * fixed point satisfies it up to the trapezoid's error (~1e-5 on
                            * the default ladders); much more flags a non-stationary estimate */
+    int stable;           /* the point converged and, with the stability check on, its sweeps to
+                           * tol/stability converged with both drifts <= drift_max (part of
+                           * `valid`); with the check off 1 for every converged point */
+    double drift_entropy; /* the check: |S(tol/stability) - S(tol)| (nats per weight); NaN
+                           * when the check did not run (off, or the point did not converge) */
+    double drift_distance; /* |d(tol/stability) - d(tol)| / d(tol/stability) (absolute where that
+                            * d is 0); NaN likewise */
+    int check_sweeps;     /* sweeps of the check (included in `sweeps`) */
     double extra[TCM_ENGINE_MAX_EXTRAS]; /* the engine's point extras (ops->point_extra_names) */
 } tcm_volume_point;
 
@@ -154,9 +169,19 @@ typedef struct {
     int keep_going;     /* 0: the ladder ends at the first point that has not converged (after
                          * the retries; its row is recorded), since the points beyond it start
                          * from a state that is not a fixed point; 1: go on */
+    double stability;   /* the stability check: a point that converged at tol sweeps on, warm,
+                         * until it converges at tol / stability (at most max_sweeps more
+                         * sweeps, at the damping it converged with); the point reports the
+                         * values at tol / stability and the drifts from those at tol.
+                         * 0: no check; otherwise > 1 */
+    double drift_max;   /* a point is stable (and may be valid) only if both drifts are <= this */
 } tcm_volume_params;
 
-#define TCM_VOLUME_PARAMS_INIT { TCM_RUN_PARAMS_INIT, NULL, NULL, NULL, 1 }
+/* Defaults of the stability check (docs/CLI.md, volume --stability, --drift-max). */
+#define TCM_VOLUME_STABILITY 10.0
+#define TCM_VOLUME_DRIFT_MAX 1e-4
+
+#define TCM_VOLUME_PARAMS_INIT { TCM_RUN_PARAMS_INIT, NULL, NULL, NULL, 1, TCM_VOLUME_STABILITY, TCM_VOLUME_DRIFT_MAX }
 
 /* Whether a finished ladder ended early at a point that did not converge. */
 int tcm_volume_stopped(const tcm_run_position *pos, int count);

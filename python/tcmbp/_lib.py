@@ -128,7 +128,8 @@ class CBPResult(Structure):
 
 class CPosition(Structure):
     _fields_ = [("next_step", c_int), ("sweeps_in_step", c_int), ("step_seconds", c_double), ("finished", c_int),
-                ("solved", c_int), ("total_sweeps", c_int)]
+                ("solved", c_int), ("total_sweeps", c_int), ("check", c_int), ("check_start", c_int),
+                ("check_entropy", c_double), ("check_distance", c_double)]
 
 
 VOLUME_FN = CFUNCTYPE(c_int, c_void_p, c_int, c_int, c_void_p)
@@ -137,7 +138,7 @@ VOLUME_SAVED_FN = CFUNCTYPE(None, POINTER(CPosition), c_void_p, c_void_p)
 
 class CVolumeParams(Structure):
     _fields_ = [("run", CRunParams), ("on_point", VOLUME_FN), ("on_position", VOLUME_SAVED_FN), ("user", c_void_p),
-                ("keep_going", c_int)]
+                ("keep_going", c_int), ("stability", c_double), ("drift_max", c_double)]
 
 
 FOCUS_SWEEP_FN = CFUNCTYPE(c_int, POINTER(CProgress), c_int, c_int, c_void_p)
@@ -147,6 +148,10 @@ FOCUS_STEP_FN = CFUNCTYPE(c_int, c_void_p, POINTER(CPosition), c_void_p)
 class CFocusParams(Structure):
     _fields_ = [("run", CRunParams), ("stop_at_solution", c_int), ("record", c_int), ("on_sweep", FOCUS_SWEEP_FN),
                 ("on_step", FOCUS_STEP_FN), ("user", c_void_p)]
+
+
+class CPolishResult(Structure):
+    _fields_ = [("errors_before", c_int), ("errors", c_int), ("moves", c_int)]
 
 
 class CFocusResult(Structure):
@@ -258,6 +263,7 @@ _PROTOS = {
     "tcm_engine_alloc_algo": (P(CEngine), [P(CInstance), c_int, c_int, c_int, c_int]),
     "tcm_engine_free": (None, [P(CEngine)]),
     "tcm_engine_weights": (P(CWeights), [P(CEngine)]),
+    "tcm_polish_weights": (c_int, [P(CWeights), P(CInstance), c_int, P(CPolishResult)]),
     "tcm_weight_kind_name": (c_char_p, [c_int]),
     "tcm_bp_status_name": (c_char_p, [c_int]),
     "tcm_driver_bp": (c_int, [P(CEngine), P(CRunParams), P(CBPResult)]),

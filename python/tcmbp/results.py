@@ -74,12 +74,15 @@ class SolveResult(Result):
 
 
 class VolumeResult(Result):
-    """Result of tcmbp.volume: status, kind, points, converged, valid,
-    min_distance, reference_normalized, reference_errors, sweeps, seconds;
-    arrays reference (as measured around: normalised per unit for
-    continuous weights) and table (the /volume columns lambda, distance,
-    entropy, s0, local_entropy, converged, valid, status, sweeps, change,
-    q, limit, ..., seconds), each column also an attribute."""
+    """Result of tcmbp.volume: status, kind, points, converged_points,
+    valid_points, stable_points, min_distance, reference_normalized,
+    reference_errors, sweeps, check_sweeps (those of the stability check,
+    included in sweeps), seconds; arrays reference (as measured around:
+    normalised per unit for continuous weights) and table (the /volume
+    columns lambda, distance, entropy, s0, local_entropy, converged, valid,
+    reliable, status, sweeps, change, q, limit, legendre, damping, stable,
+    drift_entropy, drift_distance, check_sweeps, ..., seconds), each column
+    also an attribute."""
 
 
 class EvalResult(Result):

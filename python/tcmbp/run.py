@@ -27,6 +27,8 @@ SOLVE_DEFAULTS = [("protocol", CONT, "paper"), ("max_sweeps", CONT, 200), ("tol"
                   ("protocol", BIN_TREE, "standard-reinforcement"), ("max_sweeps", BIN_TREE, 1),
                   ("tol", BIN_TREE, 1e-3), ("protocol", BIN_FULL, "standard-reinforcement"), ("dx", BIN_FULL, 0.04),
                   ("max_sweeps", BIN_FULL, 1000), ("tol", BIN_FULL, 0.1)]
+# The stability check's defaults (TCM_VOLUME_STABILITY, TCM_VOLUME_DRIFT_MAX in driver.h; volume --stability).
+VOLUME_STABILITY, VOLUME_DRIFT_MAX = 10.0, 1e-4
 VOLUME_DEFAULTS = [("cavity", CONT, "ep"), ("lambda_min", CONT, 0.5), ("lambda_max", CONT, 1000.0),
                    ("max_sweeps", CONT, 500), ("lambda_min", BIN, 0.05), ("lambda_max", BIN, 5.0),
                    ("max_sweeps", BIN, 1000)]
@@ -366,9 +368,15 @@ def solve(inst, save=None, *, protocol=None, lambda_min=None, lambda_max=None, g
           no_stop_at_solution=False, no_record=False, checkpoint=None, checkpoint_every=0.0, resume=False,
           weights=None, engine=None, cavity=None, hidden=None, output_factor=None, schedule=None, block_size=None, damping=None,
           tol=None, max_sweeps=None, max_seconds=None, patterns=None, init=None, init_random=None, seed=1,
-          threads=None, progress=None, force=False):
+          polish=True, threads=None, progress=None, force=False):
     """Focusing BP (`tcmbp solve`): the configuration of the marginals after
     a protocol of (coupling, y) steps, stopping at a solution.
+
+    polish (default True, the CLI's default; False = --no-polish): when the
+    protocol ends with 1 to 50 training errors, the greedy clean-up of
+    solve --polish; weights (and save=) are then the polished
+    configuration, history the protocol's, and the result has
+    errors_before_polish and polish_moves. A solved run is never touched.
 
     Protocol options as solve --help (protocol: paper | ladder | scoping |
     standard-reinforcement | pseudo-reinforcement | list; defaults by
@@ -400,8 +408,10 @@ def solve(inst, save=None, *, protocol=None, lambda_min=None, lambda_max=None, g
     if o["max_sweeps"] < 1:
         raise ValueError("max_sweeps must be >= 1 (got %d)" % o["max_sweeps"])
     seed = _seed(seed)
+    if not isinstance(polish, (bool, np.bool_)):
+        raise ValueError("polish must be True or False (got %r)" % (polish,))
     check_outputs(force, resume, checkpoint, save=save)
-    cmdline = _call_text("solve", dict(save=save, checkpoint=checkpoint, seed=seed, **given))
+    cmdline = _call_text("solve", dict(save=save, checkpoint=checkpoint, seed=seed, polish=bool(polish), **given))
     with Session(threads, progress, o["max_seconds"]) as s:
         eng = _Engine(inst, o, kind)
         table_c = _lib.CTable()
@@ -412,7 +422,7 @@ def solve(inst, save=None, *, protocol=None, lambda_min=None, lambda_max=None, g
             return _focus(s, eng, o, proto, table_c, dict(save=save, checkpoint=checkpoint, resume=resume,
                           every=checkpoint_every, stop=not no_stop_at_solution, record=not no_record, seed=seed,
                           force=force, init_random=o["init_random"], init=init, dx=o["dx"], drho=o["drho"],
-                          x=o["x"]), cmdline)
+                          x=o["x"], polish=bool(polish)), cmdline)
         finally:
             lib.tcm_protocol_free(proto)
 
@@ -448,25 +458,52 @@ def _focus(s, eng, o, proto, table_c, a, cmdline):
               "resume")
     res = _lib.CFocusResult()
     check(lib.tcm_driver_focus(eng.ptr, proto, ctypes.byref(p), ctypes.byref(pos), history, ctypes.byref(res)))
-    status = ("timeout" if s.timed_out else "interrupted") if res.interrupted else \
-        ("solved" if res.solved else "unsolved")
-    hist = table_array(lib, table_c, history, res.steps)
-    w = eng.weights()
-    if a["save"]:
-        _write_solution(s, eng, p, proto, table_c, history, res, status, a, cmdline)
+    w_c = lib.tcm_engine_weights(eng.ptr)
+    if not w_c:
+        fail(lib.tcm_last_error_code())
+    try:
+        cleanup = _polish(eng, res, w_c) if a["polish"] else None
+        status = ("timeout" if s.timed_out else "interrupted") if res.interrupted else \
+            ("solved" if res.solved else "unsolved")
+        hist = table_array(lib, table_c, history, res.steps)
+        w = np.ctypeslib.as_array(w_c.contents.w, shape=(w_c.contents.K, w_c.contents.n)).copy()
+        if a["save"]:
+            _write_solution(s, eng, p, proto, table_c, history, res, status, a, cmdline, w_c, cleanup)
+    finally:
+        lib.tcm_weights_free(w_c)
     if ck:
         check(lib.tcm_focus_checkpoint_save(ck, eng.ptr, ctypes.byref(eng.run), proto, ctypes.byref(pos), history),
               "writing the checkpoint %s" % a["checkpoint"])
     if state["save_failed"]:
         raise _lib.FileError("a step checkpoint could not be written to %s" % a["checkpoint"], 3)
     s.reraise()
-    out = SolveResult(_solve_summary(s, eng, proto, table_c, res, status, hist, a), dict(weights=w, history=hist))
+    out = SolveResult(_solve_summary(s, eng, proto, table_c, res, status, hist, a, cleanup),
+                      dict(weights=w, history=hist))
     if s.interrupted:
         raise Interrupted("tcmbp.solve interrupted at step %d" % (res.steps + 1), out)
     return out
 
 
-def _solve_summary(s, eng, proto, table_c, res, status, hist, a):
+# The clean-up's limits (SOLVE_POLISH_MOVES, SOLVE_POLISH_MAX_ERRORS of cmd_solve.c).
+POLISH_MOVES, POLISH_MAX_ERRORS = 1000, 50
+
+
+def _polish(eng, res, w_c):
+    """The clean-up of cmd_solve.c's polish() on w_c, in place, when the run
+    ended with 1 to POLISH_MAX_ERRORS errors; res then has the polished
+    errors. Returns (errors_before_polish, polish_moves), or None if it did not run."""
+    if res.solved or res.interrupted or res.errors > POLISH_MAX_ERRORS:
+        return None
+    view = _lib.CInstance.from_buffer_copy(eng.inst._c)
+    view.M = eng.M
+    pr = _lib.CPolishResult()
+    check(lib.tcm_polish_weights(w_c, ctypes.byref(view), POLISH_MOVES, ctypes.byref(pr)), "polish")
+    before = res.errors
+    res.errors, res.solved = pr.errors, int(pr.errors == 0)
+    return before, pr.moves
+
+
+def _solve_summary(s, eng, proto, table_c, res, status, hist, a, cleanup=None):
     """The --json keys of solve (print_summary of cmd_solve.c)."""
     coupling = table_c.col[1].name.decode()
     sc = dict(status=status, kind=eng.name, errors=res.errors, M=eng.M, steps=res.steps, sweeps=res.total_sweeps,
@@ -478,6 +515,8 @@ def _solve_summary(s, eng, proto, table_c, res, status, hist, a):
         for name in hist.dtype.names[ncommon:]:
             if name not in ("converged", "seconds"):
                 sc[name] = float(last[name])
+    if cleanup:
+        sc["errors_before_polish"], sc["polish_moves"] = cleanup
     sc["seconds"] = s.elapsed()
     if a["save"]:
         sc["output"] = str(a["save"])
@@ -486,29 +525,25 @@ def _solve_summary(s, eng, proto, table_c, res, status, hist, a):
     return sc
 
 
-def _write_solution(s, eng, p, proto, table_c, history, res, status, a, cmdline):
-    """SOL.h5 as write_solution and solve_attrs of cmd_solve.c."""
-    w = lib.tcm_engine_weights(eng.ptr)
-    if not w:
-        fail(lib.tcm_last_error_code())
-    try:
-        h = _H5Out(a["save"], "solve", a["force"] or a["resume"], eng, cmdline, s)
-        h.do(lib.tcm_h5_out_weights, w)
-        h.do(lib.tcm_h5_out_group, b"/solve")
-        h.attrs("/solve", [("status", status), ("weights", eng.name), ("errors", res.errors), ("steps", res.steps),
-                           ("sweeps", res.total_sweeps), ("seconds", float(s.elapsed())),
-                           ("protocol", proto.contents.name.decode()), ("protocol_steps", proto.contents.count),
-                           ("dx", float(a["dx"])), ("drho", float(a["drho"])), ("x", float(a["x"])),
-                           ("init_amplitude", 0.0 if a["init"] or a["resume"] else float(a["init_random"])),
-                           ("init", str(a["init"]) if a["init"] else ""), ("seed", a["seed"] - 2**64 if a["seed"] >= 2**63 else a["seed"]),
-                           ("stop_at_solution", p.stop_at_solution), ("max_sweeps_per_step", p.run.max_sweeps)])
-        h.do(lib.tcm_results_write_params, b"/solve", eng.ptr, ctypes.byref(p.run))
-        h.table(table_c, b"/solve/history", history, res.steps)
-        if res.interrupted:
-            h.do(lib.tcm_results_write_checkpoint, eng.ptr)
-        h.commit()
-    finally:
-        lib.tcm_weights_free(w)
+def _write_solution(s, eng, p, proto, table_c, history, res, status, a, cmdline, w, cleanup):
+    """SOL.h5 as write_solution and solve_attrs of cmd_solve.c (w: the configuration written)."""
+    h = _H5Out(a["save"], "solve", a["force"] or a["resume"], eng, cmdline, s)
+    h.do(lib.tcm_h5_out_weights, w)
+    h.do(lib.tcm_h5_out_group, b"/solve")
+    h.attrs("/solve", [("status", status), ("weights", eng.name), ("errors", res.errors), ("steps", res.steps),
+                       ("sweeps", res.total_sweeps), ("seconds", float(s.elapsed())),
+                       ("protocol", proto.contents.name.decode()), ("protocol_steps", proto.contents.count),
+                       ("dx", float(a["dx"])), ("drho", float(a["drho"])), ("x", float(a["x"])),
+                       ("init_amplitude", 0.0 if a["init"] or a["resume"] else float(a["init_random"])),
+                       ("init", str(a["init"]) if a["init"] else ""), ("seed", a["seed"] - 2**64 if a["seed"] >= 2**63 else a["seed"]),
+                       ("stop_at_solution", p.stop_at_solution), ("max_sweeps_per_step", p.run.max_sweeps)])
+    h.do(lib.tcm_results_write_params, b"/solve", eng.ptr, ctypes.byref(p.run))
+    h.attrs("/solve", [("polish", int(a["polish"]))] +
+            ([("errors_before_polish", cleanup[0]), ("polish_moves", cleanup[1])] if cleanup else []))
+    h.table(table_c, b"/solve/history", history, res.steps)
+    if res.interrupted:
+        h.do(lib.tcm_results_write_checkpoint, eng.ptr)
+    h.commit()
 
 
 # ---- volume ------------------------------------------------------------------------------
@@ -516,7 +551,8 @@ def _write_solution(s, eng, p, proto, table_c, history, res, status, a, cmdline)
 def volume(inst, reference, save=None, *, csv=None, lambda_min=None, lambda_max=None, steps=25, lambdas=None,
            checkpoint=None, resume=False, weights=None, engine=None, cavity=None, hidden=None, output_factor=None, schedule=None,
            block_size=None, damping=None, tol=None, max_sweeps=None, max_seconds=None, patterns=None, init=None,
-           init_random=None, retries=2, keep_going=False, seed=1, threads=None, progress=None, force=False):
+           init_random=None, retries=2, keep_going=False, stability=VOLUME_STABILITY, drift_max=VOLUME_DRIFT_MAX,
+           seed=1, threads=None, progress=None, force=False):
     """The local-entropy curve around a reference (`tcmbp volume`): a
     warm-started ladder of couplings lambda (lambdas=[...] or steps
     geometric values from lambda_min to lambda_max), per point distance,
@@ -527,6 +563,12 @@ def volume(inst, reference, save=None, *, csv=None, lambda_min=None, lambda_max=
     retries rounds of max_sweeps, round r with damping 1 - (1 - D)/2^r;
     a point still not converged ends the ladder (status 'stopped') unless
     keep_going=True.
+
+    stability: the stability check (the CLI's --stability): a point
+    converged at tol sweeps on to tol/stability; its values are those at
+    tol/stability, the columns drift_entropy |dS| and drift_distance |dd|/d
+    the change from tol, and a drift above drift_max (or no convergence at
+    tol/stability) gives stable = 0 and valid = 0; 0 turns it off.
 
     reference: a K x n (or flat) numpy array of float32/float64/int8 (e.g.
     model.weight.detach().numpy()), a SolveResult, or a weights source path
@@ -549,9 +591,11 @@ def volume(inst, reference, save=None, *, csv=None, lambda_min=None, lambda_max=
     lam = _ladder(lambdas, steps, _number(o, "lambda_min"), _number(o, "lambda_max"))
     seed = _seed(seed)
     _check_retries(retries)
+    stability, drift_max = _check_stability(stability, drift_max)
     check_outputs(force, resume, checkpoint, save=save, csv=csv)
     cmdline = _call_text("volume", dict(save=save, csv=csv, checkpoint=checkpoint, seed=seed, steps=steps,
-                                        retries=retries, keep_going=keep_going or None, **given))
+                                        retries=retries, keep_going=keep_going or None, stability=stability,
+                                        drift_max=drift_max, **given))
     with Session(threads, progress, o["max_seconds"]) as s:
         eng = _Engine(inst, o, kind)
         eng.run.retries = retries
@@ -559,9 +603,22 @@ def volume(inst, reference, save=None, *, csv=None, lambda_min=None, lambda_max=
         ref, ref_text = _weights(reference, e.K, e.n, kind, "reference")
         try:
             return _ladder_run(s, eng, o, ref, ref_text, lam, dict(save=save, csv=csv, checkpoint=checkpoint,
-                               resume=resume, seed=seed, force=force, keep_going=bool(keep_going)), cmdline)
+                               resume=resume, seed=seed, force=force, keep_going=bool(keep_going),
+                               stability=stability, drift_max=drift_max), cmdline)
         finally:
             lib.tcm_weights_free(ref)
+
+
+def _check_stability(stability, drift_max):
+    """The stability check's options (as cmd_volume.c): 0 or a factor > 1, a drift >= 0."""
+    for name, v in (("stability", stability), ("drift_max", drift_max)):
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not np.isfinite(v):
+            raise ValueError("%s must be a finite number (got %r)" % (name, v))
+    if stability != 0 and not stability > 1:
+        raise ValueError("stability must be 0 (no check) or > 1 (got %g)" % stability)
+    if drift_max < 0:
+        raise ValueError("drift_max must be >= 0 (got %g)" % drift_max)
+    return float(stability), float(drift_max)
 
 
 def _ladder(lambdas, steps, lo, hi):
@@ -610,7 +667,8 @@ def _ladder_run(s, eng, o, ref, ref_text, lam, a, cmdline):
                                                  points):
             state["save_failed"] = True
 
-    p = _lib.CVolumeParams(run=eng.run, keep_going=int(a["keep_going"]))
+    p = _lib.CVolumeParams(run=eng.run, keep_going=int(a["keep_going"]), stability=a["stability"],
+                           drift_max=a["drift_max"])
     p.run.max_seconds = 0.0
     cbs = (_lib.PROGRESS_FN(on_sweep), _lib.VOLUME_FN(on_point), _lib.VOLUME_SAVED_FN(on_position))
     p.run.progress, p.on_point, p.on_position = cbs
@@ -650,9 +708,11 @@ def _volume_summary(s, eng, ref, table, status, n, a):
     converged and valid renamed, since those are table columns)."""
     valid = table["valid"] != 0
     sc = dict(status=status, kind=eng.name, points=n, converged_points=int(table["converged"].sum()),
-              valid_points=int(valid.sum()), min_distance=float(table["distance"][valid].min()) if valid.any() else -1.0,
+              valid_points=int(valid.sum()), stable_points=int(table["stable"].sum()),
+              min_distance=float(table["distance"][valid].min()) if valid.any() else -1.0,
               reference_normalized="per_unit" if eng.kind == 0 else "none",
-              reference_errors=_reference_errors(eng, ref), sweeps=int(table["sweeps"].sum()))
+              reference_errors=_reference_errors(eng, ref), sweeps=int(table["sweeps"].sum()),
+              check_sweeps=int(table["check_sweeps"].sum()))
     if status == "stopped":  # (the CLI's lambda/entropy/local_entropy keys are the table's columns here)
         sc["stopped_lambda"] = float(table["lambda"][n - 1])
     sc["seconds"] = s.elapsed()
@@ -683,7 +743,7 @@ def _write_volume(s, eng, ref, ref_text, t, points, n, status, a, cmdline):
     h.table(t, b"/volume", points, n)
     h.attrs("/volume", [("status", status), ("weights", eng.name), ("reference", ref_text)])
     h.do(lib.tcm_results_write_params, b"/volume", eng.ptr, ctypes.byref(eng.run))
-    h.attrs("/volume", [("patterns_used", eng.M)])
+    h.attrs("/volume", [("patterns_used", eng.M), ("stability", a["stability"]), ("drift_max", a["drift_max"])])
     h.commit()
 
 

@@ -26,13 +26,20 @@
 #define SOLVE_RESTART_STREAM 0x7265737461727473ULL /* "restarts" */
 /* Amplitude of the random initial messages of a restart when --init-random is 0. */
 #define SOLVE_RESTART_AMPLITUDE 1.0
-/* Most moves of the greedy clean-up (--polish) of one attempt. */
+/* Most moves of the greedy clean-up (polish, the default) of one attempt. */
 #define SOLVE_POLISH_MOVES 1000
+/* The clean-up runs only on an attempt left with at most this many errors:
+ * its cost grows as errors^2 M n (each move tries every misclassified
+ * pattern), about errors^2/(3 sweeps) of the protocol's for continuous
+ * weights (<= 14% at 50 errors and the paper protocol's 6000 sweeps); the
+ * runs it solved had 1-4 (results/fbp_success_past), and runs with more
+ * than 50 errors were never solved by it. */
+#define SOLVE_POLISH_MAX_ERRORS 50
 
 typedef struct {
     cli_engine_opts e;
     const char *out, *steps_list, *checkpoint;
-    int protocol, steps, no_stop, no_record, resume, restarts, polish;
+    int protocol, steps, no_stop, no_record, resume, restarts, polish, no_polish;
     double lambda_min, lambda_max, gamma_min, gamma_max, y, dx, drho, x, checkpoint_every, init_amplitude;
 } solve_opts;
 
@@ -142,7 +149,7 @@ static int solve_attrs(tcm_h5_out *h, const solve_run *s, const tcm_focus_params
     if (!st) st = tcm_h5_out_attr_int(h, g, "max_sweeps_per_step", p->run.max_sweeps);
     if (!st) st = tcm_results_write_params(h, g, s->r.engine, &p->run);
     if (!st && o->restarts > 0) st = tcm_h5_out_attr_int(h, g, "restarts", o->restarts);
-    if (!st && o->polish) st = tcm_h5_out_attr_int(h, g, "polish", 1);
+    if (!st) st = tcm_h5_out_attr_int(h, g, "polish", o->polish);
     if (!st && s->polished)
         st = tcm_h5_out_attr_int(h, g, "errors_before_polish", s->attempts[s->nattempts - 1].errors_before_polish);
     if (!st && s->polished) st = tcm_h5_out_attr_int(h, g, "polish_moves", s->attempts[s->nattempts - 1].polish_moves);
@@ -271,7 +278,7 @@ static int polish(solve_run *s, tcm_focus_result *res, solve_attempt *at)
     tcm_weights_free(s->polished);
     s->polished = NULL;
     at->errors_before_polish = res->errors;
-    if (!s->o->polish || res->solved || res->interrupted) return TCM_OK;
+    if (!s->o->polish || res->solved || res->interrupted || res->errors > SOLVE_POLISH_MAX_ERRORS) return TCM_OK;
     tcm_instance view = *s->r.inst;
     view.M = s->r.engine->M;
     tcm_polish_result pr;
@@ -390,7 +397,7 @@ static int run(const cli_args *a, cli_command *cmd, solve_opts *o, char *cmdline
 
 int cmd_solve(int argc, char **argv)
 {
-    solve_opts o = { CLI_ENGINE_OPTS_INIT, NULL, NULL, NULL, TCM_PROTOCOL_PAPER, 30, 0, 0, 0, 0, 0,
+    solve_opts o = { CLI_ENGINE_OPTS_INIT, NULL, NULL, NULL, TCM_PROTOCOL_PAPER, 30, 0, 0, 0, 0, 0, 0,
                      0.5, 30.0, 0.1, 10.0, 10.0, 0.002, 0.01, 0.5, 0.0, -1.0 };
     cli_option opts[] = {
         CLI_OPT("output", 'o', CLI_STRING, &o.out, "SOL.h5",
@@ -425,9 +432,11 @@ int cmd_solve(int argc, char **argv)
                 "--init-random, or 1 when that is 0; restart r's seed is derived from --seed and r and "
                 "listed in /solve/attempts), up to R times; the result is the last attempt's", "0"),
         CLI_OPT("polish", 0, CLI_FLAG, &o.polish, NULL,
-                "when the protocol ends with training errors, clean them up greedily (continuous: perceptron "
-                "corrections of a unit on a misclassified pattern; binary: single weight flips; a move is kept "
-                "only if it lowers the errors); /weights is then the polished configuration", NULL),
+                "(the default) when the protocol ends with 1 to 50 training errors, clean them up greedily "
+                "(continuous: perceptron corrections of a unit on a misclassified pattern; binary: single weight "
+                "flips; a move is kept only if it lowers the errors); /weights is then the polished "
+                "configuration, /solve/history the protocol's; a solved run is never touched", NULL),
+        CLI_OPT("no-polish", 0, CLI_FLAG, &o.no_polish, NULL, "no clean-up: /weights is the protocol's configuration", NULL),
         CLI_OPT("checkpoint", 0, CLI_STRING, &o.checkpoint, "CK.h5",
                 "write the state and the protocol position to CK.h5 after every step (at most every "
                 "--checkpoint-every seconds), at the end and on SIGINT/SIGTERM or timeout", NULL),
@@ -457,6 +466,8 @@ int cmd_solve(int argc, char **argv)
     if (o.restarts > 0 && o.checkpoint)
         return cli_usage(&a, "--restarts cannot be combined with --checkpoint or --resume (a checkpoint holds one attempt)");
     if (o.checkpoint_every < 0) return cli_usage(&a, "--checkpoint-every must be >= 0 (got %g)", o.checkpoint_every);
+    if (o.polish && o.no_polish) return cli_usage(&a, "--polish and --no-polish exclude each other");
+    o.polish = !o.no_polish;
     if (cli_given(&cmd, "init-amplitude")) {
         if (cli_given(&cmd, "init-random") && o.e.init_random != o.init_amplitude)
             return cli_usage(&a, "--init-amplitude and --init-random disagree (%g, %g)", o.init_amplitude, o.e.init_random);

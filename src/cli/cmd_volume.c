@@ -23,7 +23,7 @@
 typedef struct {
     cli_engine_opts e;
     const char *reference, *out, *csv, *checkpoint;
-    double lambda_min, lambda_max;
+    double lambda_min, lambda_max, stability, drift_max;
     int steps, resume, retries, keep_going;
     cli_doubles lambdas;
 } volume_opts;
@@ -162,16 +162,20 @@ static int write_h5(const volume_run *v, const tcm_table *t, const char *cmdline
     if (!st) st = tcm_h5_out_attr_string(h, "/volume", "reference", v->o->reference);
     if (!st) st = tcm_results_write_params(h, "/volume", e, &v->r.run);
     if (!st) st = tcm_h5_out_attr_int(h, "/volume", "patterns_used", e->M);
+    if (!st) st = tcm_h5_out_attr_double(h, "/volume", "stability", v->o->stability);
+    if (!st) st = tcm_h5_out_attr_double(h, "/volume", "drift_max", v->o->drift_max);
     return cli_engine_finish_result(v->a, h, st);
 }
 
 static int print_summary(const volume_run *v)
 {
-    int n = v->pos.next_step, conv = 0, valid = 0, sweeps = 0, last = -1;
+    int n = v->pos.next_step, conv = 0, valid = 0, stable = 0, sweeps = 0, check_sweeps = 0, last = -1;
     double dmin = 1.0;
     for (int j = 0; j < n; j++) {
         sweeps += v->points[j].sweeps;
         conv += v->points[j].converged;
+        stable += v->points[j].stable;
+        check_sweeps += v->points[j].check_sweeps;
         if (v->points[j].valid) {
             valid++;
             last = j;
@@ -186,10 +190,12 @@ static int print_summary(const volume_run *v)
     cli_summary_int(&s, "converged", conv);
     cli_summary_int(&s, "converged_points", conv);
     cli_summary_int(&s, "valid", valid);
+    cli_summary_int(&s, "stable", stable);
     cli_summary_double(&s, "min_distance", valid ? dmin : -1.0);
     cli_summary_str(&s, "reference_normalized", v->r.engine->kind == TCM_WEIGHTS_CONTINUOUS ? "per_unit" : "none");
     cli_summary_int(&s, "reference_errors", reference_errors(v));
     cli_summary_int(&s, "sweeps", sweeps);
+    cli_summary_int(&s, "check_sweeps", check_sweeps);
     if (tcm_volume_stopped(&v->pos, v->count)) cli_summary_double(&s, "stopped_lambda", v->points[n - 1].lambda);
     /* The numbers of the last valid point (the smallest distance one can use). */
     if (last >= 0) cli_summary_double(&s, "lambda", v->points[last].lambda);
@@ -225,6 +231,8 @@ static int ladder(volume_run *v, const char *cmdline)
     p.on_position = on_position;
     p.user = v;
     p.keep_going = v->o->keep_going;
+    p.stability = v->o->stability;
+    p.drift_max = v->o->drift_max;
     const tcm_engine *e = v->r.engine;
     int st = v->o->resume ? tcm_volume_checkpoint_load(v->o->checkpoint, v->r.engine, &v->r.run, v->ref->w, v->lambdas,
                                                       v->count, &v->pos, v->points)
@@ -273,6 +281,9 @@ static int run(const cli_args *a, cli_command *cmd, const volume_opts *o, const 
     int rc = cli_engine_open(a, cmd, &o->e, defaults, (int)(sizeof defaults / sizeof defaults[0]), &v.r);
     if (rc == CLI_EXIT_OK && o->e.max_sweeps < 1) rc = cli_usage(a, "--max-sweeps must be >= 1 (got %d)", o->e.max_sweeps);
     if (rc == CLI_EXIT_OK && o->retries < 0) rc = cli_usage(a, "--retries must be >= 0 (got %d)", o->retries);
+    if (rc == CLI_EXIT_OK && o->stability != 0.0 && !(o->stability > 1.0 && o->stability < 1e300))
+        rc = cli_usage(a, "--stability must be 0 (no check) or > 1 (got %g)", o->stability);
+    if (rc == CLI_EXIT_OK && !(o->drift_max >= 0.0)) rc = cli_usage(a, "--drift-max must be >= 0 (got %g)", o->drift_max);
     v.r.run.retries = o->retries;
     if (rc == CLI_EXIT_OK) rc = make_ladder(a, o, &v.lambdas, &v.count);
     if (rc == CLI_EXIT_OK && !(v.points = calloc((size_t)v.count, sizeof *v.points)))
@@ -289,7 +300,8 @@ static int run(const cli_args *a, cli_command *cmd, const volume_opts *o, const 
 
 int cmd_volume(int argc, char **argv)
 {
-    volume_opts o = { CLI_ENGINE_OPTS_INIT, NULL, NULL, NULL, NULL, 0.5, 1000.0, 25, 0, 2, 0, { 0, { 0 } } };
+    volume_opts o = { CLI_ENGINE_OPTS_INIT, NULL, NULL, NULL, NULL, 0.5, 1000.0, TCM_VOLUME_STABILITY,
+                      TCM_VOLUME_DRIFT_MAX, 25, 0, 2, 0, { 0, { 0 } } };
     cli_option opts[] = {
         CLI_OPT("reference", 'r', CLI_STRING, &o.reference, "REF",
                 "the configuration to measure around: FILE.h5 (its /weights), FILE.h5:/dataset, FILE.npy or a text "
@@ -309,6 +321,12 @@ int cmd_volume(int argc, char **argv)
         CLI_OPT("keep-going", 0, CLI_FLAG, &o.keep_going, NULL,
                 "measure the couplings after one that did not converge (by default the ladder stops there, "
                 "status stopped)", NULL),
+        CLI_OPT("stability", 0, CLI_DOUBLE, &o.stability, "F",
+                "stability check: a point converged at --tol sweeps on to --tol/F (at most --max-sweeps more); "
+                "its values are those at --tol/F, the columns drift_entropy |dS| and drift_distance |dd|/d the "
+                "change from --tol, and a drift above --drift-max (or no convergence at --tol/F) makes it "
+                "stable = 0, valid = 0; 0: no check", "10"),
+        CLI_OPT("drift-max", 0, CLI_DOUBLE, &o.drift_max, "X", "largest drift of a stable point (see --stability)", "1e-4"),
         CLI_OPT("checkpoint", 0, CLI_STRING, &o.checkpoint, "CK.h5",
                 "write the state and the points done to CK.h5 after every point and on SIGINT/SIGTERM or timeout", NULL),
         CLI_OPT("resume", 0, CLI_FLAG, &o.resume, NULL,
@@ -325,7 +343,8 @@ int cmd_volume(int argc, char **argv)
         "and a stationarity (Legendre) check against the previous point. A coupling that does not converge "
         "after the retries is recorded (converged = 0, valid = 0) and ends the ladder (status stopped; "
         "--keep-going goes on); expect it at large lambda around non-solutions. valid = 0 marks every number "
-        "not to use (not converged, not finite, or an approximation that fails there: reliable = 0). SIGINT/SIGTERM stop within a sweep: the points done are written, with the "
+        "not to use (not converged, not finite, an approximation that fails there: reliable = 0, or a value "
+        "that moves under a tighter tolerance: stable = 0, see --stability). SIGINT/SIGTERM stop within a sweep: the points done are written, with the "
         "checkpoint, and the exit code is 3.",
         opts, 1, 1, "seed of --init-random" };
     CLI_PARSE_OR_RETURN(cmd, a, rc, argc, argv);

@@ -242,30 +242,118 @@ int tcm_volume_stopped(const tcm_run_position *pos, int count)
     return pos->finished && pos->next_step < count;
 }
 
+/* S and d of the current state (NaN where its thermodynamics are not numbers). */
+static int current_entropy_distance(tcm_engine *e, const tcm_run_params *p, double *entropy, double *distance)
+{
+    tcm_engine_thermo t;
+    int st = e->ops->thermo(e, &p->modes, &t);
+    if (st == TCM_ENUMERIC) t.entropy = t.distance = NAN, st = TCM_OK;
+    *entropy = t.entropy;
+    *distance = t.distance;
+    return st;
+}
+
+/* The stability check of the point pos->next_step (driver.h `stable`): from
+ * the state converged at tol, sweeps to tol / stability at the damping it
+ * converged with, at most max_sweeps; r is the check's iteration, with the
+ * status of the point (converged) kept in *tight_status. Resumable: the
+ * position holds where the check started and the values at tol. */
+static int stability_sweeps(tcm_engine *e, const tcm_volume_params *p, tcm_run_position *pos, tcm_bp_result *r,
+                            int *tight_status, double *damping)
+{
+    const tcm_run_params *run = &p->run;
+    int round = run->max_sweeps > 0 ? (pos->check_start - 1) / run->max_sweeps : 0;
+    tcm_run_params rp = *run;
+    rp.tol = run->tol / p->stability;
+    rp.modes.damping = *damping = tcm_run_retry_damping(run->modes.damping, round > run->retries ? run->retries : round);
+    rp.max_sweeps = run->max_sweeps - (pos->sweeps_in_step - pos->check_start);
+    if (rp.max_sweeps < 0) rp.max_sweeps = 0;
+    if (run->max_seconds > 0) rp.max_seconds = fmax(run->max_seconds - pos->step_seconds, 1e-9);
+    progress_offset po = { run->progress, run->user, pos->sweeps_in_step };
+    if (run->progress) rp.progress = offset_progress, rp.user = &po;
+    memset(r, 0, sizeof *r);
+    int st = tcm_driver_iterate(e, &rp, NULL, NULL, NULL, r);
+    if (st) return st;
+    pos->sweeps_in_step += r->sweeps;
+    pos->step_seconds += r->seconds;
+    pos->total_sweeps += r->sweeps;
+    *tight_status = r->status;
+    if (r->status != TCM_BP_INTERRUPTED) r->status = TCM_BP_CONVERGED; /* at tol, which the point is about */
+    return TCM_OK;
+}
+
+/* Iterate point pos->next_step to tol (with the retries), then, when it
+ * converged and the check is on, mark the check begun and run it. r: the
+ * last iteration (status INTERRUPTED: stopped mid-point, resumable). */
+static int iterate_point(tcm_engine *e, const tcm_volume_params *p, tcm_run_position *pos, tcm_bp_result *r,
+                         int *tight_status, double *damping)
+{
+    int st;
+    *tight_status = -1;
+    if (!pos->check) {
+        int before = pos->sweeps_in_step;
+        if ((st = iterate_retrying(e, &p->run, &pos->sweeps_in_step, &pos->step_seconds, r, damping))) return st;
+        pos->total_sweeps += pos->sweeps_in_step - before;
+        if (r->status != TCM_BP_CONVERGED || !(p->stability > 0.0)) return TCM_OK;
+        pos->check = 1;
+        pos->check_start = pos->sweeps_in_step;
+        if ((st = current_entropy_distance(e, &p->run, &pos->check_entropy, &pos->check_distance))) return st;
+    }
+    return stability_sweeps(e, p, pos, r, tight_status, damping);
+}
+
+/* The check's columns of pt (after volume_point) and its part of `valid`. */
+static void stability_record(const tcm_volume_params *p, const tcm_run_position *pos, int tight_status,
+                             tcm_volume_point *pt)
+{
+    pt->drift_entropy = pt->drift_distance = NAN;
+    pt->stable = pt->converged;
+    pt->check_sweeps = 0;
+    if (!pos->check) return;
+    pt->drift_entropy = fabs(pt->entropy - pos->check_entropy);
+    double dd = fabs(pt->distance - pos->check_distance);
+    pt->drift_distance = pt->distance > 0.0 ? dd / pt->distance : dd; /* d = 0 (binary, large lambda): absolute */
+    pt->check_sweeps = pos->sweeps_in_step - pos->check_start;
+    pt->stable = pt->converged && tight_status == TCM_BP_CONVERGED && pt->drift_entropy <= p->drift_max &&
+                 pt->drift_distance <= p->drift_max;
+    pt->valid = pt->valid && pt->stable;
+}
+
+static int check_stability(const tcm_volume_params *p)
+{
+    if (p->stability != 0.0 && !(p->stability > 1.0 && isfinite(p->stability)))
+        return TCM_ERROR(TCM_EINVAL, "the stability factor must be 0 (no check) or > 1, got %g", p->stability);
+    if (!(p->drift_max >= 0.0)) return TCM_ERROR(TCM_EINVAL, "the largest drift must be >= 0, got %g", p->drift_max);
+    return TCM_OK;
+}
+
 int tcm_driver_volume(tcm_engine *e, const double *wref, const double *lambdas, int count,
                       const tcm_volume_params *p, tcm_run_position *pos, tcm_volume_point *points)
 {
     int st = check_ladder(wref, lambdas, count, pos);
     if (!st) st = tcm_run_params_check(e, &p->run);
+    if (!st) st = check_stability(p);
     if (st) return st;
     while (!pos->finished && pos->next_step < count) {
         int j = pos->next_step;
         /* A continued point has its state, reference included, restored. */
         if (pos->sweeps_in_step == 0 && (st = e->ops->set_reference(e, wref, lambdas[j]))) return st;
         tcm_bp_result r;
-        int before = pos->sweeps_in_step;
+        int tight_status;
         double damping;
-        if ((st = iterate_retrying(e, &p->run, &pos->sweeps_in_step, &pos->step_seconds, &r, &damping))) return st;
-        pos->total_sweeps += pos->sweeps_in_step - before;
+        if ((st = iterate_point(e, p, pos, &r, &tight_status, &damping))) return st;
         if (r.status == TCM_BP_INTERRUPTED) return TCM_OK; /* mid-point: resumable */
         r.sweeps = pos->sweeps_in_step;
         r.seconds = pos->step_seconds;
         if ((st = volume_point(e, &p->run, wref, lambdas[j], &r, &points[j]))) return st;
+        stability_record(p, pos, tight_status, &points[j]);
         points[j].damping = damping;
         if (j > 0) points[j].legendre = legendre_residual(e, &points[j - 1], &points[j]);
         pos->next_step = j + 1;
         pos->sweeps_in_step = 0;
         pos->step_seconds = 0.0;
+        pos->check = pos->check_start = 0;
+        pos->check_entropy = pos->check_distance = 0.0;
         pos->finished = pos->next_step >= count || (!p->keep_going && !points[j].converged);
         int stop = p->on_point && p->on_point(&points[j], j, count, p->user);
         if (p->on_position) p->on_position(pos, points, p->user);

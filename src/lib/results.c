@@ -123,6 +123,10 @@ void tcm_results_volume_table(const tcm_engine *e, tcm_table *t)
     tcm_table_add(t, "limit", TCM_COL_DOUBLE, offsetof(tcm_volume_point, limit), 0);
     tcm_table_add(t, "legendre", TCM_COL_DOUBLE, offsetof(tcm_volume_point, legendre), 0);
     tcm_table_add(t, "damping", TCM_COL_DOUBLE, offsetof(tcm_volume_point, damping), 0);
+    tcm_table_add(t, "stable", TCM_COL_INT, offsetof(tcm_volume_point, stable), 0);
+    tcm_table_add(t, "drift_entropy", TCM_COL_DOUBLE, offsetof(tcm_volume_point, drift_entropy), 0);
+    tcm_table_add(t, "drift_distance", TCM_COL_DOUBLE, offsetof(tcm_volume_point, drift_distance), 0);
+    tcm_table_add(t, "check_sweeps", TCM_COL_INT, offsetof(tcm_volume_point, check_sweeps), 0);
     add_extras(t, e->ops->point_extra_names, e->ops->point_extras, offsetof(tcm_volume_point, extra));
     tcm_table_add(t, "seconds", TCM_COL_DOUBLE, offsetof(tcm_volume_point, seconds), 0);
 }
@@ -229,6 +233,28 @@ int tcm_results_read_checkpoint(tcm_engine *e, const char *path)
     return e->ops->checkpoint_read(e, path, "/checkpoint", 0);
 }
 
+/* A volume point in its stability check: where it began, S and d at tol. */
+static int write_check(tcm_h5_out *o, const char *group, const tcm_run_position *pos)
+{
+    int st = tcm_h5_out_attr_int(o, group, "check_start", pos->check_start);
+    if (!st) st = tcm_h5_out_attr_double(o, group, "check_entropy", pos->check_entropy);
+    if (!st) st = tcm_h5_out_attr_double(o, group, "check_distance", pos->check_distance);
+    return st;
+}
+
+/* The stability check of write_check, if the position has one (check = 1). */
+static int read_check(const tcm_h5_in *in, const char *group, tcm_run_position *pos)
+{
+    if (!tcm_h5_in_has_attr(in, group, "check_start")) return TCM_OK;
+    int64_t start;
+    int st = tcm_h5_in_attr_int(in, group, "check_start", &start);
+    if (!st) st = tcm_h5_in_attr_double(in, group, "check_entropy", &pos->check_entropy);
+    if (!st) st = tcm_h5_in_attr_double(in, group, "check_distance", &pos->check_distance);
+    pos->check = 1;
+    pos->check_start = (int)start;
+    return st;
+}
+
 /* Position attributes of group. */
 static int write_position(tcm_h5_out *o, const char *group, const tcm_run_position *pos)
 {
@@ -239,6 +265,7 @@ static int write_position(tcm_h5_out *o, const char *group, const tcm_run_positi
     if (!st) st = tcm_h5_out_attr_int(o, group, "finished", pos->finished);
     if (!st) st = tcm_h5_out_attr_int(o, group, "solved", pos->solved);
     if (!st) st = tcm_h5_out_attr_int(o, group, "total_sweeps", pos->total_sweeps);
+    if (!st && pos->check) st = write_check(o, group, pos);
     return st;
 }
 
@@ -251,8 +278,9 @@ static int read_position(const tcm_h5_in *in, const char *group, tcm_run_positio
         int st = tcm_h5_in_attr_int(in, group, names[j], &v[j]);
         if (st) return st;
     }
-    *pos = (tcm_run_position){ (int)v[0], (int)v[1], 0.0, (int)v[2], (int)v[3], (int)v[4] };
-    return tcm_h5_in_attr_double(in, group, "step_seconds", &pos->step_seconds);
+    *pos = (tcm_run_position){ (int)v[0], (int)v[1], 0.0, (int)v[2], (int)v[3], (int)v[4], 0, 0, 0.0, 0.0 };
+    int st = tcm_h5_in_attr_double(in, group, "step_seconds", &pos->step_seconds);
+    return st ? st : read_check(in, group, pos);
 }
 
 /* The schedule (coupling, y per step) as table group/protocol, so that a

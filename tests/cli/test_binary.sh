@@ -99,10 +99,10 @@ f = h5py.File(sys.argv[1], "r")
 t = f["/volume"]
 assert list(t.attrs["columns"]) == ["lambda", "distance", "entropy", "s0", "local_entropy", "converged", "valid",
                                    "reliable", "status", "sweeps", "change", "q", "limit", "legendre", "damping",
-                                   "overlap", "seconds"]
+                                   "stable", "drift_entropy", "drift_distance", "check_sweeps", "overlap", "seconds"]
 n = 33  # n d (1 - d) < 1: the CLT hidden factor is not reliable there, so the point is not valid
 rel = n * t["distance"][()] * (1 - t["distance"][()]) >= 1
-assert np.all(t["reliable"][()] == rel) and np.all(t["valid"][()] == rel) and rel[0]
+assert np.all(t["reliable"][()] == rel) and np.all(t["valid"][()] == rel) and rel[0] and t["stable"][()].all()
 d, le = t["distance"][()], t["local_entropy"][()]
 assert len(d) == 5 and np.all(np.diff(d) < 0) and np.all(le < 1e-4) and np.all(t["converged"][()] == 1)
 ' "$D/vol.h5" || fail "vol.h5 table"

@@ -42,7 +42,7 @@ echo "ok: SIGTERM + --resume reproduces the uninterrupted run"
 # by the first restart; that attempt is exactly the plain run with
 # --init-random 1 and the seed listed in /solve/attempts.
 "$TCMBP" generate --N 45 --K 3 --alpha 2.2 --seed 9 --quiet -o "$D/r45.h5" >/dev/null
-short="--threads 1 --protocol ladder --steps 10 --max-sweeps 30"
+short="--threads 1 --protocol ladder --steps 10 --max-sweeps 30 --no-polish" # restarts alone
 run_ok "$TCMBP" solve --quiet $short "$D/r45.h5" -o "$D/r0.h5"
 grep -q "status=unsolved" "$LOG/out" || fail "the restart instance is solved without restarts: $(cat "$LOG/out")"
 run_ok "$TCMBP" solve --quiet $short --restarts 3 "$D/r45.h5" -o "$D/r3.h5"
@@ -66,23 +66,42 @@ expect_fail 2 "restarts cannot be combined with --checkpoint" "$TCMBP" solve "$D
 expect_fail 2 "restarts must be in" "$TCMBP" solve "$D/r45.h5" -o "$D/x.h5" --restarts -1
 echo "ok: --restarts solves after a failed attempt, reproducibly"
 
-# --polish: a run stopped after 15 sweeps of one step leaves 2 errors; the
-# greedy clean-up removes them (eval agrees) and records what it did.
+# The clean-up (the default; --no-polish turns it off): a run stopped after
+# 15 sweeps of one step leaves 2 errors; the greedy clean-up removes them
+# (eval agrees) and records what it did; --polish (the default spelled out)
+# gives the same file; a solved run is not touched; a run left with more than
+# 50 errors is not cleaned up (its cost grows as errors^2).
 "$TCMBP" generate --N 99 --K 3 --alpha 1.0 --seed 12 --quiet -o "$D/p99.h5" >/dev/null
 short="--threads 1 --protocol ladder --steps 1 --max-sweeps 15"
-run_ok "$TCMBP" solve --quiet $short "$D/p99.h5" -o "$D/p0.h5"
+run_ok "$TCMBP" solve --quiet $short --no-polish "$D/p99.h5" -o "$D/p0.h5"
 grep -q "status=unsolved weights=continuous errors=2 " "$LOG/out" || fail "the polish instance: $(cat "$LOG/out")"
-run_ok "$TCMBP" solve --quiet $short --polish "$D/p99.h5" -o "$D/p1.h5"
+run_ok "$TCMBP" solve --quiet $short "$D/p99.h5" -o "$D/p1.h5"
 grep -q "status=solved weights=continuous errors=0 " "$LOG/out" && grep -q "errors_before_polish=2 polish_moves=2" "$LOG/out" ||
-    fail "--polish summary: $(cat "$LOG/out")"
+    fail "default polish summary: $(cat "$LOG/out")"
+run_ok "$TCMBP" solve --quiet $short --polish "$D/p99.h5" -o "$D/p2.h5"
 run_ok "$TCMBP" eval "$D/p99.h5" "$D/p1.h5"
 grep -q "errors=0" "$LOG/out" || fail "eval of the polished solution: $(cat "$LOG/out")"
+run_ok "$TCMBP" solve --quiet --threads 1 "$D/p99.h5" -o "$D/q1.h5"
+run_ok "$TCMBP" solve --quiet --threads 1 --no-polish "$D/p99.h5" -o "$D/q0.h5"
+"$TCMBP" generate --N 99 --K 3 --alpha 2.5 --seed 12 --quiet -o "$D/h99.h5" >/dev/null
+run_ok "$TCMBP" solve --quiet --threads 1 --protocol ladder --steps 1 --max-sweeps 3 "$D/h99.h5" -o "$D/h1.h5"
+grep -q "status=unsolved weights=continuous errors=59 " "$LOG/out" && ! grep -q "errors_before_polish" "$LOG/out" ||
+    fail "more than 50 errors: no clean-up: $(cat "$LOG/out")"
 py '
 f = h5py.File(sys.argv[1], "r"); g = f["/solve"].attrs
 assert g["status"] == "solved" and g["errors"] == 0 and g["errors_before_polish"] == 2 and g["polish_moves"] == 2
+assert g["polish"] == 1 and h5py.File(sys.argv[4], "r")["/solve"].attrs["polish"] == 0
 assert f["/solve/history/errors"][-1] == 2, "the history is the protocol (before the polish)"
-' "$D/p1.h5" || fail "polished solution file"
-echo "ok: --polish removes the last errors"
+assert np.array_equal(f["/weights"][()], h5py.File(sys.argv[2], "r")["/weights"][()]), "--polish is the default"
+a, b = h5py.File(sys.argv[3], "r"), h5py.File(sys.argv[4], "r")
+assert a["/solve"].attrs["status"] == "solved" and "errors_before_polish" not in a["/solve"].attrs
+assert np.array_equal(a["/weights"][()], b["/weights"][()]), "a solved run is the same with and without the clean-up"
+for k in a["/solve/history"].keys():
+    if k != "seconds":
+        assert np.array_equal(a["/solve/history"][k][()], b["/solve/history"][k][()]), k
+' "$D/p1.h5" "$D/p2.h5" "$D/q1.h5" "$D/q0.h5" || fail "polished solution file"
+expect_fail 2 "exclude each other" "$TCMBP" solve "$D/p99.h5" -o "$D/x.h5" --polish --no-polish
+echo "ok: the default clean-up removes the last errors and leaves solved runs alone"
 
 # Bad input.
 expect_fail 2 "missing -o" "$TCMBP" solve "$D/i99.h5"

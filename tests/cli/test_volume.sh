@@ -31,4 +31,22 @@ expect_fail 2 "lambdas" "$TCMBP" volume "$D/t.h5" --reference "$D/t.h5:/teacher"
 expect_fail 2 "lambdas" "$TCMBP" volume "$D/t.h5" --reference "$D/t.h5:/teacher" --lambdas 1,-2
 expect_fail 2 "lambda" "$TCMBP" volume "$D/t.h5" --reference "$D/t.h5:/teacher" --lambda-min 5 --lambda-max 1
 expect_fail 1 "exists" "$TCMBP" volume "$D/t.h5" --reference "$D/t.h5:/teacher" -o "$D/v.h5"
+
+# The stability check: the columns in HDF5 and CSV and the summary keys; at
+# --tol 0.1 the first point drifts (stable = valid = 0, still converged); bad values refused.
+run_ok "$TCMBP" volume --quiet --json "$D/t.h5" --reference "$D/t.h5:/teacher" --lambdas 0.5,2 --cavity fast \
+    --tol 0.1 -o "$D/vs.h5" --csv "$D/vs.csv"
+py '
+import json
+js = json.loads(open(sys.argv[3]).read())
+v = h5py.File(sys.argv[1], "r")["/volume"]
+csv = np.genfromtxt(sys.argv[2], delimiter=",", names=True)
+assert v["converged"][0] == 1 and v["stable"][0] == 0 and v["valid"][0] == 0, "tol 0.1: point 1 must drift"
+assert v["drift_distance"][0] > 1e-4 and (csv["drift_entropy"] == v["drift_entropy"][()]).all()
+assert js["stable"] == int(v["stable"][()].sum()) and js["check_sweeps"] == int(v["check_sweeps"][()].sum()) > 0
+assert v.attrs["stability"] == 10 and v.attrs["drift_max"] == 1e-4
+' "$D/vs.h5" "$D/vs.csv" "$LOG/out" || fail "stability columns: $(cat "$LOG/out")"
+expect_fail 2 "stability" "$TCMBP" volume "$D/t.h5" --reference "$D/t.h5:/teacher" --stability 0.5
+expect_fail 2 "drift-max" "$TCMBP" volume "$D/t.h5" --reference "$D/t.h5:/teacher" --drift-max -1
+echo "ok: stability check columns, summary and refusals"
 echo "test_volume: all checks passed"

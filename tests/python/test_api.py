@@ -122,6 +122,30 @@ def test_amp_engine_same_as_cli(tmp_path, cli, inst_file, kind):
         tcmbp.bp(tcmbp.Instance.load(inst_file), engine="ep")
 
 
+
+def test_solve_polish_default_same_as_cli(tmp_path, cli):
+    """The clean-up is the default, as the CLI's: a short protocol that
+    leaves 2 errors is polished to a solution (the same file as the CLI's);
+    polish=False is --no-polish; a solved run is the same either way."""
+    path = tmp_path / "p99.h5"
+    cli("generate", "--N", 99, "--K", 3, "--alpha", 1.0, "--seed", 12, "-o", path)
+    inst = tcmbp.Instance.load(path)
+    short = ["--protocol", "ladder", "--steps", 1, "--max-sweeps", 15]
+    for tag, kw, opts in (("default", {}, []), ("off", dict(polish=False), ["--no-polish"])):
+        js = cli("solve", path, *short, *opts, "-o", tmp_path / ("cli_%s.h5" % tag), "--threads", 1)
+        r = tcmbp.solve(inst, protocol="ladder", steps=1, max_sweeps=15, save=tmp_path / ("py_%s.h5" % tag), **kw)
+        assert_same_numbers(tmp_path / ("py_%s.h5" % tag), tmp_path / ("cli_%s.h5" % tag))
+        assert_same_attrs(tmp_path / ("py_%s.h5" % tag), tmp_path / ("cli_%s.h5" % tag))
+        for k in ("status", "errors", "errors_before_polish", "polish_moves"):
+            assert getattr(r, k, None) == js.get(k), k
+    assert js["status"] == "unsolved" and js["errors"] == 2 and r.errors == 2
+    d = tcmbp.solve(inst, protocol="ladder", steps=1, max_sweeps=15)
+    assert d.status == "solved" and d.errors_before_polish == 2 and d.polish_moves == 2
+    a, b = tcmbp.solve(inst), tcmbp.solve(inst, polish=False)
+    assert a.status == "solved" and a.weights.tobytes() == b.weights.tobytes()
+    with pytest.raises(ValueError, match="polish"):
+        tcmbp.solve(inst, polish=1)
+
 @pytest.mark.parametrize("arch", ["tree", "full"])
 def test_solve_defaults_per_architecture(tmp_path, cli, arch):
     """The instance-dependent defaults (cmd_solve.c's table, copied in run.py)
@@ -163,6 +187,30 @@ def test_volume_same_as_cli(tmp_path, cli, inst_file):
     assert open(tmp_path / "py.csv").readline() == header
     v2 = tcmbp.volume(inst, str(tmp_path / "sol.h5"), lambdas=[1.0, 10.0])
     assert list(v2.table["lambda"]) == [1.0, 10.0]
+
+
+def test_volume_stability_same_as_cli(tmp_path, cli, inst_file):
+    """The stability check as the CLI's: at a loose tolerance it marks points
+    stable = 0 (not valid); off (0), no drifts; bad values refused."""
+    cli("solve", inst_file, "-o", tmp_path / "sol.h5")
+    inst = tcmbp.Instance.load(inst_file)
+    for tag, kw, opts in (("loose", dict(tol=0.1), ["--tol", 0.1]),
+                          ("off", dict(tol=0.1, stability=0), ["--tol", 0.1, "--stability", 0]),
+                          ("factor", dict(stability=3.0, drift_max=1e-9), ["--stability", 3, "--drift-max", 1e-9])):
+        js = cli("volume", inst_file, "--reference", tmp_path / "sol.h5", "--steps", 3, "-o",
+                 tmp_path / ("cli_%s.h5" % tag), *opts)
+        v = tcmbp.volume(inst, str(tmp_path / "sol.h5"), steps=3, save=tmp_path / ("py_%s.h5" % tag), **kw)
+        assert_same_numbers(tmp_path / ("py_%s.h5" % tag), tmp_path / ("cli_%s.h5" % tag))
+        assert_same_attrs(tmp_path / ("py_%s.h5" % tag), tmp_path / ("cli_%s.h5" % tag), skip={"source", "reference"})
+        assert v.stable_points == js["stable"] and v.check_sweeps == js["check_sweeps"]
+        assert v.valid_points == js["valid"]
+        if tag == "loose":
+            assert v.stable_points < 3 and not v.table["valid"][0] and v.table["converged"].all()
+        if tag == "off":
+            assert v.check_sweeps == 0 and np.isnan(v.table["drift_entropy"]).all() and v.stable_points == 3
+    for bad in (dict(stability=0.5), dict(stability=float("nan")), dict(drift_max=-1.0), dict(stability=True)):
+        with pytest.raises(ValueError, match="stability|drift_max"):
+            tcmbp.volume(inst, str(tmp_path / "sol.h5"), steps=2, **bad)
 
 
 def test_eval_same_as_cli(tmp_path, cli, inst_file):
