@@ -13,7 +13,7 @@ from .results import Result
 class InfoResult(Result):
     """Result of tcmbp.info: status ('ok'), file, file_kind, schema_version,
     creator; for instances N, K, M, n, alpha, arch, weights, generator,
-    output_rule, seed, teacher; for files with /weights weights_K,
+    output_rule, seed, teacher, storage; for files with /weights weights_K,
     weights_n -- the CLI's --json keys; text: the plain `tcmbp info FILE`
     description (str(result) as well)."""
 
@@ -66,7 +66,7 @@ def info(path):
         c = inst._c
         sc.update(N=inst.N, K=inst.K, M=inst.M, n=inst.n, alpha=inst.alpha, arch=inst.arch, weights=inst.kind,
                   generator=inst.generator, output_rule=inst.output_rule, seed=inst.seed,
-                  teacher=bool(c.teacher))
+                  teacher=bool(c.teacher), storage=inst.storage)
     if shape is not None:
         sc.update(weights_K=shape[0], weights_n=shape[1])
     sc["text"] = text

@@ -125,13 +125,18 @@ def test_hessian_bad_input(hess_inst):
 
 def test_info_same_as_cli(tmp_path, cli, hess_inst):
     cli("train", hess_inst, "--algo", "lal", "-o", tmp_path / "w.h5")
-    for path in (hess_inst, tmp_path / "w.h5"):
+    cli("generate", "--N", 21, "--K", 3, "--M", 10, "--storage", "bits", "-o", tmp_path / "b.h5")
+    for path in (hess_inst, tmp_path / "w.h5", tmp_path / "b.h5"):
         js = cli("info", path)
         text = subprocess.run([CLI, "info", str(path)], capture_output=True, text=True, check=True).stdout
         r = tcmbp.info(path)
         d = r.to_dict()
         assert d.pop("text") == text == str(r)
         assert list(d) == list(js) and d == js
+        if path.name == "b.h5":
+            assert r.storage == "bits"
+    assert tcmbp.info(hess_inst).storage == "int8"
+    r = tcmbp.info(tmp_path / "w.h5")
     assert r.file_kind == "weights" and (r.weights_K, r.weights_n) == (3, 20)
     with pytest.raises(tcmbp.FileError):
         tcmbp.info(tmp_path / "missing.h5")
