@@ -151,10 +151,15 @@ int tcm_instance_validate_stored(const tcm_instance *inst);
 double tcm_instance_alpha(const tcm_instance *inst);
 
 /* Pointer to the n inputs seen by unit k in pattern a (int8 storage only). */
+/* The n inputs of unit k within one pattern's row of N entries (either storage, once unpacked). */
+static inline const int8_t *tcm_instance_row_unit(const tcm_instance *inst, const int8_t *row, int k)
+{
+    return row + (inst->arch == TCM_ARCH_TREE ? (size_t)k * (size_t)inst->n : 0);
+}
+
 static inline const int8_t *tcm_instance_unit_inputs(const tcm_instance *inst, int a, int k)
 {
-    size_t off = (size_t)a * (size_t)inst->N + (inst->arch == TCM_ARCH_TREE ? (size_t)k * (size_t)inst->n : 0);
-    return inst->patterns + off;
+    return tcm_instance_row_unit(inst, inst->patterns + (size_t)a * (size_t)inst->N, k);
 }
 
 /* "tree" / "full" ("unknown" for any other value). */

@@ -179,12 +179,6 @@ typedef struct {
     double stab_min; /* min_k sigma_a h_ka */
 } pattern_eval;
 
-/* The n inputs of unit k within a pattern's row of N entries. */
-static const int8_t *unit_row(const tcm_instance *inst, const int8_t *row, int k)
-{
-    return row + (inst->arch == TCM_ARCH_TREE ? (size_t)k * (size_t)inst->n : 0);
-}
-
 /* Evaluate pattern a (its N entries at row): hidden fields (stored in fields_a when non-NULL), their
  * signs (0 for h == 0), and the majority vote (0 on a tie). */
 static pattern_eval eval_pattern(const tcm_weights *w, const tcm_instance *inst, int a, const int8_t *row,
@@ -194,7 +188,7 @@ static pattern_eval eval_pattern(const tcm_weights *w, const tcm_instance *inst,
     double sigma = (double)inst->outputs[a];
     int vote = 0;
     for (int k = 0; k < w->K; k++) {
-        double h = tcm_weights_field(w, k, unit_row(inst, row, k));
+        double h = tcm_weights_field(w, k, tcm_instance_row_unit(inst, row, k));
         if (fields_a)
             fields_a[k] = h;
         vote += (h > 0.0) - (h < 0.0);
@@ -216,7 +210,7 @@ static pattern_eval eval_pattern_parity(const tcm_weights *w, const tcm_instance
     int prod = 1;
     double abs_sum = 0.0, abs_min = INFINITY, abs_max = 0.0;
     for (int k = 0; k < w->K; k++) {
-        double h = tcm_weights_field(w, k, unit_row(inst, row, k));
+        double h = tcm_weights_field(w, k, tcm_instance_row_unit(inst, row, k));
         if (fields_a)
             fields_a[k] = h;
         prod *= (h > 0.0) - (h < 0.0);
