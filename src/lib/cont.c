@@ -93,8 +93,14 @@ static inline lanes2 load2(const double *p)
 }
 #endif
 
-/* sum_i x_i and sum_i y_i over n values, value i in lane i % SUM_LANES. */
-TCM_HOT_LOOP static void lane_sums(int n, const double *x, const double *y, double *sx, double *sy)
+/* sum_i x_i and sum_i y_i over n values, value i in lane i % SUM_LANES.
+ * Inlined into unit_sums, not a clone of its own: as a tail call from the
+ * AVX clone of unit_sums to another clone, GCC 12 emitted no vzeroupper on
+ * the way out, and the dirty upper register state then made every SSE
+ * instruction of the scalar code after it (tcm_logH, libm's erfc and exp,
+ * the output factor) 10-40 times slower: a fifth of a continuous sweep
+ * (docs/PERFORMANCE.md; tests/cli/test_vzeroupper.sh guards the binary). */
+static TCM_ALWAYS_INLINE void lane_sums(int n, const double *x, const double *y, double *sx, double *sy)
 {
     double lx[SUM_LANES] = { 0 }, ly[SUM_LANES] = { 0 };
     int i = 0;
@@ -414,8 +420,9 @@ void tcm_cont_thermo_compute(tcm_graph *g, tcm_output_mode om, tcm_cont_thermo *
     t->entropy = t->phi + 0.5 * (t->chibar + lambda) - lambda * ref / nw - (TCM_LOG_SQRT2PI + 0.5);
 }
 
-/* sum_i x_i y_i over n values, product i added in lane i % SUM_LANES. */
-TCM_HOT_LOOP static double lane_dot(int n, const double *x, const double *y)
+/* sum_i x_i y_i over n values, product i added in lane i % SUM_LANES.
+ * Inlined into pattern_error, not a clone of its own (see lane_sums). */
+static TCM_ALWAYS_INLINE double lane_dot(int n, const double *x, const double *y)
 {
     double l[SUM_LANES] = { 0 };
     int i = 0;
