@@ -40,7 +40,11 @@ tcm_ratio_ctx tcm_ratio_prepare(double f);
  * E erfcx(|u|), u = z/sqrt2, the denominator is (1 + |h|) - |h| erfc(|u|) when
  * h and z have the same sign and (1 - |h|) + |h| erfc(|u|) otherwise, sums of
  * positive terms, so accurate to a few ulp (1e-13 asserted against the careful
- * function by tests/test_cont.c); beyond, tcm_cont_ratio_field. */
+ * function by tests/test_cont.c). For 8 < |z| <= 36 the far path of the hot
+ * loop, also branch-free: E and 1/E from z^2 as an exact pair, erfcx from its
+ * continued fraction, the cancelling denominator divided by E (unless 1 - |h|
+ * < 1e-280); beyond, and for NaN, tcm_cont_ratio_field. The hot loops give
+ * this function's values, bit for bit. */
 double tcm_ratio_eval(const tcm_ratio_ctx *c, double z);
 
 /* How the messages of a pattern are updated. */

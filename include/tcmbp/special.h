@@ -253,17 +253,16 @@ static TCM_ALWAYS_INLINE double tcm_log_bounded(double x) { return tcm_log_split
         b1 = b2_;                                                        \
     } while (0)
 
-/* log erfc(t) for t >= 0.25 (incl. +inf), branch-free: log erfcx(t) - t^2
- * with t^2 an exact pair hi + lo. erfcx = P/Q (tcm_erfcx_bounded_pq) up to
- * 5.7; above, 1/(sqrt(pi) D), D = t + (1/2)/(t + (2/2)/(t + ... (16/2)/t))
- * the continued fraction of erfcx, as A/B from the forward recurrence of its
- * convergents (positive terms: no cancellation; written out, so that the
- * loop around it vectorises; truncation below 4e-17 relative for t >= 5.7),
- * with t clamped at 1e8 (A grows like t^17) and D = t beyond (the next term
- * 1/(2t^2) is below half an ulp). One division and one log in all. -inf
- * where t^2 overflows. Max relative error 1.5e-15 (the P/Q fit; the result
- * is < -0.3, so it is also an absolute error); NaN gives NaN. */
-static TCM_ALWAYS_INLINE double tcm_log_erfc_vec(double t)
+/* erfcx(t) for t >= 0 (incl. +inf) as a fraction *num / den, branch-free:
+ * P/Q (tcm_erfcx_bounded_pq) up to 5.7; above, 1/(sqrt(pi) D), D = t +
+ * (1/2)/(t + (2/2)/(t + ... (16/2)/t)) the continued fraction of erfcx, as
+ * A/B from the forward recurrence of its convergents (positive terms: no
+ * cancellation; written out, so that the loop around it vectorises;
+ * truncation below 4e-17 relative for t >= 5.7), with t clamped at 1e8 (A
+ * grows like t^17) and D = t beyond (the next term 1/(2t^2) is below half an
+ * ulp), t clamped again at 1e300. Returns den and stores num: the caller
+ * divides (or folds the division into its own). No division. */
+static TCM_ALWAYS_INLINE double tcm_erfcx_vec_frac(double t, double *num)
 {
     double tp = t < 5.7 ? t : 5.7, q, p = tcm_erfcx_bounded_pq(tp, &q);
     double tc = t < 5.7 ? 5.7 : (t < 1e8 ? t : 1e8);
@@ -285,9 +284,19 @@ static TCM_ALWAYS_INLINE double tcm_log_erfc_vec(double t)
     TCM_CF_STEP(7.5);
     TCM_CF_STEP(8.0);
     /* erfcx = num / den: P/Q below 5.7, B/(sqrt(pi) A) above, 1/(sqrt(pi) t) past 1e8 */
-    double big = t < 1e300 ? t : 1e300; /* past 1e300 the result is -inf anyway */
-    double num = t < 5.7 ? p : (t < 1e8 ? b1 : 1.0);
-    double den = t < 5.7 ? q : 1.7724538509055160273 * (t < 1e8 ? a1 : big);
+    double big = t < 1e300 ? t : 1e300; /* past 1e300 a log of it is -inf anyway */
+    *num = t < 5.7 ? p : (t < 1e8 ? b1 : 1.0);
+    return t < 5.7 ? q : 1.7724538509055160273 * (t < 1e8 ? a1 : big);
+}
+
+/* log erfc(t) for t >= 0.25 (incl. +inf), branch-free: log erfcx(t) - t^2
+ * with erfcx from tcm_erfcx_vec_frac and t^2 an exact pair hi + lo. One
+ * division and one log in all. -inf where t^2 overflows. Max relative error
+ * 1.5e-15 (the P/Q fit; the result is < -0.3, so it is also an absolute
+ * error); NaN gives NaN. */
+static TCM_ALWAYS_INLINE double tcm_log_erfc_vec(double t)
+{
+    double num, den = tcm_erfcx_vec_frac(t, &num);
     double lx = tcm_log_bounded(num / den);
     double hi = t * t, lo = fma(t, t, -hi);
     lo = hi < INFINITY ? lo : 0.0;

@@ -52,10 +52,37 @@ static TCM_ALWAYS_INLINE double ratio_frac(double habs, double one_minus, double
     return z * sign >= 0.0 ? fma(1.0 + habs, R, -hep) : fma(one_minus, R, hep);
 }
 
+#define RATIO_FAR_ZMAX 36.0 /* beyond, exp(-z^2/2) < 1e-281 nears the subnormal range: careful ratio */
+#define RATIO_FAR_MIN_ONE_MINUS 1e-280 /* below (|f| > 322), 1 - |h| is near underflow: careful ratio */
+
+/* Whether ratio_far may take the far edges of this field (else every edge
+ * beyond RATIO_FAST_ZMAX goes to the careful tcm_cont_ratio_field). */
+static int ratio_far_ok(const tcm_ratio_ctx *c) { return c->one_minus >= RATIO_FAR_MIN_ONE_MINUS; }
+
+/* g(h, z) for RATIO_FAST_ZMAX < |z| <= RATIO_FAR_ZMAX, branch-free so that it
+ * vectorises (the careful function's regimes, EQUATIONS.md 1.1, without its
+ * libm calls). E = exp(-z^2/2) and 1/E from z^2 as an exact pair hi + lo
+ * (rounding z^2 ~ 1e3 would cost three digits), X = erfcx(|z|/sqrt2) from
+ * the continued fraction (tcm_erfcx_vec_frac), and
+ *     h z >= 0:  g = scale E / ((1 + |h|) - |h| E X)
+ *     h z < 0:   g = scale / ((1 - |h|) / E + |h| X)
+ * (1 + h erf(z/sqrt2) divided by E in the second, where it cancels): sums of
+ * positive terms, nothing overflows or underflows in this range. */
+static TCM_ALWAYS_INLINE double ratio_far(double habs, double one_minus, double sign, double scale, double z)
+{
+    double az = fabs(z), hi = az * az, lo = fma(az, az, -hi);
+    double E = tcm_exp_bounded(-0.5 * hi) * (1.0 - 0.5 * lo), Einv = tcm_exp_bounded(0.5 * hi) * (1.0 + 0.5 * lo);
+    double num, X = tcm_erfcx_vec_frac(az * (1.0 / TCM_SQRT2), &num);
+    X = num / X;
+    double same = scale * E / fma(-habs * E, X, 1.0 + habs), opposite = scale / fma(one_minus, Einv, habs * X);
+    return z * sign >= 0.0 ? same : opposite;
+}
+
 double tcm_ratio_eval(const tcm_ratio_ctx *c, double z)
 {
     if (c->sign == 0.0) return 0.0;
     if (!(fabs(z) <= RATIO_FAST_ZMAX)) {
+        if (fabs(z) <= RATIO_FAR_ZMAX && ratio_far_ok(c)) return ratio_far(c->habs, c->one_minus, c->sign, c->scale, z);
         if (isinf(c->f)) return tcm_cont_ratio(c->sign, z);
         return tcm_cont_ratio_field(c->f, z);
     }
@@ -202,18 +229,60 @@ TCM_HOT_LOOP static int exact_messages(int n, double omega, double delta, const 
     return far > 0.0;
 }
 
-/* The edges exact_messages left out (|z| beyond the fast range, or NaN),
- * with the careful ratio (tcm_ratio_eval); cav as exact_messages leaves it. */
+/* Far edges are gathered this many at a time into contiguous arrays, so that
+ * far_messages runs vectorised (stack arrays: no scratch to size). */
+#define FAR_CHUNK 64
+
+/* u = xi g/s and v = (z g + g^2)/s^2 with g = ratio_far, for m gathered far
+ * edges (z, s, xi); the same formulas as exact_fallback's. */
+TCM_HOT_LOOP static void far_messages(int m, const tcm_ratio_ctx *rc, const double *z, const double *s,
+                                      const double *xi, double *u, double *v)
+{
+    const double habs = rc->habs, one_minus = rc->one_minus, sign = rc->sign, scale = rc->scale;
+#pragma omp simd
+    for (int j = 0; j < m; j++) {
+        double g = ratio_far(habs, one_minus, sign, scale, z[j]);
+        u[j] = xi[j] * g / s[j];
+        v[j] = (z[j] * g + g * g) / (s[j] * s[j]);
+    }
+}
+
+/* far_messages for the gathered edges idx[0..m), written back into un, vn. */
+static void far_flush(int m, const int *idx, const tcm_ratio_ctx *rc, const double *zt, const double *st,
+                      const double *xt, double *un, double *vn)
+{
+    double ut[FAR_CHUNK], vt[FAR_CHUNK];
+    far_messages(m, rc, zt, st, xt, ut, vt);
+    for (int j = 0; j < m; j++) {
+        un[idx[j]] = ut[j];
+        vn[idx[j]] = vt[j];
+    }
+}
+
+/* The edges exact_messages left out (|z| beyond the fast range, or NaN): up
+ * to RATIO_FAR_ZMAX vectorised (far_messages, in chunks), beyond it (or for
+ * NaN, or a field ratio_far does not take) with the careful ratio
+ * (tcm_ratio_eval); the values are tcm_ratio_eval's either way. cav as
+ * exact_messages leaves it. */
 static void exact_fallback(int n, const int8_t *xi, const tcm_ratio_ctx *rc, double *cav)
 {
     const double *s = cav, *z = cav + n;
     double *un = cav + 2 * (size_t)n, *vn = cav + 3 * (size_t)n;
+    double zt[FAR_CHUNK], st[FAR_CHUNK], xt[FAR_CHUNK];
+    int idx[FAR_CHUNK], m = 0, far = ratio_far_ok(rc);
     for (int i = 0; i < n; i++) {
-        if (fabs(z[i]) <= RATIO_FAST_ZMAX) continue;
+        double az = fabs(z[i]);
+        if (az <= RATIO_FAST_ZMAX) continue;
+        if (far && az <= RATIO_FAR_ZMAX) {
+            idx[m] = i, zt[m] = z[i], st[m] = s[i], xt[m] = xi[i];
+            if (++m == FAR_CHUNK) far_flush(m, idx, rc, zt, st, xt, un, vn), m = 0;
+            continue;
+        }
         double r = tcm_ratio_eval(rc, z[i]);
         un[i] = xi[i] * r / s[i];
         vn[i] = (z[i] * r + r * r) / (s[i] * s[i]);
     }
+    if (m) far_flush(m, idx, rc, zt, st, xt, un, vn);
 }
 
 /* One edge of the store loops: the new message (unew, vnew) damped into U, V
