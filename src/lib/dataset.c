@@ -47,10 +47,10 @@ static int check_params(const tcm_dataset_params *p)
  * filter, else 0. */
 static int classify(const tcm_dataset *ds, const tcm_dataset_params *p, int8_t *cls, int *n_plus, int *n_minus)
 {
+    *n_plus = *n_minus = 0;
     float *scratch = malloc(sizeof(float) * (size_t)ds->N);
     if (!scratch)
         return TCM_ERROR(TCM_ENOMEM, "out of memory");
-    *n_plus = *n_minus = 0;
     int filter = p->median_lo <= p->median_hi;
     for (int a = 0; a < ds->count; a++) {
         int l = ds->labels[a];
@@ -145,7 +145,7 @@ int tcm_dataset_instance(tcm_instance **out, const tcm_dataset *ds, const tcm_da
     if (!out || !ds || !p)
         return TCM_ERROR(TCM_EINVAL, "tcm_dataset_instance: bad arguments");
     *out = NULL;
-    int rc = check_params(p), n_plus, n_minus, M = 0;
+    int rc = check_params(p), n_plus = 0, n_minus = 0, M = 0;
     if (rc != TCM_OK)
         return rc;
     int8_t *cls = malloc((size_t)ds->count + 1);
