@@ -15,7 +15,7 @@ import sys
 WIDE = re.compile(r'%[yz]mm([0-9]|1[0-5])\b')
 FUNC = re.compile(r'^([0-9a-f]+) <(.+)>:$')
 INSN = re.compile(r'^\s*([0-9a-f]+):\s+(.*)$')
-JUMP = re.compile(r'^jmp\s+([0-9a-f]+) <([^>+]+)')
+JUMP = re.compile(r'^j[a-z]+\s+([0-9a-f]+) <([^>+]+)')  # any jump, conditional ones too
 
 
 def functions(path):
@@ -52,8 +52,8 @@ def successors(i, body, name, index):
 
 
 def dirty_exits(name, body):
-    """Addresses of the exits of one function (ret, a jump to another
-    function, an indirect jump) that a path using wide registers reaches with
+    """Addresses of the exits of one function (ret, a jump, conditional or
+    not, to another function, an indirect jump) that a path using wide registers reaches with
     no vzeroupper after its last wide-register instruction: a forward
     data-flow over the function's jumps."""
     if not any(WIDE.search(text) for _, text in body):
