@@ -43,8 +43,8 @@ tcm_ratio_ctx tcm_ratio_prepare(double f);
  * function by tests/test_cont.c). For 8 < |z| <= 36 the far path of the hot
  * loop, also branch-free: E and 1/E from z^2 as an exact pair, erfcx from its
  * continued fraction, the cancelling denominator divided by E (unless 1 - |h|
- * < 1e-280); beyond, and for NaN, tcm_cont_ratio_field. The hot loops give
- * this function's values, bit for bit. */
+ * < 1e-280), the same expression the hot loop evaluates for those edges;
+ * beyond, and for NaN, tcm_cont_ratio_field. */
 double tcm_ratio_eval(const tcm_ratio_ctx *c, double z);
 
 /* How the messages of a pattern are updated. */
