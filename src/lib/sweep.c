@@ -132,13 +132,22 @@ void tcm_sweep_rebuild_marginals(tcm_graph *g)
     g->timing->marginals += omp_get_wtime() - t0;
 }
 
+/* mu of weight ki from the message sums and the external fields (the one
+ * expression, so a marginal is the same function of the state wherever it
+ * is composed). */
+static inline double compose_mu(const tcm_graph *g, size_t ki)
+{
+    double ref_u = g->wref ? g->lambda * g->wref[ki] : 0.0, fu = g->ustar ? g->ustar[ki] : 0.0;
+    if (g->cmode) return ref_u + fu + g->nu[ki / (size_t)g->n] * g->cmode[ki] + g->sumU[ki];
+    return ref_u + fu + g->sumU[ki];
+}
+
 void tcm_sweep_compose_marginals(tcm_graph *g)
 {
     for (size_t ki = 0; ki < g->nw; ki++) {
-        double ref_u = g->wref ? g->lambda * g->wref[ki] : 0.0, ref_v = g->wref ? g->lambda : 0.0;
-        double fu = g->ustar ? g->ustar[ki] : 0.0, fv = g->vstar ? g->vstar[ki] : 0.0;
+        double ref_v = g->wref ? g->lambda : 0.0, fv = g->vstar ? g->vstar[ki] : 0.0;
         g->zeta0[ki] = ref_v + fv + g->sumV[ki];
-        g->mu[ki] = ref_u + fu + g->sumU[ki];
+        g->mu[ki] = compose_mu(g, ki);
     }
 }
 
@@ -220,15 +229,42 @@ double tcm_sweep_solve_norm(const double *a, const double *b, int n, double c0)
     return c;
 }
 
-/* tcm_sweep_normalize without the clock. */
+/* The mean-constraint field of unit k: nu_k such that sum_i s_i m_ki = 0 at
+ * the current chi_k (linear in nu_k: mu holds the old nu_k s_i), then the
+ * unit's mu composed afresh with it. Returns |change of nu_k|. */
+static double solve_mean_field_unit(tcm_graph *g, int k)
+{
+    size_t w0 = (size_t)k * (size_t)g->n;
+    const double *s = g->cmode + w0, *z0 = g->zeta0 + w0, *mu = g->mu + w0;
+    double num = 0.0, den = 0.0;
+    for (int i = 0; i < g->n; i++) {
+        double r = 1.0 / (g->chi[k] + z0[i]);
+        num += s[i] * mu[i] * r;
+        den += s[i] * s[i] * r;
+    }
+    double dnu = den > 0.0 ? -num / den : 0.0;
+    g->nu[k] += dnu;
+    for (int i = 0; i < g->n; i++) g->mu[w0 + (size_t)i] = compose_mu(g, w0 + (size_t)i);
+    return fabs(dnu);
+}
+
+/* tcm_sweep_normalize without the clock: chi_k, and with the mean-input
+ * constraint chi_k and nu_k together (alternating, to 1e-12 or 50 rounds). */
 static double normalize(tcm_graph *g)
 {
     double change = 0.0;
     for (int k = 0; k < g->K; k++) {
         size_t w0 = (size_t)k * (size_t)g->n;
-        double c = tcm_sweep_solve_norm(g->zeta0 + w0, g->mu + w0, g->n, g->chi[k]);
-        change = fmax(change, fabs(c - g->chi[k]));
-        g->chi[k] = c;
+        double chi0 = g->chi[k], nu0 = g->cmode ? g->nu[k] : 0.0;
+        for (int r = 0; r < 50; r++) {
+            double dn = g->cmode ? solve_mean_field_unit(g, k) : 0.0;
+            double c = tcm_sweep_solve_norm(g->zeta0 + w0, g->mu + w0, g->n, g->chi[k]);
+            double dc = fabs(c - g->chi[k]);
+            g->chi[k] = c;
+            if (!g->cmode || (dn <= 1e-12 * fmax(1.0, fabs(g->nu[k])) && dc <= 1e-12 * fmax(1.0, fabs(c)))) break;
+        }
+        change = fmax(change, fabs(g->chi[k] - chi0));
+        if (g->cmode) change = fmax(change, fabs(g->nu[k] - nu0));
     }
     return change;
 }
@@ -244,10 +280,11 @@ double tcm_sweep_normalize(tcm_graph *g)
  * u* (A, B) passes through the coupling lambda, y-1 copies meet the centre's
  * normalisation chi*, and the result passes back through lambda. chi*_k is
  * solved first so the centre (precision y V1 + chi*, field y U1) has mean
- * square 1. scratch holds 2n doubles. Returns the largest change of U*, V*.
- * Shared by the BP and AMP engines (the same fields, their own arrays). */
-double tcm_sweep_focus_unit(int n, double chi, const double *zeta0, const double *mu, double *vstar, double *ustar,
-                            double *chistar, double y, double lambda, double *scratch, double *dchi)
+ * square 1. With damping d > 0 the stored U*, V* are (1-d) new + d old.
+ * scratch holds 2n doubles. Returns the largest change of the stored U*, V*. */
+double tcm_sweep_focus_unit_damped(int n, double chi, const double *zeta0, const double *mu, double *vstar,
+                                   double *ustar, double *chistar, double y, double lambda, double damping,
+                                   double *scratch, double *dchi)
 {
     double *yv1 = scratch, *yu1 = scratch + n, change = 0.0;
     for (int i = 0; i < n; i++) {
@@ -262,11 +299,22 @@ double tcm_sweep_focus_unit(int n, double chi, const double *zeta0, const double
     for (int i = 0; i < n; i++) {
         double P = (y - 1.0) / y * yv1[i] + cs, R = (y - 1.0) / y * yu1[i], t = lambda / (P + lambda);
         double vs = P * t, us = R * t;
+        if (damping > 0.0) { /* branch: damping 0 leaves the undamped bits untouched */
+            vs = (1.0 - damping) * vs + damping * vstar[i];
+            us = (1.0 - damping) * us + damping * ustar[i];
+        }
         change = fmax(change, fmax(fabs(vs - vstar[i]), fabs(us - ustar[i])));
         vstar[i] = vs;
         ustar[i] = us;
     }
     return change;
+}
+
+/* The undamped field, shared by the BP and AMP engines (the same fields, their own arrays). */
+double tcm_sweep_focus_unit(int n, double chi, const double *zeta0, const double *mu, double *vstar, double *ustar,
+                            double *chistar, double y, double lambda, double *scratch, double *dchi)
+{
+    return tcm_sweep_focus_unit_damped(n, chi, zeta0, mu, vstar, ustar, chistar, y, lambda, 0.0, scratch, dchi);
 }
 
 /* Update every focusing field, then recompose the marginals and re-solve chi. */
@@ -277,8 +325,9 @@ static void focus_update(tcm_graph *g, const tcm_sweep_params *p, tcm_sweep_chan
     reduction(max : fchange, cchange)
     for (int k = 0; k < g->K; k++) {
         size_t w0 = (size_t)k * (size_t)g->n;
-        double dchi, c = tcm_sweep_focus_unit(g->n, g->chi[k], g->zeta0 + w0, g->mu + w0, g->vstar + w0, g->ustar + w0,
-                                              &g->chistar[k], p->y, p->fl, g->focus_scratch + 2 * w0, &dchi);
+        double dchi, c = tcm_sweep_focus_unit_damped(g->n, g->chi[k], g->zeta0 + w0, g->mu + w0, g->vstar + w0,
+                                                     g->ustar + w0, &g->chistar[k], p->y, p->fl, p->focus_damping,
+                                                     g->focus_scratch + 2 * w0, &dchi);
         fchange = fmax(fchange, c);
         cchange = fmax(cchange, dchi);
     }
@@ -295,6 +344,8 @@ int tcm_sweep_run(tcm_graph *g, const tcm_sweep_params *p, tcm_sweep_change *cha
         return TCM_ERROR(TCM_EINVAL, "focusing needs y >= 1 and a finite lambda >= 0, got y=%g lambda=%g", p->y, p->fl);
     if (!(p->damping >= 0.0 && p->damping < 1.0))
         return TCM_ERROR(TCM_EINVAL, "damping must be in [0, 1), got %g", p->damping);
+    if (!(p->focus_damping >= 0.0 && p->focus_damping < 1.0))
+        return TCM_ERROR(TCM_EINVAL, "focusing damping must be in [0, 1), got %g", p->focus_damping);
     memset(change, 0, sizeof *change);
     tcm_graph_timing *tm = g->timing;
     double t0 = omp_get_wtime(), t1;
