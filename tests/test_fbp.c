@@ -4,9 +4,8 @@
  * checkpoint file and continued in a fresh engine (also with another thread
  * count) equals an uninterrupted one bit for bit; 1 and 2 threads give the
  * same result; the damped focusing field (focus_damping) mixes old and new
- * as stated and keeps focusing convergent on biased, correlated inputs; the
- * mean constraint keeps every unit's mean orthogonal to the mean input, and
- * both resume exactly. */
+ * as stated, keeps focusing convergent on biased, correlated inputs and
+ * resumes exactly. */
 #include "tcmbp/driver.h"
 
 #include "test_util.h"
@@ -443,73 +442,6 @@ static void test_focus_damping_resume(void)
     tcm_instance_free(inst);
 }
 
-/* Largest |sum_i s_i m_ki| / (|s_k| |m_k|) over the units, s the patterns' mean input. */
-static double mean_overlap(const tcm_instance *inst, tcm_engine *e)
-{
-    tcm_graph *g = tcm_engine_graph(e);
-    double *m = malloc(g->nw * sizeof(double)), worst = 0.0;
-    CU_ASSERT_PTR_NOT_NULL_FATAL(m);
-    tcm_cont_means(g, m);
-    for (int k = 0; k < g->K; k++) {
-        double sm = 0.0, ss = 0.0, mm = 0.0;
-        for (int i = 0; i < g->n; i++) {
-            double s = 0.0;
-            for (int a = 0; a < inst->M; a++) s += tcm_instance_unit_inputs(inst, a, k)[i];
-            s /= inst->M;
-            sm += s * m[(size_t)k * g->n + i];
-            ss += s * s;
-            mm += m[(size_t)k * g->n + i] * m[(size_t)k * g->n + i];
-        }
-        worst = fmax(worst, fabs(sm) / sqrt(ss * mm));
-    }
-    free(m);
-    return worst;
-}
-
-/* With the mean constraint every unit's mean is orthogonal to the mean input
- * after a run from random messages (without it, it is not), and the free
- * entropy is refused (its field is not in the Bethe formula). */
-static void test_mean_constraint(void)
-{
-    tcm_instance *inst = biased_instance(101, 3, 50, 1);
-    tcm_protocol *proto = NULL;
-    CU_ASSERT_EQUAL_FATAL(tcm_protocol_ladder(&proto, 0.5, 1.0, 2, 10.0), TCM_OK);
-    double overlap[2];
-    for (int mc = 0; mc < 2; mc++) {
-        tcm_engine *e = test_engine_random(inst, TCM_WEIGHTS_CONTINUOUS, 1, 1.0, 3);
-        tcm_focus_params p = biased_params(0.8);
-        p.run.modes.mean_constraint = mc;
-        tcm_run_position pos = TCM_RUN_POSITION_INIT;
-        tcm_focus_step hist[2];
-        tcm_focus_result r;
-        CU_ASSERT_EQUAL(tcm_driver_focus(e, proto, &p, &pos, hist, &r), TCM_OK);
-        overlap[mc] = mean_overlap(inst, e);
-        tcm_engine_thermo t;
-        CU_ASSERT_EQUAL(e->ops->thermo(e, &p.run.modes, &t), mc ? TCM_EINVAL : TCM_OK);
-        tcm_engine_free(e);
-    }
-    printf("\n    largest |s.m_k|/(|s||m_k|): %.3g without, %.3g with the constraint ", overlap[0], overlap[1]);
-    CU_ASSERT(overlap[0] > 1e-6);
-    CU_ASSERT(overlap[1] < 1e-12);
-    tcm_protocol_free(proto);
-    tcm_instance_free(inst);
-}
-
-/* A run with the mean constraint (random messages, nu in the checkpoint)
- * interrupted mid-step and continued equals the uninterrupted one. */
-static void test_mean_constraint_resume(void)
-{
-    tcm_instance *inst = biased_instance(101, 3, 50, 1);
-    tcm_protocol *proto = NULL;
-    CU_ASSERT_EQUAL_FATAL(tcm_protocol_ladder(&proto, 0.5, 1.0, 3, 10.0), TCM_OK);
-    focus_case c = { inst, TCM_WEIGHTS_CONTINUOUS, proto, biased_params(0.8), 1.0 };
-    c.params.run.modes.mean_constraint = 1;
-    const int threads[3] = { 1, 2, 1 };
-    check_focus_resume(&c, threads, CUT_MIDDLE);
-    tcm_protocol_free(proto);
-    tcm_instance_free(inst);
-}
-
 static const tcm_test_case tests[] = {
     { "solves K=3 N=99 alpha=1", test_solves_small },
     { "resume equals uninterrupted, continuous", test_resume_continuous },
@@ -520,8 +452,6 @@ static const tcm_test_case tests[] = {
     { "focusing damping: the mixing rule", test_focus_damping_rule },
     { "focusing damping: converges on biased inputs", test_focus_damping_biased },
     { "focusing damping: resume equals uninterrupted", test_focus_damping_resume },
-    { "mean constraint: units orthogonal to the mean input", test_mean_constraint },
-    { "mean constraint: resume equals uninterrupted", test_mean_constraint_resume },
 };
 
 TCM_TEST_SUITE("fbp", tests)

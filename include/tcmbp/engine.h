@@ -33,12 +33,9 @@ typedef struct {
     double damping;         /* new = (1 - damping) computed + damping old, in [0, 1) */
     double focus_damping;   /* continuous BP focusing fields U*, V*: the same rule, in [0, 1); 0 = undamped
                              * (the binary engine damps u* with `damping`; the AMP engine needs 0) */
-    int mean_constraint;    /* continuous BP: nonzero keeps every unit's weight mean orthogonal to the
-                             * patterns' mean input (EQUATIONS.md 1.3); no thermodynamics then */
 } tcm_engine_modes;
 
-#define TCM_ENGINE_MODES_INIT \
-    { TCM_CAVITY_EXACT, TCM_HIDDEN_CLT, TCM_OUTPUT_EXACT, TCM_SCHEDULE_PARALLEL, 64, 0.5, 0.0, 0 }
+#define TCM_ENGINE_MODES_INIT { TCM_CAVITY_EXACT, TCM_HIDDEN_CLT, TCM_OUTPUT_EXACT, TCM_SCHEDULE_PARALLEL, 64, 0.5, 0.0 }
 
 /* What one sweep changed. */
 typedef struct {

@@ -66,11 +66,6 @@ typedef struct {
     double *chistar;          /* K: centre normalisation chi* */
     double *focus_scratch;    /* 2 nw: per-unit scratch of the focusing update */
 
-    /* Mean constraint (EQUATIONS.md 1.3): the field nu_k cmode_ki in mu keeps
-     * sum_i cmode_ki m_ki = 0 for every unit; NULL when unused. */
-    double *cmode;            /* nw: mean input of weight (k,i) over the graph's patterns */
-    double *nu;               /* K: its Lagrange fields, solved with chi */
-
     /* Per hidden-unit factor (a,k): messages to and from tau_ka. */
     double *lp, *lq;          /* M*K: log P(tau=+1), log P(tau=-1) (message p_ka) */
     double *fout;             /* M*K: field of the output factor's message h_ka */
@@ -99,11 +94,6 @@ int tcm_graph_set_reference(tcm_graph *g, const double *wref, double lambda);
 
 /* Enable the focusing field (allocated zero on first call). */
 int tcm_graph_enable_focusing(tcm_graph *g);
-
-/* Switch the mean constraint on (cmode from the patterns, nu = 0; marginals
- * and chi to be redone: needs_normalize) or off (the fields dropped). */
-int tcm_graph_enable_mean_constraint(tcm_graph *g);
-void tcm_graph_disable_mean_constraint(tcm_graph *g);
 
 /* Fill U with amplitude * N(0,1) / sqrt(n) and V with 0, from (seed, stream
  * per pattern): reproducible for any thread count. */

@@ -39,7 +39,7 @@
 typedef struct {
     cli_engine_opts e;
     const char *out, *steps_list, *checkpoint;
-    int protocol, steps, no_stop, no_record, resume, restarts, polish, no_polish, mean_constraint;
+    int protocol, steps, no_stop, no_record, resume, restarts, polish, no_polish;
     double lambda_min, lambda_max, gamma_min, gamma_max, y, dx, drho, x, checkpoint_every, init_amplitude;
     double focus_damping;
 } solve_opts;
@@ -152,7 +152,6 @@ static int solve_attrs(tcm_h5_out *h, const solve_run *s, const tcm_focus_params
     /* Only when set: a default run's /solve stays as the Python package writes it. */
     if (!st && p->run.modes.focus_damping > 0)
         st = tcm_h5_out_attr_double(h, g, "focus_damping", p->run.modes.focus_damping);
-    if (!st && p->run.modes.mean_constraint) st = tcm_h5_out_attr_int(h, g, "mean_constraint", 1);
     if (!st && o->restarts > 0) st = tcm_h5_out_attr_int(h, g, "restarts", o->restarts);
     if (!st) st = tcm_h5_out_attr_int(h, g, "polish", o->polish);
     if (!st && s->polished)
@@ -363,19 +362,16 @@ static const cli_default solve_defaults[] = {
     { "tol", CLI_FOR_BIN_FULL, "0.1" },
 };
 
-/* --focus-damping (in [0, 1)) and --mean-constraint: options of the
- * continuous BP engine only (the binary engine damps u* with --damping, AMP
- * has neither). */
-static int check_bp_focus_options(const cli_args *a, const cli_command *cmd, const solve_opts *o, const tcm_engine *e)
+/* --focus-damping: in [0, 1), and only where it means something (continuous
+ * BP; the binary engine damps u* with --damping, AMP has no such option). */
+static int check_focus_damping(const cli_args *a, const cli_command *cmd, const solve_opts *o, const tcm_engine *e)
 {
     if (!(o->focus_damping >= 0 && o->focus_damping < 1))
         return cli_usage(a, "--focus-damping must be in [0, 1) (got %g)", o->focus_damping);
-    const char *names[2] = { "focus-damping", "mean-constraint" };
-    for (int j = 0; j < 2; j++) {
-        if (!cli_given(cmd, names[j])) continue;
-        if (e->kind == TCM_WEIGHTS_BINARY) return cli_usage(a, "--%s is an option of continuous weights", names[j]);
-        if (e->algo != TCM_ENGINE_BP) return cli_usage(a, "--%s needs --engine bp", names[j]);
-    }
+    if (!cli_given(cmd, "focus-damping")) return CLI_EXIT_OK;
+    if (e->kind == TCM_WEIGHTS_BINARY)
+        return cli_usage(a, "--focus-damping is an option of continuous weights (binary focusing fields follow --damping)");
+    if (e->algo != TCM_ENGINE_BP) return cli_usage(a, "--focus-damping needs --engine bp");
     return CLI_EXIT_OK;
 }
 
@@ -392,11 +388,8 @@ static int run(const cli_args *a, cli_command *cmd, solve_opts *o, char *cmdline
             defaults[n++] = solve_defaults[j];
     int rc = cli_engine_open(a, cmd, &o->e, defaults, n, &s.r);
     if (rc == CLI_EXIT_OK && o->e.max_sweeps < 1) rc = cli_usage(a, "--max-sweeps must be >= 1 (got %d)", o->e.max_sweeps);
-    if (rc == CLI_EXIT_OK) rc = check_bp_focus_options(a, cmd, o, s.r.engine);
-    if (rc == CLI_EXIT_OK) {
-        s.r.run.modes.focus_damping = o->focus_damping;
-        s.r.run.modes.mean_constraint = o->mean_constraint;
-    }
+    if (rc == CLI_EXIT_OK) rc = check_focus_damping(a, cmd, o, s.r.engine);
+    if (rc == CLI_EXIT_OK) s.r.run.modes.focus_damping = o->focus_damping;
     if (rc == CLI_EXIT_OK) rc = make_protocol(a, cmd, o, s.r.engine, &s.proto);
     if (rc == CLI_EXIT_OK && (!(s.history = calloc((size_t)s.proto->count, sizeof *s.history)) ||
                               !(s.attempts = calloc((size_t)o->restarts + 1, sizeof *s.attempts))))
@@ -423,7 +416,7 @@ static int run(const cli_args *a, cli_command *cmd, solve_opts *o, char *cmdline
 
 int cmd_solve(int argc, char **argv)
 {
-    solve_opts o = { CLI_ENGINE_OPTS_INIT, NULL, NULL, NULL, TCM_PROTOCOL_PAPER, 30, 0, 0, 0, 0, 0, 0, 0,
+    solve_opts o = { CLI_ENGINE_OPTS_INIT, NULL, NULL, NULL, TCM_PROTOCOL_PAPER, 30, 0, 0, 0, 0, 0, 0,
                      0.5, 30.0, 0.1, 10.0, 10.0, 0.002, 0.01, 0.5, 0.0, -1.0, 0.0 };
     cli_option opts[] = {
         CLI_OPT("output", 'o', CLI_STRING, &o.out, "SOL.h5",
@@ -453,11 +446,6 @@ int cmd_solve(int argc, char **argv)
                 "continuous weights, bp engine: the focusing fields U*, V* damped as the messages by --damping "
                 "(new = (1-D) computed + D old; 0: undamped). On correlated inputs (Fashion-MNIST) the "
                 "undamped fields oscillate at y = 10 (docs/FASHION.md)", "0"),
-        CLI_OPT("mean-constraint", 0, CLI_FLAG, &o.mean_constraint, NULL,
-                "continuous weights, bp engine: keep every unit's weight mean orthogonal to the patterns' mean "
-                "input s (a field nu_k s_i solved with chi: sum_i s_i m_ki = 0), so that no unit turns into a "
-                "constant along the inputs' common direction (correlated inputs such as binarized images; "
-                "docs/FASHION.md)", NULL),
         CLI_OPT("init-amplitude", 0, CLI_DOUBLE, &o.init_amplitude, "AMP", "the same as --init-random", NULL),
         CLI_OPT("no-stop-at-solution", 0, CLI_FLAG, &o.no_stop, NULL, "run the whole protocol even after a solution is found", NULL),
         CLI_OPT("no-record", 0, CLI_FLAG, &o.no_record, NULL,

@@ -28,13 +28,8 @@ static int check_modes(const tcm_engine_modes *m)
  * as a sweep builds them); chi is re-solved only after the state was edited. */
 static int prepare(tcm_engine *e, const tcm_engine_modes *m)
 {
+    (void)m;
     tcm_graph *g = G(e);
-    if (m->mean_constraint && !g->cmode) {
-        int st = tcm_graph_enable_mean_constraint(g);
-        if (st) return st;
-    } else if (!m->mean_constraint && g->cmode) {
-        tcm_graph_disable_mean_constraint(g);
-    }
     tcm_sweep_rebuild_marginals(g);
     if (g->needs_normalize) tcm_sweep_normalize(g);
     g->needs_normalize = 0;
@@ -66,8 +61,6 @@ static int sweep(tcm_engine *e, const tcm_engine_modes *m, const tcm_protocol_st
 static int thermo(tcm_engine *e, const tcm_engine_modes *m, tcm_engine_thermo *t)
 {
     const tcm_graph *g = G(e);
-    if (g->cmode)
-        return TCM_ERROR(TCM_EINVAL, "no free entropy with the mean constraint (its field is not in the Bethe formula)");
     for (size_t ki = 0; ki < g->nw; ki++) {
         double zeta = tcm_graph_precision(g, ki);
         if (!(zeta > 0.0) || !isfinite(zeta))
@@ -162,8 +155,8 @@ static int write_modes(const tcm_engine *e, const tcm_engine_modes *m, tcm_h5_ou
     return st ? st : tcm_results_write_common_modes(o, group, m);
 }
 
-/* Group: U, V (M x K x n), chi (K), with focusing ustar, vstar (K x n)
- * and chistar (K), with the mean constraint nu (K); attributes M, K, n, lambda, needs_normalize,
+/* Group: U, V (M x K x n), chi (K), and with focusing ustar, vstar (K x n)
+ * and chistar (K); attributes M, K, n, lambda, needs_normalize,
  * instance_fingerprint. */
 static int checkpoint_write(const tcm_engine *e, tcm_h5_out *o, const char *group)
 {
@@ -180,15 +173,13 @@ static int checkpoint_write(const tcm_engine *e, tcm_h5_out *o, const char *grou
         if (!st) st = tcm_h5_out_double(o, tcm_results_join(path, sizeof path, group, "vstar"), 2, wd, g->vstar);
         if (!st) st = tcm_h5_out_double(o, tcm_results_join(path, sizeof path, group, "chistar"), 1, kd, g->chistar);
     }
-    if (!st && g->nu) st = tcm_h5_out_double(o, tcm_results_join(path, sizeof path, group, "nu"), 1, kd, g->nu);
     if (!st) st = tcm_h5_out_attr_double(o, group, "lambda", g->lambda);
     if (!st) st = tcm_h5_out_attr_int(o, group, "needs_normalize", g->needs_normalize);
     return st;
 }
 
 /* Read what checkpoint_write wrote (focusing fields when both the file and
- * the graph have them; nu switches the mean constraint on, and prepare
- * drops it again if the run does not ask for it). TCM_EFORMAT for a binary checkpoint, another
+ * the graph have them). TCM_EFORMAT for a binary checkpoint, another
  * instance or other sizes, TCM_ENUMERIC for a NaN. */
 static int checkpoint_read(tcm_engine *e, const char *path, const char *group, int resume)
 {
@@ -210,12 +201,6 @@ static int checkpoint_read(tcm_engine *e, const char *path, const char *group, i
         /* A full state (messages, focusing fields, chi) needs no re-normalisation:
          * this keeps a resumed run bitwise identical to an uninterrupted one. */
         if (!st && tcm_h5_in_attr_int(in, group, "needs_normalize", &nn) != TCM_OK) nn = 1;
-    }
-    if (!st && tcm_h5_in_has(in, tcm_results_join(p, sizeof p, group, "nu"))) {
-        st = tcm_graph_enable_mean_constraint(g);
-        if (!st) st = tcm_results_read_exact(in, path, p, K, g->nu);
-    } else if (!st && g->cmode) {
-        tcm_graph_disable_mean_constraint(g);
     }
     if (!st) g->needs_normalize = (int)nn;
     tcm_h5_in_close(in);

@@ -95,8 +95,6 @@ void tcm_graph_free(tcm_graph *g)
     free(g->vstar);
     free(g->chistar);
     free(g->focus_scratch);
-    free(g->cmode);
-    free(g->nu);
     free(g->lp);
     free(g->lq);
     free(g->fout);
@@ -146,34 +144,6 @@ int tcm_graph_enable_focusing(tcm_graph *g)
     for (int k = 0; k < g->K; k++) g->chistar[k] = 1.0;
     g->needs_normalize = 1;
     return TCM_OK;
-}
-
-int tcm_graph_enable_mean_constraint(tcm_graph *g)
-{
-    if (g->cmode) return TCM_OK;
-    g->cmode = alloc_doubles(g->nw);
-    g->nu = alloc_doubles((size_t)g->K);
-    if (!g->cmode || !g->nu) {
-        tcm_graph_disable_mean_constraint(g);
-        return TCM_ERROR(TCM_ENOMEM, "out of memory for the mean constraint");
-    }
-    for (int a = 0; a < g->M; a++) /* pattern order: the same bits for any thread count */
-        for (int k = 0; k < g->K; k++) {
-            const int8_t *x = tcm_instance_unit_inputs(g->inst, a, k);
-            double *s = g->cmode + (size_t)k * (size_t)g->n;
-            for (int i = 0; i < g->n; i++) s[i] += x[i];
-        }
-    for (size_t ki = 0; ki < g->nw && g->M > 0; ki++) g->cmode[ki] /= g->M;
-    g->needs_normalize = 1;
-    return TCM_OK;
-}
-
-void tcm_graph_disable_mean_constraint(tcm_graph *g)
-{
-    free(g->cmode);
-    free(g->nu);
-    g->cmode = g->nu = NULL;
-    g->needs_normalize = 1;
 }
 
 void tcm_graph_randomize(tcm_graph *g, double amplitude, unsigned long long seed)

@@ -349,8 +349,6 @@ static void params_text(const tcm_run_params *p, char *buf, size_t len)
     used = strlen(buf);
     if (m->focus_damping > 0 && used < len) /* only when set: older checkpoints still match */
         snprintf(buf + used, len - used, " focus_damping=%s", exact_g(m->focus_damping, d, sizeof d));
-    used = strlen(buf);
-    if (m->mean_constraint && used < len) snprintf(buf + used, len - used, " mean_constraint=1");
 }
 
 /* Open a run checkpoint file: state, position group, rows table, schedule. */

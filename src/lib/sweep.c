@@ -132,22 +132,13 @@ void tcm_sweep_rebuild_marginals(tcm_graph *g)
     g->timing->marginals += omp_get_wtime() - t0;
 }
 
-/* mu of weight ki from the message sums and the external fields (the one
- * expression, so a marginal is the same function of the state wherever it
- * is composed). */
-static inline double compose_mu(const tcm_graph *g, size_t ki)
-{
-    double ref_u = g->wref ? g->lambda * g->wref[ki] : 0.0, fu = g->ustar ? g->ustar[ki] : 0.0;
-    if (g->cmode) return ref_u + fu + g->nu[ki / (size_t)g->n] * g->cmode[ki] + g->sumU[ki];
-    return ref_u + fu + g->sumU[ki];
-}
-
 void tcm_sweep_compose_marginals(tcm_graph *g)
 {
     for (size_t ki = 0; ki < g->nw; ki++) {
-        double ref_v = g->wref ? g->lambda : 0.0, fv = g->vstar ? g->vstar[ki] : 0.0;
+        double ref_u = g->wref ? g->lambda * g->wref[ki] : 0.0, ref_v = g->wref ? g->lambda : 0.0;
+        double fu = g->ustar ? g->ustar[ki] : 0.0, fv = g->vstar ? g->vstar[ki] : 0.0;
         g->zeta0[ki] = ref_v + fv + g->sumV[ki];
-        g->mu[ki] = compose_mu(g, ki);
+        g->mu[ki] = ref_u + fu + g->sumU[ki];
     }
 }
 
@@ -229,42 +220,15 @@ double tcm_sweep_solve_norm(const double *a, const double *b, int n, double c0)
     return c;
 }
 
-/* The mean-constraint field of unit k: nu_k such that sum_i s_i m_ki = 0 at
- * the current chi_k (linear in nu_k: mu holds the old nu_k s_i), then the
- * unit's mu composed afresh with it. Returns |change of nu_k|. */
-static double solve_mean_field_unit(tcm_graph *g, int k)
-{
-    size_t w0 = (size_t)k * (size_t)g->n;
-    const double *s = g->cmode + w0, *z0 = g->zeta0 + w0, *mu = g->mu + w0;
-    double num = 0.0, den = 0.0;
-    for (int i = 0; i < g->n; i++) {
-        double r = 1.0 / (g->chi[k] + z0[i]);
-        num += s[i] * mu[i] * r;
-        den += s[i] * s[i] * r;
-    }
-    double dnu = den > 0.0 ? -num / den : 0.0;
-    g->nu[k] += dnu;
-    for (int i = 0; i < g->n; i++) g->mu[w0 + (size_t)i] = compose_mu(g, w0 + (size_t)i);
-    return fabs(dnu);
-}
-
-/* tcm_sweep_normalize without the clock: chi_k, and with the mean-input
- * constraint chi_k and nu_k together (alternating, to 1e-12 or 50 rounds). */
+/* tcm_sweep_normalize without the clock. */
 static double normalize(tcm_graph *g)
 {
     double change = 0.0;
     for (int k = 0; k < g->K; k++) {
         size_t w0 = (size_t)k * (size_t)g->n;
-        double chi0 = g->chi[k], nu0 = g->cmode ? g->nu[k] : 0.0;
-        for (int r = 0; r < 50; r++) {
-            double dn = g->cmode ? solve_mean_field_unit(g, k) : 0.0;
-            double c = tcm_sweep_solve_norm(g->zeta0 + w0, g->mu + w0, g->n, g->chi[k]);
-            double dc = fabs(c - g->chi[k]);
-            g->chi[k] = c;
-            if (!g->cmode || (dn <= 1e-12 * fmax(1.0, fabs(g->nu[k])) && dc <= 1e-12 * fmax(1.0, fabs(c)))) break;
-        }
-        change = fmax(change, fabs(g->chi[k] - chi0));
-        if (g->cmode) change = fmax(change, fabs(g->nu[k] - nu0));
+        double c = tcm_sweep_solve_norm(g->zeta0 + w0, g->mu + w0, g->n, g->chi[k]);
+        change = fmax(change, fabs(c - g->chi[k]));
+        g->chi[k] = c;
     }
     return change;
 }

@@ -1,9 +1,7 @@
-# tcmbp solve --focus-damping and --mean-constraint: recorded in /solve
-# when given (absent by default), a damped run differs from an undamped one
-# but still solves a small instance, as does one with the mean constraint
-# from random messages; a checkpoint records them for --resume; both are
-# refused where they would mean nothing (binary weights, the amp engine),
-# --focus-damping also out of [0, 1).
+# tcmbp solve --focus-damping: recorded in /solve when given (absent by
+# default), a damped run differs from an undamped one but still solves a
+# small instance; a checkpoint records it for --resume; refused where it
+# would mean nothing (binary weights, the amp engine) or out of [0, 1).
 . "$(dirname "$0")/common.sh"
 need_py
 
@@ -11,32 +9,24 @@ need_py
 run_ok "$TCMBP" solve --quiet --threads 1 "$D/i99.h5" -o "$D/s0.h5"
 run_ok "$TCMBP" solve --quiet --threads 1 --focus-damping 0.5 "$D/i99.h5" -o "$D/s5.h5"
 grep -q "status=solved" "$LOG/out" || fail "damped focusing did not solve K=3 N=99 alpha=1: $(cat "$LOG/out")"
-run_ok "$TCMBP" solve --quiet --threads 1 --mean-constraint --init-random 1 "$D/i99.h5" -o "$D/m.h5"
-grep -q "status=solved" "$LOG/out" || fail "--mean-constraint did not solve K=3 N=99 alpha=1: $(cat "$LOG/out")"
 py '
-a, b, m = (h5py.File(f, "r") for f in sys.argv[1:4])
-assert "focus_damping" not in a["/solve"].attrs and "mean_constraint" not in a["/solve"].attrs
+a, b = (h5py.File(f, "r") for f in sys.argv[1:3])
+assert "focus_damping" not in a["/solve"].attrs
 assert b["/solve"].attrs["focus_damping"] == 0.5, b["/solve"].attrs["focus_damping"]
-assert m["/solve"].attrs["mean_constraint"] == 1
 assert not np.array_equal(a["/solve/history/sweeps"][()], b["/solve/history/sweeps"][()]) or \
     not np.array_equal(a["/weights"][()], b["/weights"][()]), "--focus-damping changed nothing"
-' "$D/s0.h5" "$D/s5.h5" "$D/m.h5" || fail "focus_damping / mean_constraint attribute or effect"
-echo "ok: --focus-damping and --mean-constraint recorded and used"
+' "$D/s0.h5" "$D/s5.h5" || fail "focus_damping attribute or effect"
+echo "ok: --focus-damping recorded and used"
 
 run_ok "$TCMBP" solve --quiet --threads 1 --focus-damping 0.5 "$D/i99.h5" -o "$D/c5.h5" --checkpoint "$D/ck5.h5"
 expect_fail 1 "other run parameters" "$TCMBP" solve --quiet "$D/i99.h5" -o "$D/x.h5" --checkpoint "$D/ck5.h5" --resume
 expect_fail 1 "other run parameters" "$TCMBP" solve --quiet --focus-damping 0.4 "$D/i99.h5" -o "$D/x.h5" \
     --checkpoint "$D/ck5.h5" --resume
-run_ok "$TCMBP" solve --quiet --threads 1 --mean-constraint --init-random 1 "$D/i99.h5" -o "$D/cm.h5" --checkpoint "$D/ckm.h5"
-expect_fail 1 "other run parameters" "$TCMBP" solve --quiet "$D/i99.h5" -o "$D/x.h5" --checkpoint "$D/ckm.h5" --resume
-py 'assert h5py.File(sys.argv[1], "r")["/checkpoint/nu"].shape == (3,)' "$D/ckm.h5" || fail "no nu in the checkpoint"
-echo "ok: a checkpoint records both options, --resume checks them (test_fbp: resumed runs are exact)"
+echo "ok: a checkpoint records --focus-damping, --resume checks it (test_fbp: a resumed damped run is exact)"
 
 "$TCMBP" generate --N 45 --K 3 --alpha 0.3 --seed 2 --weights binary --quiet -o "$D/b.h5" >/dev/null
 expect_fail 2 "focus-damping must be in" "$TCMBP" solve "$D/i99.h5" -o "$D/x.h5" --focus-damping 1
 expect_fail 2 "focus-damping must be in" "$TCMBP" solve "$D/i99.h5" -o "$D/x.h5" --focus-damping -0.1
 expect_fail 2 "option of continuous weights" "$TCMBP" solve "$D/b.h5" -o "$D/x.h5" --focus-damping 0.5
-expect_fail 2 "mean-constraint is an option of continuous" "$TCMBP" solve "$D/b.h5" -o "$D/x.h5" --mean-constraint
-expect_fail 2 "mean-constraint needs --engine bp" "$TCMBP" solve "$D/i99.h5" -o "$D/x.h5" --engine amp --mean-constraint
 expect_fail 2 "needs --engine bp" "$TCMBP" solve "$D/i99.h5" -o "$D/x.h5" --engine amp --focus-damping 0.5
 echo "test_solve_focus_damping: all checks passed"
