@@ -443,7 +443,7 @@ int cmd_solve(int argc, char **argv)
                         "at most S sweeps per protocol step", "continuous 200, binary tree 1, binary fully connected 1000",
                         "continuous 0, binary 0.1"),
         CLI_OPT("focus-damping", 0, CLI_DOUBLE, &o.focus_damping, "D",
-                "continuous weights, bp engine: the focusing fields U*, V* damped as the messages by --damping "
+                "continuous weights, bp engine: damp the focusing fields U*, V* as --damping does the messages "
                 "(new = (1-D) computed + D old; 0: undamped). On correlated inputs (Fashion-MNIST) the "
                 "undamped fields oscillate at y = 10 (docs/FASHION.md)", "0"),
         CLI_OPT("init-amplitude", 0, CLI_DOUBLE, &o.init_amplitude, "AMP", "the same as --init-random", NULL),
