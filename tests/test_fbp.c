@@ -3,7 +3,9 @@
  * evaluation; a run of either weight kind interrupted mid-step, saved to a
  * checkpoint file and continued in a fresh engine (also with another thread
  * count) equals an uninterrupted one bit for bit; 1 and 2 threads give the
- * same result. */
+ * same result; the damped focusing field (focus_damping) mixes old and new
+ * as stated, keeps focusing convergent on biased, correlated inputs and
+ * resumes exactly. */
 #include "tcmbp/driver.h"
 
 #include "test_util.h"
@@ -300,6 +302,146 @@ static void test_threads(void)
     tcm_instance_free(inst);
 }
 
+/* ---- damped focusing field (focus_damping) --------------------------------- */
+
+/* tcm_sweep_focus_unit_damped: damping 0 gives the undamped field bit for bit,
+ * damping d stores (1-d) new + d old (the same chi*). */
+static void test_focus_damping_rule(void)
+{
+    enum { n = 7 };
+    double zeta0[n], mu[n], us0[n], vs0[n], us[n], vs[n], ud[n], vd[n], scratch[2 * n];
+    for (int i = 0; i < n; i++) {
+        zeta0[i] = 2.0 + 0.3 * i;
+        mu[i] = 0.4 * (i % 3) - 0.5;
+        us0[i] = 0.1 * i - 0.2;
+        vs0[i] = 0.05 * i;
+    }
+    double cs = 1.0, csd = 1.0, dchi, dchid, d = 0.75;
+    memcpy(us, us0, sizeof us);
+    memcpy(vs, vs0, sizeof vs);
+    memcpy(ud, us0, sizeof ud);
+    memcpy(vd, vs0, sizeof vd);
+    tcm_sweep_focus_unit(n, 0.9, zeta0, mu, vs, us, &cs, 10.0, 0.7, scratch, &dchi);
+    double c = tcm_sweep_focus_unit_damped(n, 0.9, zeta0, mu, vd, ud, &csd, 10.0, 0.7, d, scratch, &dchid);
+    CU_ASSERT_EQUAL(cs, csd);
+    double cmax = 0.0;
+    for (int i = 0; i < n; i++) {
+        CU_ASSERT_DOUBLE_EQUAL(ud[i], (1 - d) * us[i] + d * us0[i], 1e-14);
+        CU_ASSERT_DOUBLE_EQUAL(vd[i], (1 - d) * vs[i] + d * vs0[i], 1e-14);
+        cmax = fmax(cmax, fmax(fabs(ud[i] - us0[i]), fabs(vd[i] - vs0[i])));
+    }
+    CU_ASSERT_DOUBLE_EQUAL(c, cmax, 1e-14);
+    memcpy(ud, us0, sizeof ud);
+    memcpy(vd, vs0, sizeof vd);
+    csd = 1.0;
+    tcm_sweep_focus_unit_damped(n, 0.9, zeta0, mu, vd, ud, &csd, 10.0, 0.7, 0.0, scratch, &dchid);
+    CU_ASSERT(memcmp(ud, us, sizeof us) == 0 && memcmp(vd, vs, sizeof vs) == 0);
+}
+
+/* Uniform in [0, 1) from a splitmix64 state (the test's own stream). */
+static double uniform01(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return (double)((z ^ (z >> 31)) >> 11) * 0x1.0p-53;
+}
+
+/* A fully connected instance whose inputs all have mean +-0.7 (like
+ * binarized images: every pattern shares most of its signs) and whose
+ * outputs come from a perceptron orthogonal to that mean. */
+static tcm_instance *biased_instance(int N, int K, int M, uint64_t seed)
+{
+    tcm_instance *inst = tcm_instance_alloc(N, K, M, TCM_ARCH_FULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(inst);
+    double *b = malloc((size_t)N * sizeof *b), *t = malloc((size_t)N * sizeof *t), bt = 0.0;
+    CU_ASSERT_FATAL(b && t);
+    uint64_t s = seed * 0x9E3779B97F4A7C15ULL + 1;
+    for (int i = 0; i < N; i++) {
+        b[i] = uniform01(&s) < 0.5 ? -0.7 : 0.7;
+        t[i] = uniform01(&s) - 0.5;
+        bt += b[i] * t[i];
+    }
+    for (int i = 0; i < N; i++) t[i] -= bt / (0.49 * N) * b[i];
+    for (int a = 0; a < M; a++) {
+        double h = 0.0;
+        for (int i = 0; i < N; i++) {
+            int8_t x = uniform01(&s) < (1 + b[i]) / 2 ? 1 : -1;
+            inst->patterns[(size_t)a * N + i] = x;
+            h += x * t[i];
+        }
+        inst->outputs[a] = h >= 0 ? 1 : -1;
+    }
+    free(b);
+    free(t);
+    CU_ASSERT_EQUAL_FATAL(tcm_instance_validate(inst), TCM_OK);
+    return inst;
+}
+
+/* Focusing parameters of the biased instance: y = 10 (the ladder), blocks
+ * of 10, damping 0.8, the focusing field damped by fd, 300 sweeps per step,
+ * the whole protocol. */
+static tcm_focus_params biased_params(double fd)
+{
+    tcm_focus_params p = TCM_FOCUS_PARAMS_INIT;
+    p.run.modes.schedule = TCM_SCHEDULE_BLOCK;
+    p.run.modes.block_size = 10;
+    p.run.modes.damping = 0.8;
+    p.run.modes.focus_damping = fd;
+    p.run.max_sweeps = 300;
+    p.stop_at_solution = 0;
+    return p;
+}
+
+/* Focusing (lambda 0.5 .. 1 in 3 steps, biased_params) on the biased
+ * instance: steps converged, final errors. */
+static void focus_biased(const tcm_instance *inst, double fd, int *converged, int *errors)
+{
+    tcm_engine *e = test_engine(inst, TCM_WEIGHTS_CONTINUOUS, -1, 1);
+    tcm_protocol *proto = NULL;
+    CU_ASSERT_EQUAL_FATAL(tcm_protocol_ladder(&proto, 0.5, 1.0, 3, 10.0), TCM_OK);
+    tcm_focus_params p = biased_params(fd);
+    tcm_run_position pos = TCM_RUN_POSITION_INIT;
+    tcm_focus_step hist[3];
+    tcm_focus_result r;
+    CU_ASSERT_EQUAL(tcm_driver_focus(e, proto, &p, &pos, hist, &r), TCM_OK);
+    *converged = 0;
+    for (int j = 0; j < r.steps; j++) *converged += hist[j].converged;
+    *errors = r.errors;
+    tcm_protocol_free(proto);
+    tcm_engine_free(e);
+}
+
+/* Undamped, the focusing field oscillates on the biased inputs (steps not
+ * converged, errors back up); damped as the messages, every step converges
+ * and the instance stays solved (the Fashion-MNIST failure, docs/FASHION.md). */
+static void test_focus_damping_biased(void)
+{
+    tcm_instance *inst = biased_instance(101, 3, 50, 1);
+    int conv0, err0, conv1, err1;
+    focus_biased(inst, 0.0, &conv0, &err0);
+    focus_biased(inst, 0.8, &conv1, &err1);
+    printf("\n    biased N=101 K=3 M=50: undamped %d/3 steps converged, %d errors; damped %d/3, %d errors ", conv0,
+           err0, conv1, err1);
+    CU_ASSERT(conv0 < 3 && err0 > 0);
+    CU_ASSERT_EQUAL(conv1, 3);
+    CU_ASSERT_EQUAL(err1, 0);
+    tcm_instance_free(inst);
+}
+
+/* A damped run interrupted mid-step and continued equals the uninterrupted one. */
+static void test_focus_damping_resume(void)
+{
+    tcm_instance *inst = biased_instance(101, 3, 50, 1);
+    tcm_protocol *proto = NULL;
+    CU_ASSERT_EQUAL_FATAL(tcm_protocol_ladder(&proto, 0.5, 1.0, 3, 10.0), TCM_OK);
+    focus_case c = { inst, TCM_WEIGHTS_CONTINUOUS, proto, biased_params(0.8), 0.0 };
+    const int threads[3] = { 1, 1, 2 };
+    check_focus_resume(&c, threads, CUT_MIDDLE);
+    tcm_protocol_free(proto);
+    tcm_instance_free(inst);
+}
+
 static const tcm_test_case tests[] = {
     { "solves K=3 N=99 alpha=1", test_solves_small },
     { "resume equals uninterrupted, continuous", test_resume_continuous },
@@ -307,6 +449,9 @@ static const tcm_test_case tests[] = {
     { "stop at a converging sweep", test_resume_at_converging_sweep },
     { "stop at a step's last sweep (max_sweeps)", test_resume_at_max_sweeps },
     { "1 vs 2 threads", test_threads },
+    { "focusing damping: the mixing rule", test_focus_damping_rule },
+    { "focusing damping: converges on biased inputs", test_focus_damping_biased },
+    { "focusing damping: resume equals uninterrupted", test_focus_damping_resume },
 };
 
 TCM_TEST_SUITE("fbp", tests)

@@ -31,9 +31,11 @@ typedef struct {
     tcm_schedule schedule;  /* parallel, or fixed blocks with marginals refreshed after each */
     int block_size;         /* patterns per block (block schedule) */
     double damping;         /* new = (1 - damping) computed + damping old, in [0, 1) */
+    double focus_damping;   /* continuous BP focusing fields U*, V*: the same rule, in [0, 1); 0 = undamped
+                             * (the binary engine damps u* with `damping`; the AMP engine needs 0) */
 } tcm_engine_modes;
 
-#define TCM_ENGINE_MODES_INIT { TCM_CAVITY_EXACT, TCM_HIDDEN_CLT, TCM_OUTPUT_EXACT, TCM_SCHEDULE_PARALLEL, 64, 0.5 }
+#define TCM_ENGINE_MODES_INIT { TCM_CAVITY_EXACT, TCM_HIDDEN_CLT, TCM_OUTPUT_EXACT, TCM_SCHEDULE_PARALLEL, 64, 0.5, 0.0 }
 
 /* What one sweep changed. */
 typedef struct {

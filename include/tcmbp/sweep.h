@@ -25,10 +25,11 @@ typedef struct {
     double damping;  /* 0 = none; new = (1-d)*computed + d*old */
     double y;        /* focusing replicas (used when the graph has focusing fields) */
     double fl;       /* focusing coupling lambda */
+    double focus_damping; /* U*, V*: new = (1-d)*computed + d*old (0: undamped) */
 } tcm_sweep_params;
 
 #define TCM_SWEEP_PARAMS_INIT \
-    { TCM_CAVITY_EXACT, TCM_OUTPUT_EXACT, TCM_SCHEDULE_PARALLEL, 64, 0.5, 1.0, 0.0 }
+    { TCM_CAVITY_EXACT, TCM_OUTPUT_EXACT, TCM_SCHEDULE_PARALLEL, 64, 0.5, 1.0, 0.0, 0.0 }
 
 /* Changes measured by a sweep. */
 typedef struct {
@@ -66,5 +67,10 @@ double tcm_sweep_solve_norm(const double *a, const double *b, int n, double c0);
  * V*; *dchi the change of chi*. Used by the BP and AMP engines. */
 double tcm_sweep_focus_unit(int n, double chi, const double *zeta0, const double *mu, double *vstar, double *ustar,
                             double *chistar, double y, double lambda, double *scratch, double *dchi);
+/* The same with the new U*, V* damped: stored = (1 - damping) computed +
+ * damping old (damping in [0, 1); 0 gives tcm_sweep_focus_unit's bits). */
+double tcm_sweep_focus_unit_damped(int n, double chi, const double *zeta0, const double *mu, double *vstar,
+                                   double *ustar, double *chistar, double y, double lambda, double damping,
+                                   double *scratch, double *dchi);
 
 #endif

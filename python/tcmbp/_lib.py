@@ -96,7 +96,7 @@ class CEval(Structure):
 
 class CModes(Structure):
     _fields_ = [("cavity", c_int), ("hidden", c_int), ("output", c_int), ("schedule", c_int), ("block_size", c_int),
-                ("damping", c_double)]
+                ("damping", c_double), ("focus_damping", c_double)]
 
 
 class CThermo(Structure):

@@ -41,6 +41,7 @@ typedef struct {
     const char *out, *steps_list, *checkpoint;
     int protocol, steps, no_stop, no_record, resume, restarts, polish, no_polish;
     double lambda_min, lambda_max, gamma_min, gamma_max, y, dx, drho, x, checkpoint_every, init_amplitude;
+    double focus_damping;
 } solve_opts;
 
 /* One attempt of a run with --restarts (a row of /solve/attempts). */
@@ -148,6 +149,9 @@ static int solve_attrs(tcm_h5_out *h, const solve_run *s, const tcm_focus_params
     if (!st) st = tcm_h5_out_attr_int(h, g, "stop_at_solution", p->stop_at_solution);
     if (!st) st = tcm_h5_out_attr_int(h, g, "max_sweeps_per_step", p->run.max_sweeps);
     if (!st) st = tcm_results_write_params(h, g, s->r.engine, &p->run);
+    /* Only when set: a default run's /solve stays as the Python package writes it. */
+    if (!st && p->run.modes.focus_damping > 0)
+        st = tcm_h5_out_attr_double(h, g, "focus_damping", p->run.modes.focus_damping);
     if (!st && o->restarts > 0) st = tcm_h5_out_attr_int(h, g, "restarts", o->restarts);
     if (!st) st = tcm_h5_out_attr_int(h, g, "polish", o->polish);
     if (!st && s->polished)
@@ -358,6 +362,19 @@ static const cli_default solve_defaults[] = {
     { "tol", CLI_FOR_BIN_FULL, "0.1" },
 };
 
+/* --focus-damping: in [0, 1), and only where it means something (continuous
+ * BP; the binary engine damps u* with --damping, AMP has no such option). */
+static int check_focus_damping(const cli_args *a, const cli_command *cmd, const solve_opts *o, const tcm_engine *e)
+{
+    if (!(o->focus_damping >= 0 && o->focus_damping < 1))
+        return cli_usage(a, "--focus-damping must be in [0, 1) (got %g)", o->focus_damping);
+    if (!cli_given(cmd, "focus-damping")) return CLI_EXIT_OK;
+    if (e->kind == TCM_WEIGHTS_BINARY)
+        return cli_usage(a, "--focus-damping is an option of continuous weights (binary focusing fields follow --damping)");
+    if (e->algo != TCM_ENGINE_BP) return cli_usage(a, "--focus-damping needs --engine bp");
+    return CLI_EXIT_OK;
+}
+
 /* Load the instance, build the engine and the protocol, run. */
 static int run(const cli_args *a, cli_command *cmd, solve_opts *o, char *cmdline)
 {
@@ -371,6 +388,8 @@ static int run(const cli_args *a, cli_command *cmd, solve_opts *o, char *cmdline
             defaults[n++] = solve_defaults[j];
     int rc = cli_engine_open(a, cmd, &o->e, defaults, n, &s.r);
     if (rc == CLI_EXIT_OK && o->e.max_sweeps < 1) rc = cli_usage(a, "--max-sweeps must be >= 1 (got %d)", o->e.max_sweeps);
+    if (rc == CLI_EXIT_OK) rc = check_focus_damping(a, cmd, o, s.r.engine);
+    if (rc == CLI_EXIT_OK) s.r.run.modes.focus_damping = o->focus_damping;
     if (rc == CLI_EXIT_OK) rc = make_protocol(a, cmd, o, s.r.engine, &s.proto);
     if (rc == CLI_EXIT_OK && (!(s.history = calloc((size_t)s.proto->count, sizeof *s.history)) ||
                               !(s.attempts = calloc((size_t)o->restarts + 1, sizeof *s.attempts))))
@@ -398,7 +417,7 @@ static int run(const cli_args *a, cli_command *cmd, solve_opts *o, char *cmdline
 int cmd_solve(int argc, char **argv)
 {
     solve_opts o = { CLI_ENGINE_OPTS_INIT, NULL, NULL, NULL, TCM_PROTOCOL_PAPER, 30, 0, 0, 0, 0, 0, 0,
-                     0.5, 30.0, 0.1, 10.0, 10.0, 0.002, 0.01, 0.5, 0.0, -1.0 };
+                     0.5, 30.0, 0.1, 10.0, 10.0, 0.002, 0.01, 0.5, 0.0, -1.0, 0.0 };
     cli_option opts[] = {
         CLI_OPT("output", 'o', CLI_STRING, &o.out, "SOL.h5",
                 "result file: /weights (the solution: normalised means, or signs as int8), /solve, /solve/history", NULL),
@@ -423,6 +442,10 @@ int cmd_solve(int argc, char **argv)
                         "continuous 1e-6, binary tree 1e-3, binary fully connected 0.1",
                         "at most S sweeps per protocol step", "continuous 200, binary tree 1, binary fully connected 1000",
                         "continuous 0, binary 0.1"),
+        CLI_OPT("focus-damping", 0, CLI_DOUBLE, &o.focus_damping, "D",
+                "continuous weights, bp engine: damp the focusing fields U*, V* as --damping does the messages "
+                "(new = (1-D) computed + D old; 0: undamped). On correlated inputs (Fashion-MNIST) the "
+                "undamped fields oscillate at y = 10 (docs/FASHION.md)", "0"),
         CLI_OPT("init-amplitude", 0, CLI_DOUBLE, &o.init_amplitude, "AMP", "the same as --init-random", NULL),
         CLI_OPT("no-stop-at-solution", 0, CLI_FLAG, &o.no_stop, NULL, "run the whole protocol even after a solution is found", NULL),
         CLI_OPT("no-record", 0, CLI_FLAG, &o.no_record, NULL,

@@ -74,7 +74,7 @@ int cli_engine_open(const cli_args *a, cli_command *cmd, const cli_engine_opts *
     r->run = (tcm_run_params)TCM_RUN_PARAMS_INIT;
     r->run.modes = (tcm_engine_modes){ (tcm_cavity_mode)o->cavity, (tcm_hidden_mode)o->hidden,
                                        (tcm_output_mode)o->output, (tcm_schedule)o->schedule, o->block_size,
-                                       o->damping };
+                                       o->damping, 0.0 }; /* focus_damping: solve's own option */
     r->run.tol = o->tol;
     r->run.max_sweeps = o->max_sweeps;
     r->run.max_seconds = o->max_seconds;

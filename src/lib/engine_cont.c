@@ -19,6 +19,8 @@ static int check_modes(const tcm_engine_modes *m)
         return TCM_ERROR(TCM_EINVAL, "damping must be in [0, 1), got %g", m->damping);
     if (m->schedule == TCM_SCHEDULE_BLOCK && m->block_size < 1)
         return TCM_ERROR(TCM_EINVAL, "block size must be >= 1, got %d", m->block_size);
+    if (!(m->focus_damping >= 0.0 && m->focus_damping < 1.0))
+        return TCM_ERROR(TCM_EINVAL, "focusing damping must be in [0, 1), got %g", m->focus_damping);
     return TCM_OK;
 }
 
@@ -42,6 +44,7 @@ static int sweep(tcm_engine *e, const tcm_engine_modes *m, const tcm_protocol_st
     p.schedule = m->schedule;
     p.block_size = m->block_size;
     p.damping = m->damping;
+    p.focus_damping = m->focus_damping;
     if (focus) {
         p.y = focus->y;
         p.fl = focus->coupling;

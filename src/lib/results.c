@@ -346,6 +346,9 @@ static void params_text(const tcm_run_params *p, char *buf, size_t len)
              exact_g(p->tol, t, sizeof t), p->max_sweeps);
     size_t used = strlen(buf);
     if (p->retries > 0 && used < len) snprintf(buf + used, len - used, " retries=%d", p->retries);
+    used = strlen(buf);
+    if (m->focus_damping > 0 && used < len) /* only when set: older checkpoints still match */
+        snprintf(buf + used, len - used, " focus_damping=%s", exact_g(m->focus_damping, d, sizeof d));
 }
 
 /* Open a run checkpoint file: state, position group, rows table, schedule. */

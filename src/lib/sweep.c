@@ -244,10 +244,11 @@ double tcm_sweep_normalize(tcm_graph *g)
  * u* (A, B) passes through the coupling lambda, y-1 copies meet the centre's
  * normalisation chi*, and the result passes back through lambda. chi*_k is
  * solved first so the centre (precision y V1 + chi*, field y U1) has mean
- * square 1. scratch holds 2n doubles. Returns the largest change of U*, V*.
- * Shared by the BP and AMP engines (the same fields, their own arrays). */
-double tcm_sweep_focus_unit(int n, double chi, const double *zeta0, const double *mu, double *vstar, double *ustar,
-                            double *chistar, double y, double lambda, double *scratch, double *dchi)
+ * square 1. With damping d > 0 the stored U*, V* are (1-d) new + d old.
+ * scratch holds 2n doubles. Returns the largest change of the stored U*, V*. */
+double tcm_sweep_focus_unit_damped(int n, double chi, const double *zeta0, const double *mu, double *vstar,
+                                   double *ustar, double *chistar, double y, double lambda, double damping,
+                                   double *scratch, double *dchi)
 {
     double *yv1 = scratch, *yu1 = scratch + n, change = 0.0;
     for (int i = 0; i < n; i++) {
@@ -262,11 +263,22 @@ double tcm_sweep_focus_unit(int n, double chi, const double *zeta0, const double
     for (int i = 0; i < n; i++) {
         double P = (y - 1.0) / y * yv1[i] + cs, R = (y - 1.0) / y * yu1[i], t = lambda / (P + lambda);
         double vs = P * t, us = R * t;
+        if (damping > 0.0) { /* branch: damping 0 leaves the undamped bits untouched */
+            vs = (1.0 - damping) * vs + damping * vstar[i];
+            us = (1.0 - damping) * us + damping * ustar[i];
+        }
         change = fmax(change, fmax(fabs(vs - vstar[i]), fabs(us - ustar[i])));
         vstar[i] = vs;
         ustar[i] = us;
     }
     return change;
+}
+
+/* The undamped field, shared by the BP and AMP engines (the same fields, their own arrays). */
+double tcm_sweep_focus_unit(int n, double chi, const double *zeta0, const double *mu, double *vstar, double *ustar,
+                            double *chistar, double y, double lambda, double *scratch, double *dchi)
+{
+    return tcm_sweep_focus_unit_damped(n, chi, zeta0, mu, vstar, ustar, chistar, y, lambda, 0.0, scratch, dchi);
 }
 
 /* Update every focusing field, then recompose the marginals and re-solve chi. */
@@ -277,8 +289,9 @@ static void focus_update(tcm_graph *g, const tcm_sweep_params *p, tcm_sweep_chan
     reduction(max : fchange, cchange)
     for (int k = 0; k < g->K; k++) {
         size_t w0 = (size_t)k * (size_t)g->n;
-        double dchi, c = tcm_sweep_focus_unit(g->n, g->chi[k], g->zeta0 + w0, g->mu + w0, g->vstar + w0, g->ustar + w0,
-                                              &g->chistar[k], p->y, p->fl, g->focus_scratch + 2 * w0, &dchi);
+        double dchi, c = tcm_sweep_focus_unit_damped(g->n, g->chi[k], g->zeta0 + w0, g->mu + w0, g->vstar + w0,
+                                                     g->ustar + w0, &g->chistar[k], p->y, p->fl, p->focus_damping,
+                                                     g->focus_scratch + 2 * w0, &dchi);
         fchange = fmax(fchange, c);
         cchange = fmax(cchange, dchi);
     }
@@ -295,6 +308,8 @@ int tcm_sweep_run(tcm_graph *g, const tcm_sweep_params *p, tcm_sweep_change *cha
         return TCM_ERROR(TCM_EINVAL, "focusing needs y >= 1 and a finite lambda >= 0, got y=%g lambda=%g", p->y, p->fl);
     if (!(p->damping >= 0.0 && p->damping < 1.0))
         return TCM_ERROR(TCM_EINVAL, "damping must be in [0, 1), got %g", p->damping);
+    if (!(p->focus_damping >= 0.0 && p->focus_damping < 1.0))
+        return TCM_ERROR(TCM_EINVAL, "focusing damping must be in [0, 1), got %g", p->focus_damping);
     memset(change, 0, sizeof *change);
     tcm_graph_timing *tm = g->timing;
     double t0 = omp_get_wtime(), t1;
