@@ -442,10 +442,14 @@ static int run_step(tcm_engine *e, const tcm_protocol *proto, const tcm_focus_pa
     return e->ops->step_record(e, &p->run.modes, s, p->record, row->extra);
 }
 
-/* Before the first step: a state that already solves the instance ends the run. */
+/* Before the first step: a state that already solves the instance ends the
+ * run. A resumed run that had already finished runs no step, so its derived
+ * state (marginals, focusing fields) is rebuilt here from the restored
+ * messages, for the configuration and the error count it reports. */
 static int check_initial(tcm_engine *e, const tcm_focus_params *p, tcm_run_position *pos)
 {
-    if (pos->next_step > 0 || pos->sweeps_in_step > 0 || pos->finished || !p->stop_at_solution) return TCM_OK;
+    if (pos->finished) return e->ops->prepare(e, &p->run.modes);
+    if (pos->next_step > 0 || pos->sweeps_in_step > 0 || !p->stop_at_solution) return TCM_OK;
     int errors, st = e->ops->prepare(e, &p->run.modes);
     if (!st) st = e->M > 0 ? e->ops->errors(e, &errors) : (errors = 0, TCM_OK);
     if (!st && errors == 0) pos->finished = pos->solved = 1;

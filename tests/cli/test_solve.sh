@@ -38,6 +38,18 @@ assert np.array_equal(a["/solve/history/sweeps"][()], b["/solve/history/sweeps"]
 ' "$D/full.h5" "$D/resumed.h5" || fail "resume does not reproduce the uninterrupted run"
 echo "ok: SIGTERM + --resume reproduces the uninterrupted run"
 
+# Resuming a run that had finished (the same batch command run twice) runs
+# no step and reports the finished result: exit 0, the same weights and
+# errors (a solved run here; an unsolved one below). It used to fail with
+# "unit 0 has zero norm" (no marginals were rebuilt).
+run_ok "$TCMBP" solve --quiet --cavity fast --threads 1 "$D/i.h5" -o "$D/again.h5" --checkpoint "$D/ck.h5" --resume
+grep -q "status=solved" "$LOG/out" && grep -q " errors=0 " "$LOG/out" || fail "resume of a finished run: $(cat "$LOG/out")"
+py '
+a = h5py.File(sys.argv[1], "r"); b = h5py.File(sys.argv[2], "r")
+assert np.array_equal(a["/weights"][()], b["/weights"][()]), "weights differ"
+' "$D/full.h5" "$D/again.h5" || fail "resume of a finished run changes the weights"
+echo "ok: resuming a finished run returns its result"
+
 # --restarts: an instance whose first attempt ends with errors (E0, read from
 # the plain run: the count moves with the last bits of the arithmetic) is
 # solved by a restart; that attempt is exactly the plain run with
@@ -47,6 +59,13 @@ short="--threads 1 --protocol ladder --steps 10 --max-sweeps 30 --no-polish" # r
 run_ok "$TCMBP" solve --quiet $short "$D/r45.h5" -o "$D/r0.h5"
 grep -q "status=unsolved" "$LOG/out" || fail "the restart instance is solved without restarts: $(cat "$LOG/out")"
 e0=$(grep -o ' errors=[0-9]*' "$LOG/out" | head -1 | cut -d= -f2)
+run_ok "$TCMBP" solve --quiet $short "$D/r45.h5" -o "$D/r0c.h5" --checkpoint "$D/r0ck.h5"
+run_ok "$TCMBP" solve --quiet $short "$D/r45.h5" -o "$D/r0r.h5" --checkpoint "$D/r0ck.h5" --resume
+grep -q "status=unsolved" "$LOG/out" && grep -q " errors=$e0 " "$LOG/out" || fail "resume of a finished unsolved run: $(cat "$LOG/out")"
+py '
+a = h5py.File(sys.argv[1], "r"); b = h5py.File(sys.argv[2], "r")
+assert np.array_equal(a["/weights"][()], b["/weights"][()]), "weights differ"
+' "$D/r0.h5" "$D/r0r.h5" || fail "resume of a finished unsolved run changes the weights"
 run_ok "$TCMBP" solve --quiet $short --restarts 3 "$D/r45.h5" -o "$D/r3.h5"
 grep -q "status=solved" "$LOG/out" && grep -Eq "attempt_errors=$e0,([0-9]+,)*0( |\$)" "$LOG/out" ||
     fail "--restarts 3 summary (first attempt $e0 errors): $(cat "$LOG/out")"
