@@ -11,8 +11,11 @@
 #   per run, results/amp/focus_runs/ gets N<N>_a<A>_s<S>.json (the solver's
 #   summary) and .time (/usr/bin/time: user sys wall maxrss_kB, then the
 #   load average before the run).
+# FOCUS_STOP_AT=$(date -d 02:35 +%s) stops launching runs at that time.
 # Then: /usr/bin/python3 results/amp/focus_summary.py (CSV, table, plot).
 set -u
+# FOCUS_STOP_AT (optional, seconds since the epoch): start no run after it.
+STOP=${FOCUS_STOP_AT:-0}
 B=$1; W=$2; shift 2
 R=$(dirname "$0")/focus_runs
 mkdir -p "$W" "$R"
@@ -23,6 +26,7 @@ SPEC
   for s in $(seq "$s0" "$s1"); do
     base="N${n}_a${a}_s${s}"
     [ -s "$R/$base.json" ] && continue
+    if [ "$STOP" -gt 0 ] && [ "$(date +%s)" -ge "$STOP" ]; then echo "stop: FOCUS_STOP_AT reached before $base"; exit 0; fi
     f="$W/i_$base.h5"
     [ -f "$f" ] || nice -n 10 "$B" generate --N "$n" --K 3 --alpha "$a" --seed "$s" -o "$f" >/dev/null || exit 1
     load=$(cut -d' ' -f1-3 /proc/loadavg)

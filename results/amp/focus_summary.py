@@ -120,3 +120,34 @@ fig.suptitle("Focusing AMP, K = 3 tree, continuous weights: success rate against
 fig.tight_layout()
 fig.savefig(os.path.join(here, "focus_scaling.png"), dpi=120)
 print(open(os.path.join(here, "focus_table.md")).read())
+
+# Per instance at N = 999: focusing AMP beside focusing BP (results/fbp_success/runs; polish from bp_polish.csv).
+after = {}
+if os.path.exists(pol):
+    with open(pol) as f:
+        for r in csv.DictReader(f):
+            after[(r["alpha"], int(r["seed"]), r["cavity"])] = int(r["errors_after_polish"])
+cmp_rows = []
+for r in runs:
+    if r["N"] != 999:
+        continue
+    row = dict(alpha=r["alpha"], seed=r["seed"], amp_errors_protocol=r["errors_protocol"], amp_errors=r["errors"],
+               amp_sweeps=r["sweeps"], amp_cpu_s=r["cpu_s"])
+    for mode in ("exact", "fast"):
+        js = os.path.join(root, "results/fbp_success/runs/a%s_s%d_%s.json" % (r["alpha"], r["seed"], mode))
+        if not os.path.exists(js):
+            row.update({"bp_%s_errors_protocol" % mode: "", "bp_%s_errors_polished" % mode: "",
+                        "bp_%s_sweeps" % mode: "", "bp_%s_seconds" % mode: ""})
+            continue
+        with open(js) as f:
+            b = json.load(f)
+        row["bp_%s_errors_protocol" % mode] = b["errors"]
+        row["bp_%s_errors_polished" % mode] = after.get((r["alpha"], r["seed"], mode), b["errors"])
+        row["bp_%s_sweeps" % mode] = b["sweeps"]
+        row["bp_%s_seconds" % mode] = round(b["seconds"], 1)
+    cmp_rows.append(row)
+if cmp_rows:
+    with open(os.path.join(here, "focus_vs_bp.csv"), "w", newline="") as f:
+        w = csv.DictWriter(f, list(cmp_rows[0].keys()))
+        w.writeheader()
+        w.writerows(cmp_rows)
