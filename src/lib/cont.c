@@ -74,8 +74,10 @@ static TCM_ALWAYS_INLINE double ratio_far(double habs, double one_minus, double 
     double E = tcm_exp_bounded(-0.5 * hi) * (1.0 - 0.5 * lo), Einv = tcm_exp_bounded(0.5 * hi) * (1.0 + 0.5 * lo);
     double num, X = tcm_erfcx_vec_frac(az * (1.0 / TCM_SQRT2), &num);
     X = num / X;
-    double same = scale * E / fma(-habs * E, X, 1.0 + habs), opposite = scale / fma(one_minus, Einv, habs * X);
-    return z * sign >= 0.0 ? same : opposite;
+    int same = z * sign >= 0.0; /* select the fraction, then divide once */
+    double num_g = same ? scale * E : scale;
+    double den_g = same ? fma(-habs * E, X, 1.0 + habs) : fma(one_minus, Einv, habs * X);
+    return num_g / den_g;
 }
 
 double tcm_ratio_eval(const tcm_ratio_ctx *c, double z)
